@@ -1,0 +1,119 @@
+// The contract between the harness and a suite. The harness knows nothing of Xen: it only
+// knows that a suite has variants, a grid of cases, a seeded load, a reference to check
+// against, and bodies to time. A suite (bench/<name>.ts) knows nothing of workers or CSV.
+
+export type ParamValue = number | string | boolean;
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** A row of an operation stream, as written by --dump-load and read back by --load. */
+export type LoadRow = Readonly<Record<string, ParamValue>>;
+
+export type Profile = 'default' | 'full';
+
+/** How a metric's value is obtained, which decides how it may be compared. */
+export type MetricKind =
+  /** statistics over timing samples: compare with a significance test */
+  | 'timing'
+  /** deterministic: exact across runs and machines; any change means the algorithm changed */
+  | 'counter'
+  /** measured once but not deterministic (e.g. warps seen on real threads) */
+  | 'gauge';
+
+/** An exact or observed single value a variant reports for a case. */
+export interface Counter {
+  readonly metric: string;
+  readonly unit: string;
+  readonly value: number;
+  /** 'counter' (default) if exact, 'gauge' if it depends on scheduling */
+  readonly kind?: 'counter' | 'gauge';
+  /** free text carried into the CSV, e.g. a shortest counterexample */
+  readonly detail?: string;
+}
+
+/**
+ * One timed body. The harness calls `setup()` untimed, then `run()` timed, once per sample;
+ * the sample is the time of `run()` divided by `ops`. `run` returns a number that the
+ * harness keeps, so that the work cannot be eliminated as dead code.
+ */
+export interface Timed {
+  readonly metric: string;
+  /** unit of one sample after division, e.g. 'ns/event' */
+  readonly unit: string;
+  /** operations performed by one call of run() */
+  readonly ops: number;
+  setup?(): void;
+  run(): number;
+}
+
+/** Outcome of the correctness gate: the variant's observable output against the reference. */
+export type Gate =
+  | { readonly ok: true; readonly checked: number }
+  | {
+      readonly ok: false;
+      /** index of the first operation (or observation) that differs */
+      readonly at: number;
+      readonly expected: string;
+      readonly actual: string;
+    };
+
+/** What a suite hands back for one (variant, case) inside the worker. */
+export interface Prepared {
+  /**
+   * Set when the case is beyond what this variant can represent (a capacity limit): the
+   * message names the limit. The row is written with status 'unsupported'; it is a result,
+   * not a failure.
+   */
+  readonly unsupported?: string;
+  /** Compare the variant with the reference on the case's load. Runs before any timing. */
+  gate(): Gate;
+  /** Exact counters (work done, memory, capacity) and gauges; called after a passing gate. */
+  counters(): Counter[] | Promise<Counter[]>;
+  /** Bodies to time; called after a passing gate. */
+  timed(): Timed[];
+}
+
+export interface LoadCodec<L> {
+  /** recorded in every row as `${name}@${version}`: bump version when the stream changes */
+  readonly name: string;
+  readonly version: number;
+  generate(params: Params, seed: number): L;
+  toRows(load: L): LoadRow[];
+  /** rebuilds a load from rows read back from CSV (all values arrive as strings) */
+  fromRows(rows: ReadonlyArray<Readonly<Record<string, string>>>, params: Params): L;
+}
+
+export interface SuiteDef<L = unknown> {
+  readonly name: string;
+  /** the one-line question the suite answers */
+  readonly question: string;
+  /** variant name → loader of its module; only the variant being run is ever imported */
+  readonly variants: Readonly<Record<string, () => Promise<unknown>>>;
+  readonly baseline: string;
+  /** the metric shown in the end-of-run table */
+  readonly primaryMetric: string;
+  grid(profile: Profile): Params[];
+  readonly load: LoadCodec<L>;
+  /** Runs in the worker: build the variant from its module, the load and the parameters. */
+  prepare(variant: string, module: unknown, params: Params, load: L): Prepared | Promise<Prepared>;
+  /**
+   * Optional: variants that do not apply to a case (e.g. a depth parameter meaningless to
+   * another variant). Skipped silently, listed in --list.
+   */
+  applies?(variant: string, params: Params): boolean;
+}
+
+/** Stable, readable key of a case's parameters, in their declared order. */
+export function caseKey(params: Params): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export function defineSuite<L>(suite: SuiteDef<L>): SuiteDef<L> {
+  if (!(suite.baseline in suite.variants)) {
+    throw new Error(
+      `suite ${suite.name}: baseline '${suite.baseline}' is not one of its variants (${Object.keys(suite.variants).join(', ')})`,
+    );
+  }
+  return suite;
+}
