@@ -1,0 +1,5 @@
+// Every suite the bench knows, by name → the module that default-exports its SuiteDef.
+// Adding a suite is one bench file, its src/ folder, and one line here.
+export const SUITES: Readonly<Record<string, string>> = {
+  evtchn: new URL('./evtchn.js', import.meta.url).href,
+};
