@@ -1,0 +1,76 @@
+// From the user's selection to the ordered list of tasks. The order is the point: within a
+// case, variants alternate round by round (A B A B …), so that drift of a shared machine
+// hits every variant alike instead of whichever ran last.
+import { caseKey, type Params, type Profile, type SuiteDef } from './suite.js';
+
+export interface LoadedSuite {
+  readonly name: string;
+  readonly url: string;
+  readonly def: SuiteDef;
+}
+
+export interface CasePlan {
+  readonly suite: LoadedSuite;
+  readonly key: string;
+  readonly params: Params;
+  readonly variants: readonly string[];
+}
+
+export interface Selection {
+  readonly variants?: readonly string[];
+  readonly casePattern?: string;
+  readonly profile: Profile;
+}
+
+/**
+ * A case matches when every comma-separated term of the pattern matches: `k=v` must equal
+ * the case's parameter k (v may use * as a wildcard); a bare word must occur in the key.
+ */
+export function caseMatches(key: string, params: Params, pattern: string | undefined): boolean {
+  if (!pattern) return true;
+  return pattern.split(',').every((term) => {
+    const eq = term.indexOf('=');
+    if (eq < 0) return key.includes(term);
+    const k = term.slice(0, eq);
+    if (!(k in params)) return false;
+    const re = new RegExp('^' + term.slice(eq + 1).split('*').map(escapeRe).join('.*') + '$');
+    return re.test(String(params[k]));
+  });
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function planCases(suites: readonly LoadedSuite[], sel: Selection): CasePlan[] {
+  const cases: CasePlan[] = [];
+  for (const suite of suites) {
+    const names = Object.keys(suite.def.variants).filter((v) => !sel.variants || sel.variants.includes(v));
+    for (const params of suite.def.grid(sel.profile)) {
+      const key = caseKey(params);
+      if (!caseMatches(key, params, sel.casePattern)) continue;
+      const variants = names.filter((v) => suite.def.applies?.(v, params) ?? true);
+      if (variants.length > 0) cases.push({ suite, key, params, variants });
+    }
+  }
+  return cases;
+}
+
+export interface PlannedTask {
+  readonly c: CasePlan;
+  readonly variant: string;
+  readonly round: number;
+  readonly replica: number;
+}
+
+export function planTasks(cases: readonly CasePlan[], rounds: number, aa: boolean): PlannedTask[] {
+  const tasks: PlannedTask[] = [];
+  for (const c of cases) {
+    for (let round = 0; round < rounds; round++) {
+      for (let replica = 0; replica < (aa ? 2 : 1); replica++) {
+        for (const variant of c.variants) tasks.push({ c, variant, round, replica });
+      }
+    }
+  }
+  return tasks;
+}

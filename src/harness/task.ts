@@ -1,0 +1,31 @@
+// What crosses the thread boundary: one task in, one result out. Plain data only, so that
+// structured clone carries it and nothing of the main thread leaks into the worker.
+import type { Counter, Params } from './suite.js';
+
+export interface TaskSpec {
+  readonly suite: string;
+  /** file URL of the module that default-exports the SuiteDef */
+  readonly suiteUrl: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly caseKey: string;
+  readonly seed: number;
+  readonly round: number;
+  /** 0, or 0/1 for the two A/A replicas of --aa */
+  readonly replica: number;
+  readonly timeMs: number;
+  /** replay this load CSV instead of generating from the seed */
+  readonly loadFile?: string;
+}
+
+export interface TimingSamples {
+  readonly metric: string;
+  readonly unit: string;
+  /** one value per sample, already divided by the body's ops */
+  readonly samples: number[];
+}
+
+export type TaskResult =
+  | { readonly status: 'ok'; readonly checked: number; readonly counters: Counter[]; readonly timings: TimingSamples[] }
+  | { readonly status: 'unsupported'; readonly detail: string }
+  | { readonly status: 'gate-failed'; readonly detail: string };

@@ -1,0 +1,28 @@
+// The body of one task, in a fresh worker: build the load from the seed, run the gate, and
+// only if the variant agrees with the reference, collect counters and time it. The worker
+// imports exactly one variant module, so no other variant's code or type feedback is here.
+import { measure } from './measure.js';
+import { readLoadCsv } from './loadfile.js';
+import type { SuiteDef } from './suite.js';
+import type { TaskResult, TaskSpec } from './task.js';
+
+export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
+  const suite = ((await import(spec.suiteUrl)) as { default: SuiteDef }).default;
+  const load = spec.loadFile
+    ? suite.load.fromRows(readLoadCsv(spec.loadFile), spec.params)
+    : suite.load.generate(spec.params, spec.seed);
+  const loader = suite.variants[spec.variant];
+  if (!loader) throw new Error(`suite ${spec.suite} has no variant '${spec.variant}'`);
+  const prepared = await suite.prepare(spec.variant, await loader(), spec.params, load);
+  if (prepared.unsupported) return { status: 'unsupported', detail: prepared.unsupported };
+  const gate = prepared.gate();
+  if (!gate.ok) {
+    return {
+      status: 'gate-failed',
+      detail: `first difference at operation ${gate.at}: expected ${gate.expected}, got ${gate.actual}`,
+    };
+  }
+  const counters = await prepared.counters();
+  const timings = await measure(prepared.timed(), { timeMs: spec.timeMs });
+  return { status: 'ok', checked: gate.checked, counters, timings };
+}
