@@ -1,0 +1,151 @@
+// `npm run compare -- BASE HEAD`: what changed between two runs, with statistics a reader
+// can trust, and an exit code CI can gate on. See USAGE in args.ts and docs/ci.md.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseCli, USAGE, type Cli } from './args.js';
+import { EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, InputError } from './errors.js';
+import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
+import { checkEnv, judgePairs, pairRuns, pairVariants, regressions, type Comparison } from './match.js';
+import type { Run } from './read.js';
+import { NotStoredError, resolveSide } from './resolve.js';
+
+export interface Io {
+  readonly cwd: string;
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  readonly colour: boolean;
+}
+
+/** The bench options a run was made with, minus where it was written. */
+function argvOf(run: Run): string[] | undefined {
+  const a = run.manifest?.argv;
+  if (!Array.isArray(a)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '--out') i++;
+    else if (!String(a[i]).startsWith('--out=')) out.push(String(a[i]));
+  }
+  return out;
+}
+
+/** Resolves both sides; a ref to be measured reuses the other side's bench options. */
+function resolveBoth(cli: Cli, io: Io): [Run, Run] {
+  const log = (s: string) => io.err(s + '\n');
+  const used = new Set<string>();
+  const sides: (Run | undefined)[] = [undefined, undefined];
+  const pending: number[] = [];
+  // first pass: what is already on disk
+  cli.sides.forEach((spec, i) => {
+    try {
+      sides[i] = resolveSide(spec, { cwd: io.cwd, noRun: true, benchArgs: [], exclude: used, log });
+      used.add(sides[i]!.source);
+    } catch (e) {
+      if (!(e instanceof NotStoredError) || cli.noRun) throw e;
+      pending.push(i);
+    }
+  });
+  const known = sides.find((s) => s !== undefined);
+  const benchArgs = cli.benchArgs ?? (known && argvOf(known)) ?? [];
+  for (const i of pending) {
+    sides[i] = resolveSide(cli.sides[i]!, { cwd: io.cwd, noRun: false, benchArgs, exclude: used, log });
+    used.add(sides[i]!.source);
+  }
+  return [sides[0]!, sides[1]!];
+}
+
+/** The baseline variant of each suite: the run's manifest, --baseline, or the suite definition. */
+async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string> {
+  const suites = [...new Set(run.rows.map((r) => r.suite))];
+  const found = new Map<string, string>();
+  for (const s of suites) {
+    let b = run.manifest?.baselines?.[s] ?? cli.baseline;
+    if (b === undefined) b = await suiteBaseline(s);
+    const variants = [...new Set(run.rows.filter((r) => r.suite === s).map((r) => r.variant))];
+    if (b === undefined) throw new InputError(`suite ${s}: no baseline variant known (the manifest names none); pass --baseline, one of ${variants.join(', ')}`);
+    if (!variants.includes(b)) throw new InputError(`suite ${s}: baseline variant '${b}' has no rows in ${run.source} (variants: ${variants.join(', ')})`);
+    found.set(s, b);
+  }
+  return (suite) => found.get(suite)!;
+}
+
+/** The suite definition's baseline, when this checkout has that suite compiled. */
+async function suiteBaseline(suite: string): Promise<string | undefined> {
+  try {
+    const reg = (await import(new URL('../../bench/suites.js', import.meta.url).href)) as { SUITES?: Record<string, string> };
+    const url = reg.SUITES?.[suite];
+    if (url === undefined) return undefined;
+    const mod = (await import(url)) as { default?: { baseline?: unknown } };
+    return typeof mod.default?.baseline === 'string' ? mod.default.baseline : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function compareMain(argv: readonly string[], io: Io): Promise<number> {
+  let cli: Cli;
+  try {
+    cli = parseCli(argv);
+    if (cli.help) {
+      io.out(USAGE + '\n');
+      return EXIT_OK;
+    }
+    let comparison: Comparison;
+    let notes: string[];
+    if (cli.variants) {
+      const run = resolveSide(cli.sides[0]!, { cwd: io.cwd, noRun: cli.noRun, benchArgs: cli.benchArgs ?? [], log: (s) => io.err(s + '\n') });
+      const pairs = pairVariants(run, await baselines(run, cli));
+      comparison = judgePairs(pairs, { base: run.label, head: run.label, mode: 'variants' }, cli.compare);
+      notes = run.notes;
+    } else {
+      const [base, head] = resolveBoth(cli, io);
+      const warnings: string[] = [];
+      if (realpathSync(base.source) === realpathSync(head.source)) {
+        warnings.push(`both sides are the same run (${base.source}): every change is zero by construction; an A/A comparison needs two runs`);
+      }
+      checkEnv(base, head, cli.compare, warnings);
+      comparison = judgePairs(pairRuns(base, head), { base: `${base.label} (${base.source})`, head: `${head.label} (${head.source})`, mode: 'runs' }, cli.compare, warnings);
+      notes = [...base.notes, ...head.notes];
+    }
+    const bad = regressions(comparison);
+    const code = cli.failOnRegression && bad.length > 0 ? EXIT_REGRESSION : EXIT_OK;
+    switch (cli.format) {
+      case 'text':
+        io.out(formatText(comparison, notes, io.colour));
+        break;
+      case 'md':
+        io.out(formatMarkdown(comparison, notes));
+        break;
+      case 'csv':
+        for (const w of [...comparison.warnings, ...notes]) io.err(`compare: ${w}\n`);
+        io.out(formatCsv(comparison));
+        break;
+      case 'json':
+        io.out(formatJson(comparison, notes, code));
+        break;
+    }
+    if (code === EXIT_REGRESSION) {
+      const list = bad.slice(0, 5).map((r) => `${r.suite} ${r.variant} ${r.case} ${r.metric}: ${r.verdict}`);
+      io.err(`compare: ${bad.length} regression${bad.length > 1 ? 's' : ''} (--fail-on regression): ${list.join('; ')}${bad.length > 5 ? '; …' : ''}\n`);
+    }
+    return code;
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.err(`compare: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    io.err(`compare: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+}
+
+const invoked = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (invoked) {
+  const colour = process.env['FORCE_COLOR'] !== undefined ? process.env['FORCE_COLOR'] !== '0' : process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  const code = await compareMain(process.argv.slice(2), {
+    cwd: process.cwd(),
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    colour,
+  });
+  process.exitCode = code;
+}

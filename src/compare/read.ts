@@ -1,0 +1,206 @@
+// Reading one side of a comparison: a run folder or a single suite CSV, validated against the
+// schema the harness writes (src/harness/schema.ts), so that a file of another tool, another
+// schema version or a truncated write is refused with a message naming the problem.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
+import { InputError } from './errors.js';
+
+/** The fields of the environment that make two runs comparable (or not). */
+export const ENV_FIELDS = ['host', 'cpu', 'cores', 'node', 'v8', 'threads', 'isolation'] as const;
+export type EnvField = (typeof ENV_FIELDS)[number];
+
+export interface SummaryRec {
+  readonly suite: string;
+  readonly variant: string;
+  readonly case: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly n: number;
+  readonly mean: number;
+  readonly median: number;
+  readonly seed: string;
+  readonly load: string;
+  readonly commit: string;
+  readonly dirty: string;
+  /** A/A spread of this case in percent, when the run used --aa */
+  readonly aaBandPct: number | undefined;
+  readonly detail: string;
+  readonly env: Readonly<Record<EnvField, string>>;
+}
+
+export interface Manifest {
+  readonly run_id?: string;
+  readonly commit?: string;
+  readonly dirty?: boolean;
+  readonly started_at?: string;
+  readonly complete?: boolean;
+  readonly argv?: string[];
+  readonly suites?: string[];
+  /** suite → its baseline variant, written by the harness */
+  readonly baselines?: Record<string, string>;
+}
+
+export interface Run {
+  /** how the side is named in output: its commit, or the file/folder name */
+  readonly label: string;
+  /** the folder or file it was read from */
+  readonly source: string;
+  readonly manifest: Manifest | undefined;
+  readonly rows: SummaryRec[];
+  /** row key → raw timing samples, one array per worker (round × replica) */
+  readonly samples: Map<string, number[][]>;
+  /** things the reader should know: ignored partial files, missing sample files */
+  readonly notes: string[];
+}
+
+/** The identity of a row across runs. */
+export function rowKey(r: { suite: string; variant: string; case: string; metric: string }): string {
+  return `${r.suite}\u0000${r.variant}\u0000${r.case}\u0000${r.metric}`;
+}
+
+const SAMPLES_SUFFIX = '.samples.csv';
+
+/** Reads a run folder, or a `<suite>.csv` (with its `<suite>.samples.csv` beside it if present). */
+export function readRun(path: string, label?: string): Run {
+  if (!existsSync(path)) throw new InputError(`${path}: no such file or folder`);
+  const st = statSync(path);
+  if (st.isDirectory()) return readFolder(path, label);
+  let summary = path;
+  if (path.endsWith(SAMPLES_SUFFIX)) summary = path.slice(0, -SAMPLES_SUFFIX.length) + '.csv';
+  if (!summary.endsWith('.csv')) throw new InputError(`${path}: not a .csv file nor a results folder`);
+  const notes: string[] = [];
+  const run = emptyRun(label ?? basename(dirname(summary)) + '/' + basename(summary), summary, readManifest(dirname(summary), notes), notes);
+  readSuite(summary, run);
+  return run;
+}
+
+function emptyRun(label: string, source: string, manifest: Manifest | undefined, notes: string[]): Run {
+  return { label, source, manifest, rows: [], samples: new Map(), notes };
+}
+
+function readFolder(dir: string, label?: string): Run {
+  const names = readdirSync(dir).sort();
+  const notes: string[] = [];
+  const partial = names.filter((n) => n.endsWith('.partial'));
+  if (partial.length > 0) {
+    notes.push(`${dir}: ignored ${partial.join(', ')} (still being written, or left by an interrupted run)`);
+  }
+  const suites = names.filter((n) => n.endsWith('.csv') && !n.endsWith(SAMPLES_SUFFIX));
+  if (suites.length === 0) {
+    const why = partial.length > 0 ? ' (only .partial files: the run is still going or was interrupted)' : '';
+    throw new InputError(`${dir}: no <suite>.csv in this folder${why}`);
+  }
+  const manifest = readManifest(dir, notes);
+  if (manifest?.complete === false) notes.push(`${dir}: manifest says the run is not complete`);
+  const run = emptyRun(label ?? (manifest?.commit ? shortCommit(manifest.commit, manifest.dirty) : basename(dir)), dir, manifest, notes);
+  for (const s of suites) readSuite(join(dir, s), run);
+  return run;
+}
+
+function shortCommit(commit: string, dirty: boolean | undefined): string {
+  return commit.slice(0, 12) + (dirty ? '-dirty' : '');
+}
+
+function readManifest(dir: string, notes: string[]): Manifest | undefined {
+  const p = join(dir, 'manifest.json');
+  if (!existsSync(p)) return undefined;
+  try {
+    const m = JSON.parse(readFileSync(p, 'utf8')) as unknown;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('not a JSON object');
+    return m as Manifest;
+  } catch (e) {
+    notes.push(`${p}: unreadable manifest ignored (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Parses a CSV file into its header and records, refusing anything but our schema. */
+function readTable(file: string, expected: readonly string[]): Record<string, string>[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let table: string[][];
+  try {
+    table = parse(text, { skip_empty_lines: true }) as string[][];
+  } catch (e) {
+    throw new InputError(`${file}: not valid CSV (${(e as Error).message})`);
+  }
+  const header = table[0];
+  if (header === undefined) throw new InputError(`${file}: empty file (no header row)`);
+  const missing = expected.filter((c) => !header.includes(c));
+  const unexpected = header.filter((c) => !expected.includes(c));
+  if (missing.length > 0 || unexpected.length > 0) {
+    const parts: string[] = [];
+    if (missing.length > 0) parts.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    if (unexpected.length > 0) parts.push(`unexpected column${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')}`);
+    throw new InputError(`${file}: not a ${SCHEMA} file: ${parts.join('; ')}`);
+  }
+  const records = table.slice(1).map((cells) => {
+    const rec: Record<string, string> = {};
+    header.forEach((c, i) => (rec[c] = cells[i] ?? ''));
+    return rec;
+  });
+  const other = records.find((r) => r['schema'] !== SCHEMA);
+  if (other !== undefined) {
+    throw new InputError(`${file}: schema '${other['schema']}' where this compare reads '${SCHEMA}'`);
+  }
+  return records;
+}
+
+function num(s: string | undefined): number {
+  if (s === undefined || s === '') return NaN;
+  return Number(s);
+}
+
+function readSuite(file: string, run: Run): void {
+  const recs = readTable(file, SUMMARY_COLUMNS);
+  for (const r of recs) {
+    const env = Object.fromEntries(ENV_FIELDS.map((f) => [f, r[f] ?? ''])) as Record<EnvField, string>;
+    const band = num(r['aa_band_pct']);
+    run.rows.push({
+      suite: r['suite']!,
+      variant: r['variant']!,
+      case: r['case']!,
+      metric: r['metric']!,
+      unit: r['unit']!,
+      kind: r['kind']!,
+      status: r['status']!,
+      n: num(r['n']),
+      mean: num(r['mean']),
+      median: num(r['median']),
+      seed: r['seed']!,
+      load: r['load']!,
+      commit: r['commit']!,
+      dirty: r['dirty']!,
+      aaBandPct: Number.isFinite(band) ? band : undefined,
+      detail: r['detail'] ?? '',
+      env,
+    });
+  }
+  const samplesFile = file.slice(0, -'.csv'.length) + SAMPLES_SUFFIX;
+  const timing = recs.filter((r) => r['kind'] === 'timing' && r['status'] === 'ok').length;
+  if (!existsSync(samplesFile)) {
+    if (timing > 0) run.notes.push(`${samplesFile}: missing, so timings are compared by median only, without a test`);
+    return;
+  }
+  const clusters = new Map<string, Map<string, number[]>>();
+  for (const s of readTable(samplesFile, SAMPLE_COLUMNS)) {
+    const v = num(s['value']);
+    if (!Number.isFinite(v)) throw new InputError(`${samplesFile}: sample value '${s['value']}' is not a number`);
+    const key = rowKey({ suite: s['suite']!, variant: s['variant']!, case: s['case']!, metric: s['metric']! });
+    let byWorker = clusters.get(key);
+    if (byWorker === undefined) clusters.set(key, (byWorker = new Map()));
+    const w = `${s['round']}/${s['replica']}`;
+    let vs = byWorker.get(w);
+    if (vs === undefined) byWorker.set(w, (vs = []));
+    vs.push(v);
+  }
+  for (const [key, byWorker] of clusters) run.samples.set(key, [...byWorker.values()]);
+}
