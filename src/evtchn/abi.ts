@@ -1,0 +1,106 @@
+// The one interface every event-channel ABI model sits behind: a table of operations, like
+// Xen's `struct evtchn_port_ops` (xen-project/xen xen/common/event_channel.h) on the
+// hypervisor side plus the guest's `evtchn_ops->handle_events` (torvalds/linux
+// drivers/xen/events/events_internal.h) on the other. A variant module knows nothing of the
+// harness: it exports `family`, `capacity(config)` and `create(config)`.
+
+/** Shape of one model instance. */
+export interface EvtchnConfig {
+  /** bits per event word (BITS_PER_EVTCHN_WORD): 64 for 64-bit guests, 32 for 32-bit x86 */
+  readonly wordBits: 32 | 64;
+  /** levels of the bitmap tree (2 = the 2-level ABI); ignored by ABIs that are not bitmaps */
+  readonly depth: number;
+  readonly vcpus: number;
+  /** ports the guest uses (highest port + 1); sizes FIFO's event array. Must be <= capacity. */
+  readonly ports: number;
+}
+
+/**
+ * The guest's per-port dispatch (Linux handle_irq_for_port → the driver). Passed as an object
+ * with a method, set up once, so that the scan creates no closure per event. When it is
+ * called the port has already been acked (PENDING cleared), as ack_dynirq does before the
+ * driver runs; the handler may call setPending() again (a re-raise).
+ */
+export interface EventHandler {
+  handle(vcpu: number, port: number): void;
+}
+
+/**
+ * Deterministic work counters, indices into `EvtchnPortOps.work`. They count the model's
+ * accesses to event-channel memory, so they are exact across machines and runs.
+ */
+/** event words loaded by the guest scan (2L/NL: pending, mask and per-CPU mask words of a
+ *  visit; FIFO: event word reads and HEAD reads) */
+export const WORK_WORDS_READ = 0;
+/** xchg of a selector (2L/NL, every level) or of the control block's READY (FIFO) */
+export const WORK_XCHG = 1;
+/** upcalls taken (the vCPU had upcall_pending set when asked to take its interrupt) */
+export const WORK_UPCALLS = 2;
+/** iterations of the outer upcall loop (calls of handle_events) */
+export const WORK_LOOPS = 3;
+/** ports handed to the handler */
+export const WORK_DELIVERED = 4;
+/** read-modify-writes of shared memory by the hypervisor in set_pending/unmask */
+export const WORK_SEND_RMW = 5;
+export const WORK_SLOTS = 6;
+
+export interface EvtchnPortOps {
+  /** ports this instance can address (port 0 is reserved and never used) */
+  readonly capacity: number;
+  readonly vcpus: number;
+  /** counters indexed by WORK_* (monotonic; zero them with work.fill(0)) */
+  readonly work: Float64Array;
+
+  // Hypervisor side (Xen port ops)
+  /** EVTCHNOP_send / VIRQ: set PENDING and notify the port's bound vCPU on a 0→1 edge */
+  setPending(port: number): void;
+  /** guest sets MASK */
+  mask(port: number): void;
+  /** EVTCHNOP_unmask: clears MASK and re-raises the port if it is pending */
+  unmask(port: number): void;
+  /** EVTCHNOP_bind_vcpu plus the guest's bind_to_cpu: future notifications go to `vcpu`.
+   *  Like Xen it does not re-deliver; Linux masks before and unmasks after. */
+  bind(port: number, vcpu: number): void;
+
+  // Guest side
+  /** The vCPU takes its event upcall (if upcall_pending is set): Linux's outer loop, clear
+   *  upcall_pending, handle events, repeat while re-raised. Returns events delivered. */
+  upcall(vcpu: number, handler: EventHandler): number;
+
+  isPending(port: number): boolean;
+  isMasked(port: number): boolean;
+  /** Clears every PENDING bit, selector/queue and cursor; keeps masks and bindings. Used
+   *  untimed to re-arm a batch between timing samples. */
+  resetPending(): void;
+
+  /** event-channel memory shared with the hypervisor for the whole guest, in bytes */
+  sharedBytes(): number;
+  /** event-channel memory shared with the hypervisor per vCPU, in bytes */
+  perVcpuBytes(): number;
+}
+
+/** What a variant module exports. */
+export interface EvtchnVariant {
+  /** which reference model decides its observable order */
+  readonly family: 'bitmap' | 'fifo';
+  capacity(config: EvtchnConfig): number;
+  create(config: EvtchnConfig): EvtchnPortOps;
+}
+
+/** The error for a port beyond what the ABI can address: never a silent wrap. */
+export function portRangeError(abi: string, port: number, capacity: number): RangeError {
+  if (port === 0) return new RangeError(`${abi}: port 0 is reserved (capacity ${capacity} ports)`);
+  return new RangeError(`${abi}: port ${port} is beyond the capacity of ${capacity} ports (valid ports 1..${capacity - 1})`);
+}
+
+export function checkConfig(abi: string, config: EvtchnConfig, capacity: number): void {
+  if (config.wordBits !== 32 && config.wordBits !== 64) {
+    throw new RangeError(`${abi}: word size must be 32 or 64 bits, got ${String(config.wordBits)}`);
+  }
+  if (!Number.isInteger(config.vcpus) || config.vcpus < 1) {
+    throw new RangeError(`${abi}: vcpus must be a positive integer, got ${config.vcpus}`);
+  }
+  if (!Number.isInteger(config.ports) || config.ports < 2 || config.ports > capacity) {
+    throw new RangeError(`${abi}: ${config.ports} ports requested, but the capacity is ${capacity} ports`);
+  }
+}

@@ -1,0 +1,286 @@
+// The N-level event-channel ABI: the 2-level rules applied one level further per level, at
+// any depth L >= 2 (Attilio Rao's 2012 RFC, seeds/004; Jan Beulich's "variable depth"
+// suggestion; Wei Liu's 3-level series for Xen 4.3, never merged — research/evtchn.md §2).
+// Capacity W^L: 64^3 = 262144, 32^3 = 32768.
+//
+// Layout: leaf PENDING/MASK bitmaps shared by the domain; per vCPU one selector tree of
+// L-1 levels (level 0 is vcpu_info.evtchn_pending_sel, level k has W^k words, bit b of word
+// n at level k covers child n*W+b one level down).
+// Hypervisor: sets bottom-up (PENDING, then each selector from the leaf's parent up to level
+// 0, then upcall_pending), stopping at the first bit already set — the 2L edge rule per level.
+// Guest: clear-before-scan at every level (a selector word is xchg'd to 0 before the level
+// below it is read), and Linux's resume cursor generalised: the scan runs in cyclic port
+// order from the per-vCPU cursor. Pass 1 covers the cursor's path and everything after it;
+// pass 2 covers everything before it and revisits the cursor's leaf word in full. On the
+// cursor's path each selector is xchg'd once, and the bits at or below the cursor's digit
+// are kept for pass 2 — exactly as Linux keeps the start word in `pending_words` and visits
+// it twice (torvalds/linux drivers/xen/events/events_2l.c). At L = 2 this is that scan.
+import {
+  checkConfig,
+  portRangeError,
+  WORK_DELIVERED,
+  WORK_LOOPS,
+  WORK_SEND_RMW,
+  WORK_SLOTS,
+  WORK_UPCALLS,
+  WORK_WORDS_READ,
+  WORK_XCHG,
+  type EventHandler,
+  type EvtchnConfig,
+  type EvtchnPortOps,
+} from './abi.js';
+import { ffsFrom, wordShift } from './bits.js';
+
+export const family = 'bitmap';
+
+/** Largest tree this model allocates (bitmaps are dense). */
+export const MAX_NLEVEL_CAPACITY = 1 << 24;
+
+/** W^L ports */
+export function capacity(config: Pick<EvtchnConfig, 'wordBits' | 'depth'>): number {
+  return config.wordBits ** config.depth;
+}
+
+export function create(config: EvtchnConfig): EvtchnPortOps {
+  return new NLevel(config);
+}
+
+const NORMAL = 0;
+/** first visit of a node on the cursor's path: bits >= the cursor's digit */
+const START = 1;
+/** second visit of a node on the cursor's path: the kept bits <= the cursor's digit */
+const REVISIT = 2;
+
+export class NLevel implements EvtchnPortOps {
+  readonly capacity: number;
+  readonly vcpus: number;
+  readonly work = new Float64Array(WORK_SLOTS);
+
+  private readonly W: number;
+  private readonly shift: number;
+  private readonly depth: number;
+  private readonly lanes: number;
+  private readonly mapLanes: number;
+  private readonly pending: Uint32Array;
+  private readonly maskBits: Uint32Array;
+  /** all selector levels of all vCPUs; level k of vCPU v starts at selOff[k] + v * levelLanes[k] */
+  private readonly sel: Uint32Array;
+  private readonly selOff: Int32Array;
+  private readonly levelLanes: Int32Array;
+  private readonly upcallPending: Uint8Array;
+  private readonly notifyVcpu: Int32Array;
+  private readonly cpuMask: Uint32Array;
+  private readonly cursor: Int32Array;
+  /** selector bits kept between pass 1 and pass 2, two lanes per level */
+  private readonly keep: Int32Array;
+  /** the cursor when the current handle_events started */
+  private startPort = 0;
+
+  constructor(config: EvtchnConfig) {
+    if (!Number.isInteger(config.depth) || config.depth < 2) {
+      throw new RangeError(`N-level: depth must be an integer >= 2, got ${config.depth}`);
+    }
+    this.W = config.wordBits;
+    this.depth = config.depth;
+    this.capacity = capacity(config);
+    if (this.capacity > MAX_NLEVEL_CAPACITY) {
+      throw new RangeError(`N-level: ${this.W}^${this.depth} = ${this.capacity} ports exceeds the model's limit of ${MAX_NLEVEL_CAPACITY}`);
+    }
+    checkConfig(`N-level (depth ${this.depth})`, config, this.capacity);
+    this.vcpus = config.vcpus;
+    this.shift = wordShift(config.wordBits);
+    this.lanes = this.W >>> 5;
+    this.mapLanes = this.capacity >>> 5;
+    this.pending = new Uint32Array(this.mapLanes);
+    this.maskBits = new Uint32Array(this.mapLanes);
+    this.selOff = new Int32Array(this.depth - 1);
+    this.levelLanes = new Int32Array(this.depth - 1);
+    let total = 0;
+    for (let k = 0; k < this.depth - 1; k++) {
+      this.levelLanes[k] = Math.max(1, this.W ** (k + 1) / 32);
+      this.selOff[k] = total;
+      total += this.levelLanes[k]! * this.vcpus;
+    }
+    this.sel = new Uint32Array(total);
+    this.upcallPending = new Uint8Array(this.vcpus);
+    this.notifyVcpu = new Int32Array(this.capacity);
+    this.cpuMask = new Uint32Array(this.vcpus * this.mapLanes);
+    this.cpuMask.fill(0xffffffff, 0, this.mapLanes);
+    this.cursor = new Int32Array(this.vcpus);
+    this.keep = new Int32Array(2 * (this.depth - 1));
+  }
+
+  private check(port: number): void {
+    if (!(port > 0 && port < this.capacity)) throw portRangeError(`N-level (depth ${this.depth})`, port, this.capacity);
+  }
+
+  setPending(port: number): void {
+    this.check(port);
+    const li = port >>> 5;
+    const m = 1 << (port & 31);
+    this.work[WORK_SEND_RMW]++;
+    if ((this.pending[li]! & m) !== 0) return;
+    this.pending[li]! |= m;
+    if ((this.maskBits[li]! & m) !== 0) return;
+    this.raise(this.notifyVcpu[port]!, port);
+  }
+
+  // bottom-up: the leaf's parent selector first, level 0 last, then upcall_pending
+  private raise(v: number, port: number): void {
+    const s = this.shift;
+    const top = this.depth - 1;
+    for (let k = this.depth - 2; k >= 0; k--) {
+      const g = port >>> (s * (top - k));
+      const idx = this.selOff[k]! + v * this.levelLanes[k]! + (g >>> 5);
+      const m = 1 << (g & 31);
+      this.work[WORK_SEND_RMW]++;
+      if ((this.sel[idx]! & m) !== 0) return;
+      this.sel[idx]! |= m;
+    }
+    this.work[WORK_SEND_RMW]++;
+    this.upcallPending[v] = 1;
+  }
+
+  mask(port: number): void {
+    this.check(port);
+    this.maskBits[port >>> 5]! |= 1 << (port & 31);
+  }
+
+  unmask(port: number): void {
+    this.check(port);
+    const li = port >>> 5;
+    const m = 1 << (port & 31);
+    this.work[WORK_SEND_RMW]++;
+    if ((this.maskBits[li]! & m) === 0) return;
+    this.maskBits[li]! &= ~m;
+    if ((this.pending[li]! & m) === 0) return;
+    this.raise(this.notifyVcpu[port]!, port);
+  }
+
+  bind(port: number, vcpu: number): void {
+    this.check(port);
+    if (!(vcpu >= 0 && vcpu < this.vcpus)) throw new RangeError(`N-level: no vCPU ${vcpu} (vcpus=${this.vcpus})`);
+    const old = this.notifyVcpu[port]!;
+    const li = port >>> 5;
+    const m = 1 << (port & 31);
+    this.cpuMask[old * this.mapLanes + li]! &= ~m;
+    this.cpuMask[vcpu * this.mapLanes + li]! |= m;
+    this.notifyVcpu[port] = vcpu;
+  }
+
+  isPending(port: number): boolean {
+    this.check(port);
+    return (this.pending[port >>> 5]! & (1 << (port & 31))) !== 0;
+  }
+
+  isMasked(port: number): boolean {
+    this.check(port);
+    return (this.maskBits[port >>> 5]! & (1 << (port & 31))) !== 0;
+  }
+
+  resetPending(): void {
+    this.pending.fill(0);
+    this.sel.fill(0);
+    this.upcallPending.fill(0);
+    this.cursor.fill(0);
+  }
+
+  sharedBytes(): number {
+    return 2 * (this.capacity >>> 3);
+  }
+
+  perVcpuBytes(): number {
+    let bytes = 1; // upcall_pending
+    for (let k = 0; k < this.depth - 1; k++) bytes += (this.W ** (k + 1)) >>> 3;
+    return bytes;
+  }
+
+  upcall(v: number, handler: EventHandler): number {
+    if (this.upcallPending[v] === 0) return 0;
+    this.work[WORK_UPCALLS]++;
+    let delivered = 0;
+    do {
+      this.upcallPending[v] = 0;
+      this.work[WORK_LOOPS]++;
+      this.startPort = this.cursor[v]!;
+      delivered += this.visit(v, 0, 0, START, handler);
+      delivered += this.visit(v, 0, 0, REVISIT, handler);
+    } while (this.upcallPending[v] !== 0);
+    this.work[WORK_DELIVERED] += delivered;
+    return delivered;
+  }
+
+  /** One visit of selector word `node` at level `k` of vCPU v's tree. */
+  private visit(v: number, k: number, node: number, mode: number, handler: EventHandler): number {
+    const W = this.W;
+    const lanes = this.lanes;
+    let a0: number;
+    let a1: number;
+    if (mode === REVISIT) {
+      a0 = this.keep[2 * k]!;
+      a1 = this.keep[2 * k + 1]!;
+    } else {
+      const base = this.selOff[k]! + v * this.levelLanes[k]! + node * lanes;
+      a0 = this.sel[base]! | 0; // xchg(selector, 0): clear before the level below is read
+      this.sel[base] = 0;
+      a1 = 0;
+      if (lanes === 2) {
+        a1 = this.sel[base + 1]! | 0;
+        this.sel[base + 1] = 0;
+      }
+      this.work[WORK_XCHG]++;
+    }
+    const digit = (this.startPort >>> (this.shift * (this.depth - 1 - k))) & (W - 1);
+    let from = 0;
+    if (mode === START) {
+      // keep bits 0..digit for pass 2
+      const n = digit + 1;
+      const lo = n >= 32 ? -1 : (1 << n) - 1;
+      const hi = n <= 32 ? 0 : n >= 64 ? -1 : (1 << (n - 32)) - 1;
+      this.keep[2 * k] = a0 & lo;
+      this.keep[2 * k + 1] = a1 & hi;
+      from = digit;
+    }
+    const leafParent = k === this.depth - 2;
+    let delivered = 0;
+    let b = ffsFrom(a0, a1, from);
+    while (b >= 0) {
+      const childMode = mode !== NORMAL && b === digit ? mode : NORMAL;
+      const child = node * W + b;
+      if (leafParent) {
+        const fromBit = childMode === START ? this.startPort & (W - 1) : 0;
+        delivered += this.scanLeaf(v, child, fromBit, handler);
+      } else {
+        delivered += this.visit(v, k + 1, child, childMode, handler);
+      }
+      if (b === W - 1) break;
+      b = ffsFrom(a0, a1, b + 1);
+    }
+    return delivered;
+  }
+
+  /** One snapshot of a leaf word (active_evtchns), handled from `fromBit` upward. */
+  private scanLeaf(v: number, word: number, fromBit: number, handler: EventHandler): number {
+    const lanes = this.lanes;
+    const li = word * lanes;
+    const cpuBase = v * this.mapLanes;
+    const pb0 = this.pending[li]! & this.cpuMask[cpuBase + li]! & ~this.maskBits[li]!;
+    let pb1 = 0;
+    if (lanes === 2) pb1 = this.pending[li + 1]! & this.cpuMask[cpuBase + li + 1]! & ~this.maskBits[li + 1]!;
+    this.work[WORK_WORDS_READ] += 3;
+    const W = this.W;
+    const last = this.capacity - 1;
+    let delivered = 0;
+    let b = ffsFrom(pb0, pb1, fromBit);
+    while (b >= 0) {
+      const port = word * W + b;
+      this.pending[port >>> 5]! &= ~(1 << (port & 31));
+      delivered++;
+      handler.handle(v, port);
+      this.cursor[v] = (port + 1) & last;
+      if (b === W - 1) break;
+      b = ffsFrom(pb0, pb1, b + 1);
+    }
+    return delivered;
+  }
+}

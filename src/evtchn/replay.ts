@@ -1,0 +1,152 @@
+// Runs an operation stream against any model and records what its guest observed: every
+// delivery (operation index, vCPU, port) in order, plus the bookkeeping the tests and the
+// fairness counter need. The bookkeeping is kept here, outside the models, from the
+// operations alone, so it is the same yardstick for every variant and the reference.
+import type { EventHandler, EvtchnPortOps } from './abi.js';
+import { OP_BIND, OP_HOT, OP_MASK, OP_SEND, OP_UNMASK, OP_UPCALL, type EvtchnLoad } from './load.js';
+
+export interface Observation {
+  /** triples: index of the upcall operation, vCPU, port — in delivery order */
+  readonly deliveries: number[];
+  /** 0→1 PENDING edges caused (sends and re-raises that did not coalesce) */
+  readonly edges: number;
+  /** deliveries of a port that, by the operations, was not pending (must be 0) */
+  readonly spurious: number;
+  /** deliveries on a vCPU the port was not bound to (must be 0) */
+  readonly misrouted: number;
+  /** ports still pending and unmasked after the last operation (must be 0: the loads end
+   *  with a drain) */
+  readonly leftPending: number;
+  /** worst wait of any port: events its vCPU handled between the port becoming deliverable
+   *  (sent or re-raised while unmasked, or unmasked while pending) and its delivery */
+  readonly worstWait: number;
+  /** per port: how often the handler saw it */
+  readonly deliveriesPerPort: Uint32Array;
+  /** per port: its 0→1 PENDING edges */
+  readonly edgesPerPort: Uint32Array;
+}
+
+/** The guest's handler during a replay: records, acks in the shadow, re-raises the hot port. */
+class Recorder implements EventHandler {
+  readonly deliveries: number[] = [];
+  at = 0;
+  hotPort = -1;
+  hotLeft = 0;
+  edges = 0;
+  spurious = 0;
+  misrouted = 0;
+  worstWait = 0;
+  readonly pending: Uint8Array;
+  readonly masked: Uint8Array;
+  readonly boundTo: Int32Array;
+  readonly readySince: Float64Array;
+  readonly handled: Float64Array;
+  readonly deliveriesPerPort: Uint32Array;
+  readonly edgesPerPort: Uint32Array;
+
+  constructor(
+    private readonly abi: EvtchnPortOps,
+    ports: number,
+    vcpus: number,
+  ) {
+    this.pending = new Uint8Array(ports);
+    this.masked = new Uint8Array(ports);
+    this.boundTo = new Int32Array(ports);
+    this.readySince = new Float64Array(ports);
+    this.handled = new Float64Array(vcpus);
+    this.deliveriesPerPort = new Uint32Array(ports);
+    this.edgesPerPort = new Uint32Array(ports);
+  }
+
+  send(port: number): void {
+    if (!this.pending[port]) {
+      this.pending[port] = 1;
+      this.edges++;
+      this.edgesPerPort[port]!++;
+      if (!this.masked[port]) this.readySince[port] = this.handled[this.boundTo[port]!]!;
+    }
+    this.abi.setPending(port);
+  }
+
+  handle(vcpu: number, port: number): void {
+    this.deliveries.push(this.at, vcpu, port);
+    this.deliveriesPerPort[port]!++;
+    if (!this.pending[port]) this.spurious++;
+    if (this.boundTo[port] !== vcpu) this.misrouted++;
+    const wait = this.handled[vcpu]! - this.readySince[port]!;
+    if (wait > this.worstWait) this.worstWait = wait;
+    this.handled[vcpu]!++;
+    this.pending[port] = 0;
+    if (port === this.hotPort && this.hotLeft > 0) {
+      this.hotLeft--;
+      this.send(port);
+    }
+  }
+}
+
+export function replay(abi: EvtchnPortOps, load: EvtchnLoad): Observation {
+  const rec = new Recorder(abi, load.ports, load.vcpus);
+  for (let i = 0; i < load.length; i++) {
+    const port = load.port[i]!;
+    const arg = load.arg[i]!;
+    rec.at = i;
+    switch (load.op[i]) {
+      case OP_SEND:
+        rec.send(port);
+        break;
+      case OP_MASK:
+        rec.masked[port] = 1;
+        abi.mask(port);
+        break;
+      case OP_UNMASK:
+        if (rec.masked[port] && rec.pending[port]) rec.readySince[port] = rec.handled[rec.boundTo[port]!]!;
+        rec.masked[port] = 0;
+        abi.unmask(port);
+        break;
+      case OP_BIND:
+        rec.boundTo[port] = arg;
+        if (rec.pending[port] && !rec.masked[port]) rec.readySince[port] = rec.handled[arg]!;
+        abi.bind(port, arg);
+        break;
+      case OP_UPCALL:
+        abi.upcall(arg, rec);
+        break;
+      case OP_HOT:
+        rec.hotPort = port;
+        rec.hotLeft = arg;
+        break;
+      default:
+        break; // begin
+    }
+  }
+  let leftPending = 0;
+  for (let p = 1; p < load.ports; p++) if (rec.pending[p] && !rec.masked[p]) leftPending++;
+  return {
+    deliveries: rec.deliveries,
+    edges: rec.edges,
+    spurious: rec.spurious,
+    misrouted: rec.misrouted,
+    leftPending,
+    worstWait: rec.worstWait,
+    deliveriesPerPort: rec.deliveriesPerPort,
+    edgesPerPort: rec.edgesPerPort,
+  };
+}
+
+/** First difference between two observations, as the harness's gate wants it. */
+export function firstDifference(
+  expected: Observation,
+  actual: Observation,
+): { at: number; expected: string; actual: string } | null {
+  const e = expected.deliveries;
+  const a = actual.deliveries;
+  const n = Math.max(e.length, a.length);
+  for (let i = 0; i < n; i += 3) {
+    if (e[i] !== a[i] || e[i + 1] !== a[i + 1] || e[i + 2] !== a[i + 2]) {
+      const show = (d: number[]): string =>
+        i < d.length ? `delivery #${i / 3}: vcpu ${d[i + 1]} port ${d[i + 2]} (in upcall op ${d[i]})` : `no delivery #${i / 3}`;
+      return { at: Math.min(e[i] ?? Infinity, a[i] ?? Infinity), expected: show(e), actual: show(a) };
+    }
+  }
+  return null;
+}
