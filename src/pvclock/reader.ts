@@ -1,0 +1,55 @@
+// What every vDSO pvclock reader variant provides. A variant file knows nothing of the
+// harness: it reads the shared pvti area and the simulated TSC, like vread_pvclock().
+import type { SimTsc } from './tsc.js';
+
+/** vread_pvclock() returns U64_MAX when STABLE is clear; the caller then makes the syscall */
+export const PVCLOCK_FALLBACK = -1;
+
+/** What a guest task reads through. */
+export interface GuestEnv {
+  /** the pvti area's lanes (PvtiArea.lanes) */
+  readonly lanes: Int32Array;
+  readonly tsc: SimTsc;
+  /** task → the vCPU it runs on now (the guest scheduler moves tasks by storing here) */
+  readonly cpuOf: Int32Array;
+  /** this task's index in cpuOf */
+  readonly task: number;
+}
+
+/** What the last completed read used: lets the gate and the explorer rebuild the reference. */
+export interface ReadObs {
+  /** the pvti whose body produced the value */
+  pvti: number;
+  /** its version, as read before and after */
+  version: number;
+  /** the TSC value that was converted */
+  tsc: number;
+  /** retries so far (whole life of the reader) */
+  retries: number;
+}
+
+export interface PvclockReader {
+  /** one clock_gettime(CLOCK_MONOTONIC)-style read: ns, or PVCLOCK_FALLBACK */
+  read(): number;
+  /** reads that went round the retry loop again (version odd/changed, or cpu changed) */
+  retries: number;
+  /** reads that saw STABLE clear and returned PVCLOCK_FALLBACK */
+  fallbacks: number;
+  readonly obs: ReadObs;
+}
+
+export interface ReaderVariant {
+  readonly name: string;
+  /** the hot reader: straight-line loads, no allocation */
+  create(env: GuestEnv): PvclockReader;
+  /**
+   * The same algorithm as explorer steps: one yield after each shared load (or rdtsc), so
+   * that a host store can land between any two of them. Returns the value or PVCLOCK_FALLBACK
+   * and fills `obs`.
+   */
+  steps(env: GuestEnv, obs: ReadObs): Generator<string, number, void>;
+}
+
+export function newObs(): ReadObs {
+  return { pvti: -1, version: -1, tsc: -1, retries: 0 };
+}
