@@ -54,7 +54,15 @@ export interface HostOptions {
   readonly tsc_shift: number;
   /** W4 bug: version and body written in one weakly ordered copy */
   readonly torn: boolean;
+  /**
+   * Hypothetical host that sets PVCLOCK_TSC_STABLE_BIT on per-vCPU bases (no masterclock):
+   * only for showing what STABLE protects against (INV-A5); KVM never does this.
+   */
+  readonly stableWithoutMasterclock?: boolean;
 }
+
+/** a body as the host meant to publish it under an even version (for reference readers) */
+export type PublishHook = (k: number, version: number, tsc_timestamp: number, system_time: number, flags: number) => void;
 
 export class KvmHost {
   readonly lanes: Int32Array;
@@ -67,6 +75,9 @@ export class KvmHost {
   ) {
     this.lanes = area.lanes;
   }
+
+  /** called once per pvti write, before its stores, with the even version it will end at */
+  onPublish: PublishHook | null = null;
 
   get nr(): number {
     return this.area.nr;
@@ -112,11 +123,13 @@ export class KvmHost {
       const t = this.tsc.rdtscHost();
       tsc_timestamp = this.tsc.guestTsc(k, t);
       system_time = this.hostKernelNs(t);
+      if (this.opts.stableWithoutMasterclock === true) flags = PVCLOCK_TSC_STABLE_BIT;
     }
     const L = this.lanes;
     const b = pvtiBase(k);
     const v = L[b + LANE_VERSION]! >>> 0;
     const what = stepped ? `pvti[${k}]` : '';
+    if (this.onPublish !== null) this.onPublish(k, v + 2, tsc_timestamp, system_time, flags);
     if (!this.opts.torn) {
       Atomics.store(L, b + LANE_VERSION, (v + 1) | 0); // version odd; smp_wmb()
       if (stepped) yield `${what}.version = ${v + 1} (odd)`;

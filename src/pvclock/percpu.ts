@@ -81,8 +81,9 @@ function* percpuSteps(env: GuestEnv, obs: ReadObs): Generator<string, number, vo
     const sf = L[b + LANE_SHIFT_FLAGS]!;
     if (((sf >>> 8) & PVCLOCK_TSC_STABLE_BIT) === 0) return PVCLOCK_FALLBACK;
     yield `pvti[${cpu}].flags → STABLE`;
-    const tsc = env.tsc.rdtsc(env.cpuOf[env.task]!);
-    yield `rdtsc on vCPU${env.cpuOf[env.task]} → ${tsc}`;
+    const tscCpu = env.cpuOf[env.task]!;
+    const tsc = env.tsc.rdtsc(tscCpu);
+    yield `rdtsc on vCPU${tscCpu} → ${tsc}`;
     const tsLo = L[b + LANE_TSC_LO]! >>> 0;
     const tsHi = L[b + LANE_TSC_HI]! >>> 0;
     yield `pvti[${cpu}].tsc_timestamp → ${tsHi * TWO32 + tsLo}`;
@@ -97,6 +98,7 @@ function* percpuSteps(env: GuestEnv, obs: ReadObs): Generator<string, number, vo
       obs.pvti = cpu;
       obs.version = version;
       obs.tsc = tsc;
+      obs.tscCpu = tscCpu;
       return value;
     }
     obs.retries++;

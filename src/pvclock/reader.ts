@@ -26,6 +26,8 @@ export interface ReadObs {
   tsc: number;
   /** retries so far (whole life of the reader) */
   retries: number;
+  /** the vCPU whose TSC was read (filled by the step version only) */
+  tscCpu: number;
 }
 
 export interface PvclockReader {
@@ -51,5 +53,5 @@ export interface ReaderVariant {
 }
 
 export function newObs(): ReadObs {
-  return { pvti: -1, version: -1, tsc: -1, retries: 0 };
+  return { pvti: -1, version: -1, tsc: -1, retries: 0, tscCpu: -1 };
 }

@@ -72,8 +72,9 @@ function* vcpu0Steps(env: GuestEnv, obs: ReadObs): Generator<string, number, voi
     const sf = L[LANE_SHIFT_FLAGS]!;
     if (((sf >>> 8) & PVCLOCK_TSC_STABLE_BIT) === 0) return PVCLOCK_FALLBACK;
     yield `pvti[0].flags → STABLE`;
-    const tsc = env.tsc.rdtsc(env.cpuOf[env.task]!);
-    yield `rdtsc on vCPU${env.cpuOf[env.task]} → ${tsc}`;
+    const tscCpu = env.cpuOf[env.task]!;
+    const tsc = env.tsc.rdtsc(tscCpu);
+    yield `rdtsc on vCPU${tscCpu} → ${tsc}`;
     const tsLo = L[LANE_TSC_LO]! >>> 0;
     const tsHi = L[LANE_TSC_HI]! >>> 0;
     yield `pvti[0].tsc_timestamp → ${tsHi * TWO32 + tsLo}`;
@@ -86,6 +87,7 @@ function* vcpu0Steps(env: GuestEnv, obs: ReadObs): Generator<string, number, voi
       obs.pvti = 0;
       obs.version = version;
       obs.tsc = tsc;
+      obs.tscCpu = tscCpu;
       return value;
     }
     obs.retries++;
