@@ -53,7 +53,8 @@ function ciText(r: RowResult): string {
 
 function pText(r: RowResult): string {
   if (!Number.isFinite(r.pAdj)) return '';
-  return `p=${fmtP(r.pAdj)} n=${r.base!.n}+${r.head!.n}`;
+  const p = fmtP(r.pAdj);
+  return `${p.startsWith('<') ? 'p' : 'p='}${p} n=${r.base!.n}+${r.head!.n}`;
 }
 
 function noteText(r: RowResult): { text: string; colour: Colour | undefined } {

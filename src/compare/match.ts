@@ -323,7 +323,7 @@ export function judgePairs(
     r.ciLo = ci.lo;
     r.ciHi = ci.hi;
     const change = (r.ratio - 1) * 100;
-    if (!(r.pAdj < opts.alpha)) r.reason = `not significant (p=${fmtP(r.pAdj)})`;
+    if (!(r.pAdj < opts.alpha)) r.reason = 'not significant';
     else if (ci.lo <= 1 && ci.hi >= 1) r.reason = 'interval includes no change';
     else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
     else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct) r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
