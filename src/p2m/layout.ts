@@ -1,0 +1,137 @@
+// A guest's pseudo-physical memory map: RAM and identity (1:1: PCI BARs, ACPI, E820 gaps)
+// ranges; everything else inside `span` is missing. `span` is the p2m's size in pfns (the
+// highest pfn + 1 the guest may ever use, e.g. sized for hotplug). Research p2m.md §4.1, §6.5.
+import type { Encoding } from './entry.js';
+
+export type RangeKind = 'ram' | 'ident';
+
+export interface Range {
+  readonly start: number; // first pfn
+  readonly end: number; // one past the last pfn
+  readonly kind: RangeKind;
+}
+
+export interface Layout {
+  readonly span: number;
+  /** sorted, non-overlapping */
+  readonly ranges: readonly Range[];
+}
+
+export const PFNS_PER_GIB = 1 << 18; // 4 KiB pages
+export const PFNS_PER_MIB = 1 << 8;
+
+/** The MFN the domain builder gave a RAM pfn at boot: distinct from the pfn (so identity and RAM never coincide), deterministic. */
+export function bootMfn(pfn: number): number {
+  return 0x4000000 + pfn;
+}
+
+/** Boot fill of a wholly-RAM leaf straight into its lanes (bootMfn < 2^32, so the hi lane is 0): building a dense guest is the untimed setup of every case. */
+export function fillRamLeaf(lanes: Uint32Array, base: number, firstPfn: number, perPage: number, wide: boolean): void {
+  const m0 = bootMfn(firstPfn);
+  if (wide) {
+    for (let j = 0; j < perPage; j++) {
+      lanes[base + 2 * j] = m0 + j;
+      lanes[base + 2 * j + 1] = 0;
+    }
+  } else {
+    for (let j = 0; j < perPage; j++) lanes[base + j] = m0 + j;
+  }
+}
+
+/** What a pfn holds at boot: the real entry value (view) of the layout. */
+export function bootEntry(enc: Encoding, layout: Layout, pfn: number): number {
+  const r = rangeAt(layout, pfn);
+  if (r === null) return enc.INVALID;
+  return r.kind === 'ram' ? bootMfn(pfn) : pfn + enc.IDENTITY;
+}
+
+export function rangeAt(layout: Layout, pfn: number): Range | null {
+  const rs = layout.ranges;
+  let lo = 0;
+  let hi = rs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = rs[mid]!;
+    if (pfn < r.start) hi = mid - 1;
+    else if (pfn >= r.end) lo = mid + 1;
+    else return r;
+  }
+  return null;
+}
+
+/** Kind of the chunk [start, end): 'ram' or 'ident' if wholly so, 'missing' if wholly missing, else 'mixed'. */
+export function chunkKind(layout: Layout, start: number, end: number): 'ram' | 'ident' | 'missing' | 'mixed' {
+  let ram = 0;
+  let ident = 0;
+  for (const r of layout.ranges) {
+    if (r.end <= start) continue;
+    if (r.start >= end) break;
+    const ov = Math.min(end, r.end) - Math.max(start, r.start);
+    if (r.kind === 'ram') ram += ov;
+    else ident += ov;
+  }
+  const n = end - start;
+  if (ram === n) return 'ram';
+  if (ident === n) return 'ident';
+  if (ram === 0 && ident === 0) return 'missing';
+  return 'mixed';
+}
+
+/** highest pfn + 1 the layout populates (RAM or identity); 0 if none */
+export function populatedEnd(layout: Layout): number {
+  const last = layout.ranges[layout.ranges.length - 1];
+  return last === undefined ? 0 : last.end;
+}
+
+export function ramPfns(layout: Layout): number {
+  let n = 0;
+  for (const r of layout.ranges) if (r.kind === 'ram') n += r.end - r.start;
+  return n;
+}
+
+function gib(g: number): number {
+  return Math.round(g * PFNS_PER_GIB);
+}
+
+function mk(span: number, ranges: Array<[number, number, RangeKind]>): Layout {
+  const rs = ranges
+    .map(([s, e, kind]) => ({ start: Math.min(s, span), end: Math.min(e, span), kind }))
+    .filter((r) => r.end > r.start);
+  return { span, ranges: rs };
+}
+
+export const LAYOUTS = ['dense', 'pc', 'hotplug', 'islands'] as const;
+export type LayoutName = (typeof LAYOUTS)[number];
+
+/**
+ * Named layouts for a guest of `gibs` GiB span:
+ * - dense: RAM from 0 to the span (research §3.7, layout A)
+ * - pc: PC-style holes: a misaligned identity range 1029 MiB–2001 MiB (the example in the
+ *   tree's header comment), a 1 GiB-aligned identity PCI hole at 3–4 GiB, RAM elsewhere (§6.5.i, layout B)
+ * - hotplug: 4 GiB of RAM, the p2m sized for the whole span, never populated above (§6.5.ii, layout C)
+ * - islands: 1 GiB of RAM at 0 and 1 GiB at the top of the span (§6.5.iii, layout E)
+ * (Layout D, ballooned up and back down, is not a boot layout: it is hotplug plus balloon operations.)
+ */
+export function namedLayout(name: string, gibs: number): Layout {
+  const span = gib(gibs);
+  switch (name) {
+    case 'dense':
+      return mk(span, [[0, span, 'ram']]);
+    case 'pc': {
+      const m = PFNS_PER_MIB;
+      return mk(span, [
+        [0, 1029 * m, 'ram'],
+        [1029 * m, 2001 * m, 'ident'],
+        [2001 * m, gib(3), 'ram'],
+        [gib(3), gib(4), 'ident'],
+        [gib(4), span, 'ram'],
+      ]);
+    }
+    case 'hotplug':
+      return mk(span, [[0, gib(Math.min(4, gibs)), 'ram']]);
+    case 'islands':
+      return gibs <= 2 ? mk(span, [[0, span, 'ram']]) : mk(span, [[0, gib(1), 'ram'], [span - gib(1), span, 'ram']]);
+    default:
+      throw new Error(`unknown p2m layout '${name}' (known: ${LAYOUTS.join(', ')})`);
+  }
+}

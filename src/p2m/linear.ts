@@ -1,0 +1,359 @@
+// linear: the virtually mapped sparse p2m list of Linux >= 3.19 (arch/x86/xen/p2m.c at
+// b7f8f259, research p2m.md §2). One array indexed by pfn in the kernel's vmalloc area; the
+// MMU resolves pfn -> leaf frame, so a populated lookup is ONE load. Holes are mapped to
+// four shared read-only frames: p2m_missing and p2m_identity (leaves, both INVALID-filled)
+// and p2m_missing_pte / p2m_identity_pte (PTE pages whose 512 PTEs map those leaves), so a
+// wholly missing or identity GiB costs no page at all. A read of INVALID takes the slow path
+// (a software page-table walk, lookup_address) to tell missing from identity.
+//
+// Structure changes (a private PTE page into a PMD, a private leaf into a PTE) are made under
+// p2m_update_lock with shared_info.arch.p2m_generation incremented before and after (odd
+// while in progress); entry writes are single atomic stores and never touch the generation.
+// The toolstack finds the list by walking the guest page tables from p2m_cr3
+// (map_p2m_list, tools/libs/guest/xg_sr_save_x86_pv.c).
+//
+// In the model, `leafOf` is what the MMU (TLB + hardware walk) resolves for each 4 KiB page
+// of the list: it is kept equal to the page tables (set_pte updates both) and is not a p2m
+// load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
+import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
+import { Arena, PAGE_SHIFT_LANES } from './memory.js';
+import { chunkKind, bootEntry, fillRamLeaf, populatedEnd, type Layout } from './layout.js';
+import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
+import { CapacityError, type LookupTrace, type P2m, type ToolView } from './variant.js';
+
+export const name = 'linear';
+/** CONFIG_XEN_MEMORY_HOTPLUG_LIMIT default: 512 GiB, i.e. 2^27 pfns of VA reserved at least */
+export const P2M_LIMIT_PFNS = 2 ** 27;
+/** MAXMEM on 4-level paging: 2^46 bytes = 2^34 pfns (xen_get_pages_limit) */
+export const MAXMEM_PFNS = 2 ** 34;
+const PER_PTE_PAGE = 512 * 512; // pfns under one PTE page (P2M_PER_PAGE * P2M_MID_PER_PAGE), 1 GiB of guest
+const TWO31 = 2147483648;
+
+export function capacity(width: Width): number {
+  return width === 64 ? MAXMEM_PFNS : 0;
+}
+
+export function create(width: Width, layout: Layout): P2m {
+  return new P2mLinear(width, layout);
+}
+
+export class P2mLinear implements P2m {
+  readonly variant = name;
+  readonly enc: Encoding = E64;
+  readonly width: Width = 64;
+  readonly capacity = MAXMEM_PFNS;
+  readonly mem: Arena;
+  structuralChanges = 0;
+
+  /** xen_p2m_size: slots of the VA area (= xen_max_p2m_pfn after xen_vmalloc_p2m_tree) */
+  readonly size: number;
+  /** p2m_vaddr as a VPN */
+  readonly vaddrVpn = VMALLOC_START_VPN;
+  /** p2m_cr3: the root (swapper_pg_dir) */
+  readonly cr3: number;
+  readonly missing: number; // p2m_missing
+  readonly identity: number; // p2m_identity
+  readonly missingPte: number; // p2m_missing_pte
+  readonly identityPte: number; // p2m_identity_pte
+  /** the MMU's view: frame backing each leaf-sized page of the list */
+  readonly leafOf: Int32Array;
+  private gen = 0; // shared_info.arch.p2m_generation
+  private pfnLimit: number; // xen_p2m_last_pfn, published as shared_info.arch.max_pfn
+
+  constructor(width: Width, layout: Layout) {
+    if (width !== 64) throw new CapacityError(name, 0, 'a 32-bit PAE guest (not modelled)');
+    if (layout.span > MAXMEM_PFNS) throw new CapacityError(name, MAXMEM_PFNS, `a guest of ${layout.span} pfns`);
+    // xen_vmalloc_p2m_tree: vm.size = ALIGN(8 * max(max_pfn, P2M_LIMIT), PMD_SIZE * PMDS_PER_MID_PAGE)
+    this.size = Math.ceil(Math.max(layout.span, P2M_LIMIT_PFNS) / PER_PTE_PAGE) * PER_PTE_PAGE;
+    const leaves = this.size / 512;
+    this.leafOf = new Int32Array(leaves);
+    this.mem = new Arena(Math.min(24 + Math.ceil(populatedEnd(layout) / 500), 1 << 20));
+    const mem = this.mem;
+    this.missing = mem.alloc('p2m_missing', 0xffffffff);
+    this.identity = mem.alloc('p2m_identity', 0xffffffff);
+    this.missingPte = mem.alloc('p2m_missing_pte');
+    fillPtes(mem, this.missingPte, this.missing);
+    this.identityPte = mem.alloc('p2m_identity_pte');
+    fillPtes(mem, this.identityPte, this.identity);
+    // the kernel's own upper page tables: swapper_pg_dir and the L3 pages of the vmalloc area
+    this.cr3 = mem.alloc('kernel_l4');
+    const lastVpn = this.vaddrVpn + leaves - 1;
+    for (let v = this.vaddrVpn; v <= lastVpn; v = (Math.floor(v / 2 ** 27) + 1) * 2 ** 27) {
+      const l3 = mem.alloc('kernel_l3');
+      writePte(mem, this.cr3, ptIndex(v, 4), l3);
+    }
+    // PMD pages of the area (vmalloc populates them when the area is mapped)
+    for (let v = this.vaddrVpn; v <= lastVpn; v = (Math.floor(v / 2 ** 18) + 1) * 2 ** 18) {
+      const l3 = readPte(mem, this.cr3, ptIndex(v, 4));
+      const pmd = mem.alloc('p2m_pmd');
+      fillPtes(mem, pmd, this.missingPte);
+      writePte(mem, l3, ptIndex(v, 3), pmd);
+    }
+    this.leafOf.fill(this.missing);
+    this.pfnLimit = layout.span;
+    this.rebuild(layout);
+  }
+
+  // ---- page-table access ---------------------------------------------------------------
+
+  private vpnOf(slot: number): number {
+    return this.vaddrVpn + slot;
+  }
+
+  /** the PMD frame and index whose entry maps the PTE page of leaf slot `slot` */
+  private pmdOf(slot: number): number {
+    const v = this.vpnOf(slot);
+    const l3 = readPte(this.mem, this.cr3, ptIndex(v, 4));
+    return readPte(this.mem, l3, ptIndex(v, 3));
+  }
+
+  /** lookup_address: the 4-level software walk to the PTE page of slot `slot` */
+  private ptePageOf(slot: number): number {
+    return readPte(this.mem, this.pmdOf(slot), ptIndex(this.vpnOf(slot), 2));
+  }
+
+  /** xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for uniform 2 MiB */
+  private rebuild(layout: Layout): void {
+    const mem = this.mem;
+    const end = Math.min(layout.span, this.size);
+    for (let g = 0; g < end; g += PER_PTE_PAGE) {
+      const kind = chunkKind(layout, g, Math.min(g + PER_PTE_PAGE, layout.span));
+      const whole = g + PER_PTE_PAGE <= layout.span || kind === 'missing';
+      if (kind === 'missing' && whole) continue; // PMD already points at p2m_missing_pte
+      const slot0 = g / 512;
+      if (kind === 'ident' && whole) {
+        writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), this.identityPte);
+        this.leafOf.fill(this.identity, slot0, slot0 + 512);
+        continue;
+      }
+      const pte = mem.alloc('p2m_pte');
+      fillPtes(mem, pte, this.missing);
+      writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), pte);
+      for (let i = 0; i < 512; i++) {
+        const start = g + i * 512;
+        if (start >= layout.span) break;
+        const k = chunkKind(layout, start, start + 512);
+        if (k === 'missing') continue;
+        if (k === 'ident') {
+          writePte(mem, pte, i, this.identity);
+          this.leafOf[slot0 + i] = this.identity;
+          continue;
+        }
+        const leaf = mem.alloc('p2m_leaf', k === 'ram' ? 0 : 0xffffffff); // a RAM leaf is overwritten whole
+        if (k === 'ram') fillRamLeaf(mem.lanes, leaf << PAGE_SHIFT_LANES, start, 512, true);
+        else for (let j = 0; j < 512; j++) this.writeEntry(leaf, j, bootEntry(this.enc, layout, start + j));
+        writePte(mem, pte, i, leaf);
+        this.leafOf[slot0 + i] = leaf;
+      }
+    }
+  }
+
+  readFrame(frame: number, idx: number): number {
+    const b = (frame << PAGE_SHIFT_LANES) + (idx << 1);
+    return viewOf(this.mem.lanes[b]!, this.mem.lanes[b + 1]!);
+  }
+
+  private writeEntry(frame: number, idx: number, e: number): void {
+    const lanes = this.mem.lanes;
+    const b = (frame << PAGE_SHIFT_LANES) + (idx << 1);
+    lanes[b] = e >>> 0;
+    lanes[b + 1] = hiLaneOf(e);
+  }
+
+  // ---- guest side ------------------------------------------------------------------------
+
+  lookup(pfn: number): number {
+    if (pfn < this.size) {
+      const lanes = this.mem.lanes;
+      const f = this.leafOf[pfn < TWO31 ? pfn >>> 9 : Math.floor(pfn / 512)]!;
+      const b = (f << PAGE_SHIFT_LANES) + ((pfn & 511) << 1);
+      const lo = lanes[b]!;
+      const hi = lanes[b + 1]!;
+      if ((lo & hi) !== -1) return (hi & 0x3fffffff) * 4294967296 + lo;
+    }
+    const e = this.slow(pfn);
+    return e === E64.INVALID ? e : e % E64.IDENTITY;
+  }
+
+  raw(pfn: number): number {
+    if (pfn < this.size) {
+      const e = this.readFrame(this.leafOf[Math.floor(pfn / 512)]!, pfn % 512);
+      if (e !== E64.INVALID) return e;
+    }
+    return this.slow(pfn);
+  }
+
+  /** get_phys_to_machine: beyond the area reads identity; else walk the page tables */
+  private slow(pfn: number): number {
+    if (pfn >= this.size) return pfn + E64.IDENTITY; // xen_chk_extra_mem: no extra-mem regions modelled
+    const slot = Math.floor(pfn / 512);
+    const leaf = readPte(this.mem, this.ptePageOf(slot), ptIndex(this.vpnOf(slot), 1));
+    if (leaf === this.identity) return pfn + E64.IDENTITY;
+    return this.readFrame(leaf, pfn % 512);
+  }
+
+  trace(pfn: number, out: LookupTrace): number {
+    out.loads = 0;
+    out.frames.length = 0;
+    if (pfn >= this.size) return pfn + E64.IDENTITY;
+    const slot = Math.floor(pfn / 512);
+    const f = this.leafOf[slot]!;
+    out.loads++;
+    out.frames.push(f);
+    const e = this.readFrame(f, pfn % 512);
+    if (e !== E64.INVALID) return e;
+    // lookup_address: L4, L3, L2 (PMD), L1 (PTE) then, unless identity, the entry again
+    const v = this.vpnOf(slot);
+    const l3 = readPte(this.mem, this.cr3, ptIndex(v, 4));
+    const pmd = readPte(this.mem, l3, ptIndex(v, 3));
+    const pte = readPte(this.mem, pmd, ptIndex(v, 2));
+    const leaf = readPte(this.mem, pte, ptIndex(v, 1));
+    out.frames.push(this.cr3, l3, pmd, pte);
+    out.loads += 4;
+    if (leaf === this.identity) return pfn + E64.IDENTITY;
+    out.frames.push(leaf);
+    out.loads++;
+    return this.readFrame(leaf, pfn % 512);
+  }
+
+  setNoAlloc(pfn: number, e: number): boolean {
+    if (pfn >= this.size) {
+      if (e === E64.INVALID) return true;
+      throw new CapacityError(name, this.size, `pfn ${pfn} (the VA area, xen_p2m_size)`);
+    }
+    checkEntry(this.enc, e);
+    const slot = Math.floor(pfn / 512);
+    const f = this.leafOf[slot]!;
+    // xen_safe_write_ulong: one atomic store, faulting on a read-only shared leaf
+    if (f !== this.missing && f !== this.identity) {
+      this.writeEntry(f, pfn % 512, e);
+      return true;
+    }
+    if (f === this.missing) return e === E64.INVALID;
+    return e === pfn + E64.IDENTITY;
+  }
+
+  set(pfn: number, e: number): boolean {
+    if (this.setNoAlloc(pfn, e)) return true;
+    const it = this.allocSteps(pfn);
+    while (!it.next().done) { /* run every step */ }
+    if (!this.setNoAlloc(pfn, e)) throw new Error(`linear: set(${pfn}) failed after allocation`);
+    return true;
+  }
+
+  *setSteps(pfn: number, e: number): Generator<string, boolean, void> {
+    if (this.setNoAlloc(pfn, e)) return true;
+    yield* this.allocSteps(pfn);
+    if (!this.setNoAlloc(pfn, e)) throw new Error(`linear: set(${pfn}) failed after allocation`);
+    return true;
+  }
+
+  /** xen_alloc_p2m_entry (with alloc_p2m_pmd): each yield ends one store the toolstack could observe */
+  private *allocSteps(pfn: number): Generator<string, void, void> {
+    const mem = this.mem;
+    const slot = Math.floor(pfn / 512);
+    const v = this.vpnOf(slot);
+    const pmd = this.pmdOf(slot);
+    const pmdIdx = ptIndex(v, 2);
+    let pte = readPte(mem, pmd, pmdIdx);
+    if (pte === this.missingPte || pte === this.identityPte) {
+      const fresh = mem.alloc('p2m_pte');
+      mem.copy(fresh, pte); // copy_page(new, shared PTE page)
+      this.gen++; // spin_lock(&p2m_update_lock); p2m_generation++; wmb()
+      yield 'p2m_generation++ (odd)';
+      writePte(mem, pmd, pmdIdx, fresh); // set_pmd
+      this.structuralChanges++;
+      yield 'set_pmd: private PTE page';
+      this.gen++; // wmb(); p2m_generation++; spin_unlock
+      yield 'p2m_generation++ (even)';
+      pte = fresh;
+    }
+    const pteIdx = ptIndex(v, 1);
+    const leaf = readPte(mem, pte, pteIdx);
+    if (leaf === this.missing || leaf === this.identity) {
+      const fresh = mem.alloc('p2m_leaf', leaf === this.missing ? 0xffffffff : 0);
+      if (leaf === this.identity) {
+        const base = slot * 512; // p2m_init_identity(p2m, pfn & ~(P2M_PER_PAGE - 1))
+        for (let i = 0; i < 512; i++) this.writeEntry(fresh, i, base + i + E64.IDENTITY);
+      }
+      this.gen++;
+      yield 'p2m_generation++ (odd)';
+      writePte(mem, pte, pteIdx, fresh); // set_pte
+      this.leafOf[slot] = fresh;
+      this.structuralChanges++;
+      yield 'set_pte: private leaf';
+      this.gen++;
+      yield 'p2m_generation++ (even)';
+    }
+    if (pfn >= this.pfnLimit) this.pfnLimit = Math.ceil((pfn + 1) / 512) * 512; // ALIGN(pfn + 1, P2M_PER_PAGE)
+  }
+
+  p2mPages(): number {
+    return this.mem.pages - this.mem.role('kernel_l4') - this.mem.role('kernel_l3');
+  }
+
+  generation(): number {
+    return this.gen;
+  }
+
+  publishedMaxPfn(): number {
+    return this.pfnLimit;
+  }
+
+  // ---- toolstack side --------------------------------------------------------------------
+
+  currentLeaf(slot: number): number {
+    return readPte(this.mem, this.ptePageOf(slot), ptIndex(this.vpnOf(slot), 1));
+  }
+
+  /** map_p2m_list: walk L4 -> L3 -> L2 -> L1 -> leaves from p2m_cr3, trimming trailing identical L1 frames */
+  mapForToolstack(): ToolView {
+    const fpp = 512;
+    const generation = this.gen; // get_p2m_generation: recorded, not checked here
+    let maxPfn = this.pfnLimit - 1;
+    let p2mFrames = Math.floor(maxPfn / fpp) + 1;
+    const startVpn = this.vaddrVpn;
+    let endVpn = startVpn + p2mFrames - 1;
+    if (endVpn >= XEN_HOLE_VPN[0] && startVpn <= XEN_HOLE_VPN[1]) throw new Error('linear: p2m list overlaps the Xen hole');
+    let maps = 0;
+    let frames = new Int32Array([this.cr3]);
+    let idxStart = 0;
+    let idxEnd = 0;
+    for (let level = 4; level >= 1; level--) {
+      maps += idxEnd - idxStart + 1; // map the pages of this level
+      const base = Math.floor(startVpn / PT_ENTRIES ** level) * PT_ENTRIES; // `off`, in entries
+      idxStart = Math.floor(startVpn / PT_ENTRIES ** (level - 1)) - base;
+      idxEnd = Math.floor(endVpn / PT_ENTRIES ** (level - 1)) - base;
+      const next = new Int32Array(idxEnd - idxStart + 1);
+      let savedMfn = 0;
+      let savedIdx = 0;
+      for (let idx = idxStart; idx <= idxEnd; idx++) {
+        const mfn = readPte(this.mem, frames[Math.floor(idx / PT_ENTRIES) - Math.floor(idxStart / PT_ENTRIES)]!, idx % PT_ENTRIES);
+        if (mfn === 0) throw new Error(`linear: bad mfn 0 during page table walk at level ${level}`);
+        next[idx - idxStart] = mfn;
+        if (level === 2 && mfn !== savedMfn) {
+          savedMfn = mfn;
+          savedIdx = idx - idxStart;
+        }
+      }
+      if (level === 2) {
+        // "Maximum pfn check at level 2": as the real code, compares a relative index with idx_end
+        if (savedIdx === idxEnd) savedIdx++;
+        const trimmed = savedIdx * 512 * fpp - 1;
+        if (trimmed < maxPfn) {
+          maxPfn = trimmed;
+          p2mFrames = Math.floor((maxPfn + fpp) / fpp);
+          endVpn = startVpn + p2mFrames - 1;
+          idxEnd = idxStart + savedIdx;
+        }
+      }
+      frames = next.subarray(0, idxEnd - idxStart + 1);
+      if (level === 1) break;
+      idxStart = 0;
+      idxEnd = frames.length - 1;
+    }
+    const leafMaps = frames.length;
+    maps += leafMaps;
+    return { leaves: Int32Array.from(frames), pfns: leafMaps * fpp, maps, leafMaps, generation };
+  }
+}

@@ -1,0 +1,18 @@
+// tree3: the real Linux <= 3.18 p2m (arch/x86/xen/p2m.c at 0160676b): p2m_top -> p2m_mid ->
+// leaf, one page per level, so 512^3 = 2^27 pfns (512 GiB) for a 64-bit guest and
+// 1024^3 = 2^30 pfns (4 TiB) for a 32-bit PAE guest. See tree.ts.
+import type { Width } from './entry.js';
+import type { Layout } from './layout.js';
+import { P2mTree } from './tree.js';
+import type { P2m } from './variant.js';
+
+export const name = 'tree3';
+export const DEPTH = 3;
+
+export function capacity(width: Width): number {
+  return (width === 64 ? 512 : 1024) ** DEPTH;
+}
+
+export function create(width: Width, layout: Layout): P2m {
+  return new P2mTree(name, DEPTH, width, layout);
+}

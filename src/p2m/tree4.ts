@@ -1,0 +1,19 @@
+// tree4: the tree one level deeper (top -> upper -> mid -> leaf), the alternative to the
+// linear list that was not taken: 512^4 = 2^36 pfns (256 TiB) for 64-bit, 1024^4 = 2^40 for
+// 32-bit, one more dependent load per lookup and one more frame-list level for the toolstack.
+// Everything else as tree3 (see tree.ts).
+import type { Width } from './entry.js';
+import type { Layout } from './layout.js';
+import { P2mTree } from './tree.js';
+import type { P2m } from './variant.js';
+
+export const name = 'tree4';
+export const DEPTH = 4;
+
+export function capacity(width: Width): number {
+  return (width === 64 ? 512 : 1024) ** DEPTH;
+}
+
+export function create(width: Width, layout: Layout): P2m {
+  return new P2mTree(name, DEPTH, width, layout);
+}
