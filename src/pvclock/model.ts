@@ -8,8 +8,7 @@
 //    (as host steps) before its next guest step;
 //  - kvm_gen_update_masterclock() is one atomic step: it kicks the running vCPUs out and
 //    waits for them (KVM_REQUEST_WAIT), so no guest code runs between its stores;
-//  - a halted vCPU is not woken; it applies its update only when it wakes (a program of its
-//    own whose single wake-up can fall anywhere, including after every read).
+//  - a halted vCPU (no task) is not woken; it applies its update only at its 'wake0'.
 // `updateAt: 'host'` replaces the entry rule by the picture in the 2015 thread (seeds/001:
 // "KVM updates vcpu 0's pvti. Before KVM updates vcpu 1's pvti, guest code on vcpus 0 and 1
 // see ... different pvti"): the host thread rewrites every pvti in turn while the guest runs.
@@ -17,37 +16,37 @@
 // Warps are counted as kvmclock_test does (kvm-unit-tests x86/kvmclock_test.c), without its
 // lock: a read that returns less than a read which completed before it started.
 import type { Model, Program } from '../harness/explore.js';
+import { Rng } from '../harness/rng.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type Vm } from './vm.js';
-import { vlane, V_REQ_CLOCK_UPDATE } from './host.js';
-import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type ReaderVariant } from './reader.js';
-import { readBody } from './pvti.js';
+import { CTL_USE_MASTER_CLOCK, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
+import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type ReaderVariant } from './reader.js';
+import { LANE_VERSION, pvtiBase, readBody } from './pvti.js';
+import type { Op } from './ops.js';
 
 export type Scheme = 'master' | 'nomaster';
-/**
- * host activity during the reads:
- *  rebase  - one masterclock update moving the base by delta (nomaster: one global clock update after the host drifted by delta)
- *  update  - KVM_REQ_CLOCK_UPDATE everywhere without moving the clock (a rewrite of the same values)
- *  halt0   - rebase while vCPU0 is halted (no task on it; it wakes once, anywhere)
- *  migrate - rebase, plus the guest scheduler swapping the two tasks' vCPUs twice (W1)
- *  stable  - the masterclock (and STABLE) switched off, then on again
- *  idle    - no host activity
- */
-export type HostLoad = 'rebase' | 'update' | 'halt0' | 'migrate' | 'stable' | 'idle';
 
 export interface ModelParams {
   readonly reader: ReaderVariant;
   readonly scheme: Scheme;
-  readonly load: HostLoad;
-  /** ns the rebase moves the clock base (either sign) */
-  readonly delta: number;
-  /** vCPUs that run a reading task (vCPU0 is added, halted, for 'halt0') */
-  readonly taskVcpus: number;
+  /** vCPUs in the VM; with halted0, vCPU0 runs no task */
+  readonly vcpus: number;
+  readonly halted0: boolean;
   readonly readsPerTask: number;
+  readonly hostOps: readonly Op[];
+  readonly schedOps: readonly Op[];
   readonly torn: boolean;
   readonly updateAt: 'entry' | 'host';
   readonly stableWithoutMasterclock?: boolean;
   /** which violations end an interleaving */
   readonly checks: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
+  /** every other read through the variant's hot read() when no pvti is being written (the gate) */
+  readonly hotReads?: boolean;
+}
+
+export interface Mismatch {
+  readonly at: number;
+  readonly expected: string;
+  readonly actual: string;
 }
 
 export interface ModelState {
@@ -63,14 +62,19 @@ export interface ModelState {
   lastValue: number;
   reads: number;
   fallbacks: number;
+  retries: number;
+  tasksDone: number;
+  warps: number;
+  worstWarp: number;
+  mismatch: Mismatch | null;
   violation: { violation: string; size: number } | null;
 }
 
 export function buildModel(p: ModelParams): Model<ModelState> {
-  const halted0 = p.load === 'halt0';
-  const vcpus = p.taskVcpus + (halted0 ? 1 : 0);
-  const firstTaskCpu = halted0 ? 1 : 0;
-  const tasks = p.taskVcpus;
+  const vcpus = p.vcpus;
+  const firstTaskCpu = p.halted0 ? 1 : 0;
+  const tasks = vcpus - firstTaskCpu;
+  if (tasks < 1) throw new RangeError('pvclock model: no vCPU left to run a task');
   const masterclock = p.scheme === 'master';
 
   const init = (): ModelState => {
@@ -88,7 +92,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     for (let t = 0; t < tasks; t++) cpuOf[t] = firstTaskCpu + t;
     return {
       vm, cpuOf, inHost: new Uint8Array(vcpus), published, maxDone: -Infinity, lastValue: -Infinity,
-      reads: 0, fallbacks: 0, violation: null,
+      reads: 0, fallbacks: 0, retries: 0, tasksDone: 0, warps: 0, worstWarp: 0, mismatch: null, violation: null,
     };
   };
 
@@ -100,22 +104,49 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     s.inHost[cpu] = 0;
   }
 
+  const quiescent = (s: ModelState): boolean => {
+    for (let k = 0; k < vcpus; k++) if ((s.vm.area.lanes[pvtiBase(k) + LANE_VERSION]! & 1) !== 0 || s.inHost[k]) return false;
+    return true;
+  };
+
+  /** value against the BigInt conversion of the body published under the version the reader saw */
+  const reference = (s: ModelState, pvti: number, version: number, tsc: number): number => {
+    const ref = s.published.get(`${pvti}:${version}`);
+    return ref === undefined ? NaN : s.vm.host.convert(tsc, ref[0], ref[1]);
+  };
+
   const taskProgram = (t: number): Program<ModelState> =>
     function* (s: ModelState) {
       const env: GuestEnv = { lanes: s.vm.area.lanes, tsc: s.vm.tsc, cpuOf: s.cpuOf, task: t };
+      const hot: PvclockReader | null = p.hotReads === true ? p.reader.create(env) : null;
       for (let r = 0; r < p.readsPerTask; r++) {
         yield* entry(s, s.cpuOf[t]!);
         const floor = s.maxDone;
         const obs = newObs();
-        const g = p.reader.steps(env, obs);
-        let res = g.next();
-        while (res.done !== true) {
-          yield res.value;
-          yield* entry(s, s.cpuOf[t]!);
-          res = g.next();
+        let value: number;
+        let how: string;
+        if (hot !== null && r % 2 === 1 && quiescent(s)) {
+          // the hot path, as one atomic step (no store can land inside it here)
+          const before = hot.retries;
+          value = hot.read();
+          s.retries += hot.retries - before;
+          obs.pvti = hot.obs.pvti;
+          obs.version = hot.obs.version;
+          obs.tsc = hot.obs.tsc;
+          how = 'hot read()';
+        } else {
+          const g = p.reader.steps(env, obs);
+          let res = g.next();
+          while (res.done !== true) {
+            yield res.value;
+            yield* entry(s, s.cpuOf[t]!);
+            res = g.next();
+          }
+          value = res.value;
+          s.retries += obs.retries;
+          how = 'vDSO read';
         }
-        let value = res.value;
-        let how = `vDSO read via pvti[${obs.pvti}]`;
+        how += ` via pvti[${obs.pvti}]`;
         if (value === PVCLOCK_FALLBACK) {
           // STABLE clear: the syscall, i.e. pvclock_clocksource_read() on this vCPU's own pvti with
           // preemption off (only this vCPU writes it, and not while it runs guest code), then the
@@ -131,12 +162,19 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           else s.lastValue = ns;
           value = ns;
           how = `syscall via pvti[${cpu}] + last_value`;
-        } else if (s.violation === null) {
-          const ref = s.published.get(`${obs.pvti}:${obs.version}`);
-          const expect = ref === undefined ? NaN : s.vm.host.convert(obs.tsc, ref[0], ref[1]);
-          if (p.checks.torn && value !== expect) {
-            s.violation = { violation: `torn read: pvti[${obs.pvti}] version ${obs.version} announces a body giving ${expect} ns, the reader returned ${value} ns`, size: 1 };
-          } else if (p.checks.mixed && obs.tscCpu !== obs.pvti) {
+        } else {
+          const expect = reference(s, obs.pvti, obs.version, obs.tsc);
+          if (value !== expect && s.mismatch === null) {
+            s.mismatch = {
+              at: s.reads,
+              expected: `${expect} ns (pvti[${obs.pvti}] version ${obs.version} at tsc ${obs.tsc}, BigInt reference)`,
+              actual: `${value} ns (${how})`,
+            };
+            if (p.checks.torn && s.violation === null) {
+              s.violation = { violation: `torn read: pvti[${obs.pvti}] version ${obs.version} announces a body giving ${expect} ns at tsc ${obs.tsc}, the reader returned ${value} ns`, size: 1 };
+            }
+          }
+          if (p.checks.mixed && s.violation === null && obs.tscCpu >= 0 && obs.tscCpu !== obs.pvti) {
             // W1: the TSC came from another vCPU than the pvti; wrong iff that vCPU's own clock differs
             const own = readBody(s.vm.area.lanes, obs.tscCpu);
             const right = s.vm.host.convert(obs.tsc, own.tsc_timestamp, own.system_time);
@@ -146,10 +184,15 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           }
         }
         s.reads++;
-        if (p.checks.warp && s.violation === null && value < floor) {
-          s.violation = { violation: `warp: task${t} on vCPU${s.cpuOf[t]} (${how}) returned ${value} ns, ${floor - value} ns behind a read that had completed (${floor} ns)`, size: floor - value };
+        if (value < floor) {
+          s.warps++;
+          if (floor - value > s.worstWarp) s.worstWarp = floor - value;
+          if (p.checks.warp && s.violation === null) {
+            s.violation = { violation: `warp: task${t} on vCPU${s.cpuOf[t]} (${how}) returned ${value} ns, ${floor - value} ns behind a read that had completed (${floor} ns)`, size: floor - value };
+          }
         }
         if (value > s.maxDone) s.maxDone = value;
+        if (r === p.readsPerTask - 1) s.tasksDone++;
         yield `read → ${value} ns`;
       }
     };
@@ -159,62 +202,64 @@ export function buildModel(p: ModelParams): Model<ModelState> {
 
   const hostProgram: Program<ModelState> = function* (s) {
     const h = s.vm.host;
-    switch (p.load) {
-      case 'idle':
-        return;
-      case 'update':
-        h.queueAll();
-        yield 'KVM_REQ_CLOCK_UPDATE on every vCPU (same clock)';
-        break;
-      case 'stable':
-        h.setMasterClock(false);
-        yield 'host clocksource change: use_master_clock = 0, KVM_REQ_CLOCK_UPDATE everywhere';
-        h.setMasterClock(true);
-        yield 'host clocksource back: use_master_clock = 1, new snapshot, KVM_REQ_CLOCK_UPDATE everywhere';
-        break;
-      default:
-        if (masterclock) {
-          h.snapshotAndQueue(p.delta);
-          yield `kvm_gen_update_masterclock: entries blocked, master_kernel_ns moved by ${p.delta} ns, KVM_REQ_CLOCK_UPDATE queued, entries allowed`;
-        } else {
-          h.driftAndQueue(p.delta);
-          yield `host clock drifted ${p.delta} ns off pvclock; KVM_REQ_CLOCK_UPDATE + kick on every vCPU`;
+    for (const op of p.hostOps) {
+      while (s.reads < op.after && s.tasksDone < tasks) yield 'host idle';
+      switch (op.op) {
+        case 'update':
+          h.queueAll();
+          yield 'KVM_REQ_CLOCK_UPDATE on every vCPU (same clock)';
+          break;
+        case 'stable-off':
+          h.setMasterClock(false);
+          yield 'host clocksource change: use_master_clock = 0, KVM_REQ_CLOCK_UPDATE everywhere';
+          break;
+        case 'stable-on':
+          h.setMasterClock(true);
+          yield 'host clocksource back: use_master_clock = 1, new snapshot, KVM_REQ_CLOCK_UPDATE everywhere';
+          break;
+        case 'wake0':
+          yield 'vCPU0 wakes from HLT';
+          if (p.updateAt === 'entry' && h.pending(0)) {
+            s.inHost[0] = 1;
+            yield* h.enter(0, true);
+            s.inHost[0] = 0;
+          }
+          break;
+        case 'rebase':
+        case 'drift':
+          if (Atomics.load(h.ctl, CTL_USE_MASTER_CLOCK) === 1) {
+            h.snapshotAndQueue(op.arg);
+            yield `kvm_gen_update_masterclock: entries blocked, master_kernel_ns moved by ${op.arg} ns, KVM_REQ_CLOCK_UPDATE queued, entries allowed`;
+          } else {
+            h.driftAndQueue(op.arg);
+            yield `host clock drifted ${op.arg} ns off pvclock; KVM_REQ_CLOCK_UPDATE + kick on every vCPU`;
+          }
+          break;
+        case 'migrate':
+          break;
+      }
+      if (p.updateAt === 'host') {
+        // the 2015 thread's picture: the host rewrites each pvti while guest code keeps running
+        for (let k = 0; k < vcpus; k++) {
+          if (Atomics.compareExchange(h.ctl, vlane(k, V_REQ_CLOCK_UPDATE), 1, 0) === 1) yield* h.guestTimeUpdate(k, true);
         }
-    }
-    if (p.updateAt === 'host') {
-      // the 2015 thread's picture: the host rewrites each pvti while guest code keeps running
-      for (let k = 0; k < vcpus; k++) {
-        if (Atomics.compareExchange(h.ctl, vlane(k, V_REQ_CLOCK_UPDATE), 1, 0) === 1) yield* h.guestTimeUpdate(k, true);
       }
     }
   };
-  if (p.load !== 'idle') programs.push({ name: 'host', program: hostProgram });
+  if (p.hostOps.length > 0) programs.push({ name: 'host', program: hostProgram });
 
-  if (halted0) {
-    programs.push({
-      name: 'vCPU0(halted)',
-      program: function* (s) {
-        yield 'vCPU0 wakes from HLT';
-        if (p.updateAt === 'entry' && s.vm.host.pending(0)) {
-          s.inHost[0] = 1;
-          yield* s.vm.host.enter(0, true);
-          s.inHost[0] = 0;
-        }
-      },
-    });
-  }
-
-  if (p.load === 'migrate' && tasks >= 2) {
-    const a = firstTaskCpu;
-    const b = firstTaskCpu + 1;
+  if (p.schedOps.length > 0) {
     programs.push({
       name: 'sched',
       program: function* (s) {
-        for (let m = 0; m < 2; m++) {
+        for (const op of p.schedOps) {
+          while (s.reads < op.after && s.tasksDone < tasks) yield 'sched idle';
+          const a = op.arg;
+          const b = op.arg + 1;
           // a swap needs both vCPUs in guest mode (each runs the other's task next)
           const h = s.vm.host;
-          if (s.inHost[a] || s.inHost[b] || h.pending(a) || h.pending(b)) {
-            yield `migration not possible now (a vCPU is out of guest mode)`;
+          if (a < firstTaskCpu || b >= vcpus || s.inHost[a] || s.inHost[b] || h.pending(a) || h.pending(b)) {
+            yield `migration vCPU${a} ↔ vCPU${b} not possible now`;
             continue;
           }
           const t0 = s.cpuOf.indexOf(a);
@@ -227,10 +272,24 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     });
   }
 
-  return {
-    init,
-    programs,
-    check: (s) => s.violation,
-  };
+  return { init, programs, check: (s) => s.violation };
 }
 
+/**
+ * One seeded schedule of a model, run to completion (the gate's deterministic interleaving):
+ * at every step a program is drawn from those still running. Returns the final state.
+ */
+export function runSeeded<S>(model: Model<S>, seed: number, maxSteps: number): { readonly state: S; readonly steps: number } {
+  const rng = new Rng(seed >>> 0);
+  const state = model.init();
+  const gens = model.programs.map((q) => q.program(state));
+  const alive = gens.map((_, i) => i);
+  let steps = 0;
+  while (alive.length > 0 && steps < maxSteps) {
+    const i = rng.int(alive.length);
+    const r = gens[alive[i]!]!.next();
+    steps++;
+    if (r.done === true) alive.splice(i, 1);
+  }
+  return { state, steps };
+}

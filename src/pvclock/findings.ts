@@ -1,0 +1,70 @@
+// The deterministic half of the suite: one explorer run per (reader, scheme, host load, δ),
+// small enough to stay well under a second (2 task vCPUs, one read each unless told).
+import { explore, formatTrace, type ExploreResult } from '../harness/explore.js';
+import { buildModel, type Scheme } from './model.js';
+import type { Op } from './ops.js';
+import type { ReaderVariant } from './reader.js';
+
+/** host activity during the explored reads (see model.ts) */
+export type ExploreLoad = 'rebase' | 'update' | 'halt0' | 'migrate' | 'stable' | 'idle';
+
+export interface ExploreCase {
+  readonly reader: ReaderVariant;
+  readonly scheme: Scheme;
+  readonly load: ExploreLoad;
+  readonly delta: number;
+  /** exhaustive budget (interleavings); beyond it, randomRuns seeded runs */
+  readonly budget: number;
+  readonly preemptionBound: number;
+  readonly seed: number;
+  readonly readsPerTask?: number;
+  readonly taskVcpus?: number;
+  readonly updateAt?: 'entry' | 'host';
+  readonly torn?: boolean;
+  readonly stableWithoutMasterclock?: boolean;
+  readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
+}
+
+export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op[] {
+  const move: Op = { op: scheme === 'master' ? 'rebase' : 'drift', after: 0, arg: delta };
+  switch (load) {
+    case 'rebase':
+    case 'migrate':
+      return [move];
+    case 'update':
+      return [{ op: 'update', after: 0, arg: 0 }];
+    case 'halt0':
+      return [move, { op: 'wake0', after: 0, arg: 0 }];
+    case 'stable':
+      return [{ op: 'stable-off', after: 0, arg: 0 }, { op: 'stable-on', after: 0, arg: 0 }];
+    case 'idle':
+      return [];
+  }
+}
+
+export function exploreCase(c: ExploreCase): ExploreResult {
+  const halted0 = c.load === 'halt0';
+  const taskVcpus = c.taskVcpus ?? 2;
+  const model = buildModel({
+    reader: c.reader,
+    scheme: c.scheme,
+    vcpus: taskVcpus + (halted0 ? 1 : 0),
+    halted0,
+    readsPerTask: c.readsPerTask ?? 1,
+    hostOps: hostOpsFor(c.load, c.scheme, c.delta),
+    schedOps: c.load === 'migrate' ? [{ op: 'migrate', after: 0, arg: 0 }, { op: 'migrate', after: 0, arg: 0 }] : [],
+    torn: c.torn ?? false,
+    updateAt: c.updateAt ?? 'entry',
+    stableWithoutMasterclock: c.stableWithoutMasterclock ?? false,
+    checks: c.checks ?? { warp: true, torn: true, mixed: false },
+  });
+  return explore(model, {
+    maxSteps: 120,
+    maxInterleavings: c.budget,
+    randomRuns: Math.max(50, Math.floor(c.budget / 10)),
+    seed: c.seed,
+    preemptionBound: c.preemptionBound,
+  });
+}
+
+export { formatTrace };

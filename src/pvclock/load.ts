@@ -1,0 +1,133 @@
+// Seeded host/scheduler loads for the pvclock suite. A load is the list of actions the host
+// (and the guest scheduler) take while the readers read, each tagged with the number of
+// reads completed before it may happen. The gate replays it on one deterministic interleaving;
+// the real-thread run replays it with `after` scaled to its much larger read counts.
+import { Rng } from '../harness/rng.js';
+import type { LoadCodec, LoadRow, Params } from '../harness/suite.js';
+import { OP_KINDS, type Op, type OpKind } from './ops.js';
+
+export type LoadKind = 'readers' | 'periodic' | 'rebase' | 'migrate' | 'halt0' | 'stable';
+export const LOAD_KINDS: readonly LoadKind[] = ['readers', 'periodic', 'rebase', 'migrate', 'halt0', 'stable'];
+
+export interface PvclockLoad {
+  /** reads each task performs in the gate's interleaving */
+  readonly readsPerTask: number;
+  readonly hostOps: readonly Op[];
+  readonly schedOps: readonly Op[];
+}
+
+/** reads over all tasks in the gate's interleaving */
+export const GATE_READS = 1200;
+
+export function loadKind(params: Params): LoadKind {
+  const k = String(params['load'] ?? 'readers');
+  if (!(LOAD_KINDS as readonly string[]).includes(k)) throw new Error(`pvclock: unknown load '${k}' (one of ${LOAD_KINDS.join(', ')})`);
+  return k as LoadKind;
+}
+
+export function tasksOf(params: Params): number {
+  const vcpus = Number(params['vcpus'] ?? 2);
+  return loadKind(params) === 'halt0' ? vcpus - 1 : vcpus;
+}
+
+/** Host events per 1000 reads (the `rate` parameter; default 10). */
+function rateOf(params: Params): number {
+  return Number(params['rate'] ?? 10);
+}
+
+export function generateLoad(params: Params, seed: number): PvclockLoad {
+  const rng = new Rng(seed >>> 0);
+  const kind = loadKind(params);
+  const vcpus = Number(params['vcpus'] ?? 2);
+  const master = String(params['scheme'] ?? 'master') === 'master';
+  const delta = Number(params['delta'] ?? 0);
+  const tasks = Math.max(1, tasksOf(params));
+  const readsPerTask = Math.ceil(GATE_READS / tasks);
+  const total = readsPerTask * tasks;
+  const rate = rateOf(params);
+  const hostOps: Op[] = [];
+  const schedOps: Op[] = [];
+  const move: OpKind = master ? 'rebase' : 'drift';
+  /** events at a mean spacing of 1000/rate reads, jittered ±50% */
+  const ticks = (perThousand: number): number[] => {
+    const out: number[] = [];
+    if (perThousand <= 0) return out;
+    const mean = 1000 / perThousand;
+    for (let at = rng.range(1, Math.max(1, Math.round(mean))); at < total; at += Math.max(1, Math.round(mean * (0.5 + rng.float())))) out.push(at);
+    return out;
+  };
+  switch (kind) {
+    case 'readers':
+      break;
+    case 'periodic':
+      // masterclock: rewrites of the same values; without it every update is a fresh per-vCPU
+      // sample, off pvclock by a random error of at most |delta|
+      for (const at of ticks(rate)) {
+        hostOps.push(master ? { op: 'update', after: at, arg: 0 } : { op: 'drift', after: at, arg: delta === 0 ? 0 : rng.range(-Math.abs(delta), Math.abs(delta)) });
+      }
+      break;
+    case 'rebase': {
+      // a storm at varying masterclock age: |delta| grows with the time since the last rebase
+      const mean = 1000 / Math.max(rate, 1e-9);
+      let last = 0;
+      for (const at of ticks(rate)) {
+        const age = at - last;
+        last = at;
+        hostOps.push({ op: move, after: at, arg: Math.round((delta * age) / mean) });
+      }
+      break;
+    }
+    case 'migrate':
+      for (const at of ticks(rate / 4)) hostOps.push({ op: move, after: at, arg: delta });
+      if (vcpus >= 2) for (const at of ticks(rate * 4)) schedOps.push({ op: 'migrate', after: at, arg: rng.int(vcpus - 1) });
+      break;
+    case 'halt0':
+      // vCPU0 sleeps across a rebase, wakes, then sleeps across another one until the end
+      hostOps.push({ op: move, after: Math.floor(total / 4), arg: delta });
+      hostOps.push({ op: 'wake0', after: Math.floor(total / 2), arg: 0 });
+      hostOps.push({ op: move, after: Math.floor((total * 3) / 4), arg: delta });
+      break;
+    case 'stable': {
+      let on = master;
+      for (const at of ticks(rate)) {
+        hostOps.push({ op: on ? 'stable-off' : 'stable-on', after: at, arg: 0 });
+        on = !on;
+      }
+      break;
+    }
+  }
+  return { readsPerTask, hostOps, schedOps };
+}
+
+export const pvclockLoad: LoadCodec<PvclockLoad> = {
+  name: 'pvclock-ops',
+  version: 1,
+  generate: generateLoad,
+  toRows(load: PvclockLoad): LoadRow[] {
+    const rows: LoadRow[] = [{ who: 'meta', op: 'reads_per_task', after: 0, arg: load.readsPerTask }];
+    for (const o of load.hostOps) rows.push({ who: 'host', op: o.op, after: o.after, arg: o.arg });
+    for (const o of load.schedOps) rows.push({ who: 'sched', op: o.op, after: o.after, arg: o.arg });
+    return rows;
+  },
+  fromRows(rows, params): PvclockLoad {
+    let readsPerTask = Math.ceil(GATE_READS / Math.max(1, tasksOf(params)));
+    const hostOps: Op[] = [];
+    const schedOps: Op[] = [];
+    rows.forEach((r, i) => {
+      const who = r['who'];
+      const after = Number(r['after']);
+      const arg = Number(r['arg']);
+      if (!Number.isFinite(after) || !Number.isFinite(arg)) throw new Error(`pvclock load row ${i}: after/arg must be numbers`);
+      if (who === 'meta') {
+        if (r['op'] === 'reads_per_task') readsPerTask = arg;
+        return;
+      }
+      const op = r['op'] as OpKind;
+      if (!OP_KINDS.includes(op)) throw new Error(`pvclock load row ${i}: unknown op '${r['op']}' (one of ${OP_KINDS.join(', ')})`);
+      if (who === 'host') hostOps.push({ op, after, arg });
+      else if (who === 'sched') schedOps.push({ op, after, arg });
+      else throw new Error(`pvclock load row ${i}: 'who' must be meta, host or sched, got '${who}'`);
+    });
+    return { readsPerTask, hostOps, schedOps };
+  },
+};
