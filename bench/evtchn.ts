@@ -16,7 +16,7 @@ import { applyPrologue, armBatch, batchOf, BatchHandler, deliverBatch, sendBatch
 import { evtchnLoad, shapeOf, type EvtchnLoad } from '../src/evtchn/load.js';
 import { BitmapReference } from '../src/evtchn/reference.js';
 import { FifoReference } from '../src/evtchn/reference-fifo.js';
-import { firstDifference, replay } from '../src/evtchn/replay.js';
+import { firstDifference, replay, type Observation } from '../src/evtchn/replay.js';
 
 function configOf(params: Params): EvtchnConfig {
   const shape = shapeOf(params);
@@ -50,14 +50,15 @@ function prepare(name: string, module: unknown, params: Params, load: EvtchnLoad
       timed: () => [],
     };
   }
-  let worstWait = 0;
+  // the variant's own observation of the whole stream, kept from the gate for worst_wait
+  let observed: Observation | undefined;
   const batch = batchOf(load);
 
   return {
     gate() {
       const expected = replay(referenceFor(variant, config), load);
       const actual = replay(variant.create(config), load);
-      worstWait = actual.worstWait;
+      observed = actual;
       const diff = firstDifference(expected, actual);
       if (diff) return { ok: false, ...diff };
       return { ok: true, checked: expected.deliveries.length / 3 };
@@ -84,7 +85,7 @@ function prepare(name: string, module: unknown, params: Params, load: EvtchnLoad
         {
           metric: 'worst_wait',
           unit: 'events',
-          value: worstWait,
+          value: (observed ?? replay(variant.create(config), load)).worstWait,
           detail: 'events handled on the vCPU between a port becoming deliverable and its delivery, over the whole stream',
         },
         { metric: 'shared_bytes_guest', unit: 'bytes', value: abi.sharedBytes() },

@@ -1,0 +1,81 @@
+// The suite as the harness sees it: grids, capacity rows, a passing gate on every default
+// case, exact counters, and timed bodies that return a number and do the same work each time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { caseKey, type Prepared } from '../../src/harness/suite.js';
+import suite from '../../bench/evtchn.js';
+
+async function prepared(variant: string, params: Record<string, string | number>): Promise<Prepared> {
+  const module = await suite.variants[variant]!();
+  return suite.prepare(variant, module, params, suite.load.generate(params, 1));
+}
+
+test('the default grid is small, the full grid larger, and case keys are unique', () => {
+  const def = suite.grid('default');
+  const full = suite.grid('full');
+  assert.ok(def.length >= 6 && def.length <= 8, `${def.length} default cases`);
+  assert.ok(full.length > 4 * def.length);
+  for (const grid of [def, full]) assert.equal(new Set(grid.map(caseKey)).size, grid.length);
+  assert.equal(suite.baseline, '2-level');
+  assert.deepEqual(Object.keys(suite.variants).sort(), ['2-level', 'N-level', 'fifo']);
+});
+
+test('every default case passes the gate for every variant that applies, with exact counters and timed bodies', async () => {
+  for (const params of suite.grid('default')) {
+    for (const variant of Object.keys(suite.variants)) {
+      if (suite.applies && !suite.applies(variant, params)) continue;
+      const p = await prepared(variant, params as Record<string, string | number>);
+      if (p.unsupported) continue;
+      const gate = p.gate();
+      assert.ok(gate.ok, `${variant} ${caseKey(params)}: ${JSON.stringify(gate)}`);
+      assert.ok(gate.checked > 0);
+      const counters = await p.counters();
+      const names = counters.map((c) => c.metric);
+      for (const m of ['words_read', 'xchg', 'worst_wait', 'shared_bytes_guest', 'shared_bytes_vcpu', 'capacity', 'send_rmw']) {
+        assert.ok(names.includes(m), `${variant} ${caseKey(params)} lacks ${m}`);
+      }
+      for (const c of counters) assert.ok(Number.isFinite(c.value) && c.value >= 0, `${c.metric} = ${c.value}`);
+      // counters are exact: a second preparation, even without a gate first, counts the same
+      const p2 = await prepared(variant, params as Record<string, string | number>);
+      assert.deepEqual((await p2.counters()).map((c) => c.value), counters.map((c) => c.value));
+      const timed = p.timed();
+      assert.deepEqual(timed.map((t) => t.metric), ['deliver', 'send']);
+      assert.deepEqual(timed.map((t) => t.unit), ['ns/event', 'ns/send']);
+      for (const t of timed) {
+        assert.ok(t.ops > 0);
+        t.setup?.();
+        const first = t.run();
+        t.setup?.();
+        assert.equal(t.run(), first, `${t.metric} does different work on a re-armed batch`);
+        if (t.metric === 'deliver') assert.equal(first, t.ops, 'deliver returns the events it delivered');
+      }
+    }
+  }
+});
+
+test('a case beyond a variant’s capacity is a capacity row naming the capacity, not an error', async () => {
+  const big = suite.grid('default').find((p) => Number(p['ports']) === 262144)!;
+  assert.ok(big, 'the default grid has a 262144-port case');
+  const two = await prepared('2-level', big as Record<string, string | number>);
+  assert.match(two.unsupported ?? '', /4096/);
+  const fifo = await prepared('fifo', big as Record<string, string | number>);
+  assert.match(fifo.unsupported ?? '', /131072/);
+  assert.ok(suite.applies!('fifo', big));
+  const n = await prepared('N-level', big as Record<string, string | number>);
+  assert.equal(n.unsupported, undefined);
+  const counters = await n.counters();
+  assert.equal(counters.find((c) => c.metric === 'capacity')!.value, 262144);
+});
+
+test('N-level memory follows the tree: 2 x W^L/8 shared, W/8 + W^2/8 (+ upcall byte) per vCPU', async () => {
+  const p = await prepared('N-level', { abi: 64, depth: 3, ports: 4096, density: 0.1, vcpus: 1, load: 'sparse' });
+  p.gate();
+  const c = Object.fromEntries((await p.counters()).map((x) => [x.metric, x.value]));
+  assert.equal(c['shared_bytes_guest'], (2 * 262144) / 8);
+  assert.equal(c['shared_bytes_vcpu'], 8 + 512 + 1);
+  const two = await prepared('2-level', { abi: 32, depth: 2, ports: 1024, density: 0.1, vcpus: 1, load: 'sparse' });
+  two.gate();
+  const c2 = Object.fromEntries((await two.counters()).map((x) => [x.metric, x.value]));
+  assert.equal(c2['shared_bytes_guest'], 256);
+  assert.equal(c2['shared_bytes_vcpu'], 4 + 1);
+});
