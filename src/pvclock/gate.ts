@@ -1,0 +1,35 @@
+// The correctness gate: the variant's reads on one deterministic, seeded interleaving of host
+// stores, scheduler migrations and reader steps, each compared with a reference reader — the
+// BigInt conversion of the pvti body the host published under the version the reader saw, at
+// the TSC the reader read. Every other read goes through the variant's hot read() (at points
+// where no pvti is being written), the rest through its step twin, so both are checked.
+import type { Gate, Params } from '../harness/suite.js';
+import { buildModel, runSeeded, type ModelState, type Scheme } from './model.js';
+import type { PvclockLoad } from './load.js';
+import { loadKind } from './load.js';
+import type { ReaderVariant } from './reader.js';
+
+export interface GateRun {
+  readonly gate: Gate;
+  readonly state: ModelState;
+}
+
+export function runGate(reader: ReaderVariant, params: Params, load: PvclockLoad, seed: number, torn = false): GateRun {
+  const model = buildModel({
+    reader,
+    scheme: String(params['scheme']) === 'nomaster' ? 'nomaster' : ('master' as Scheme),
+    vcpus: Number(params['vcpus']),
+    halted0: loadKind(params) === 'halt0',
+    readsPerTask: load.readsPerTask,
+    hostOps: load.hostOps,
+    schedOps: load.schedOps,
+    torn,
+    updateAt: 'entry',
+    checks: { warp: false, torn: false, mixed: false },
+    hotReads: true,
+  });
+  const { state } = runSeeded(model, seed, 10_000_000);
+  const m = state.mismatch;
+  const gate: Gate = m === null ? { ok: true, checked: state.reads } : { ok: false, at: m.at, expected: m.expected, actual: m.actual };
+  return { gate, state };
+}

@@ -1,0 +1,162 @@
+// The real-thread run: the host (this thread, the harness worker) and one reader worker per
+// running vCPU share the VM's SharedArrayBuffers. Readers loop like kvm-unit-tests
+// x86/kvmclock_test.c: lock; t1 = read(); t0 = last; last = t1; unlock; a warp is t1 < t0.
+// More reader threads than the machine's 2 cores on purpose: a descheduled thread is a
+// descheduled vCPU. What is seen depends on scheduling, so every figure is a gauge.
+//
+// The host replays the load's ops (scaled: `after` × OPS_SCALE reads, measured on the shared
+// TSC) for DURATION_MS: masterclock updates block entries and wait for every running vCPU to
+// acknowledge (KVM_REQ_MCLOCK_INPROGRESS with KVM_REQUEST_WAIT), halted vCPU0 is never waited
+// for and is updated only at 'wake0'. Guest-scheduler migrations are not replayed here (a
+// worker is a vCPU, and a read in flight cannot move between workers); the explorer and the
+// gate cover them.
+import { Worker } from 'node:worker_threads';
+import type { Params } from '../harness/suite.js';
+import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmBuffers, type VmParams } from './vm.js';
+import { CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, CTL_USE_MASTER_CLOCK, V_HALTED, V_OUT_OF_GUEST, drain, vlane } from './host.js';
+import { loadKind, type PvclockLoad } from './load.js';
+
+export const DURATION_MS = 60;
+export const OPS_SCALE = 100;
+
+/** Int32 lanes of `sync` */
+export const S_LOCK = 0;
+export const S_GO = 1;
+export const S_DONE = 2;
+export const S_SLEEP = 3;
+export const SYNC_LANES = 4;
+/** Float64 lanes of `stats`; per reader i: STAT_READER0 + 3*i + {0 reads, 1 retries, 2 fallbacks} */
+export const T_LAST = 0;
+export const T_LAST_VALUE = 1;
+export const T_WARPS = 2;
+export const T_WORST = 3;
+export const STAT_READER0 = 4;
+
+export interface ThreadData {
+  readonly buffers: VmBuffers;
+  readonly vm: VmParams;
+  readonly cpu: number;
+  readonly reader: number;
+  readonly readerUrl: string;
+  readonly sync: SharedArrayBuffer;
+  readonly stats: SharedArrayBuffer;
+}
+
+export interface ThreadsResult {
+  readonly readers: number;
+  readonly reads: number;
+  readonly retries: number;
+  readonly fallbacks: number;
+  readonly warps: number;
+  readonly worstWarp: number;
+  readonly hostOps: number;
+  readonly ms: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runThreads(variant: string, params: Params, load: PvclockLoad, _seed: number, durationMs = DURATION_MS): Promise<ThreadsResult> {
+  const halted0 = loadKind(params) === 'halt0';
+  const vmParams: VmParams = {
+    vcpus: Number(params['vcpus']), tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
+    masterclock: String(params['scheme']) !== 'nomaster', torn: false,
+  };
+  const vm = createVm(vmParams, true);
+  const first = halted0 ? 1 : 0;
+  const n = vmParams.vcpus - first;
+  if (halted0) Atomics.store(vm.ctl, vlane(0, V_HALTED), 1);
+  const sync = new SharedArrayBuffer(4 * SYNC_LANES);
+  const stats = new SharedArrayBuffer(8 * (STAT_READER0 + 3 * n));
+  const S = new Int32Array(sync);
+  const T = new Float64Array(stats);
+  const readerUrl = new URL(`./${variant}.js`, import.meta.url).href;
+  const workers: Worker[] = [];
+  const exits: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const data: ThreadData = { buffers: vm.buffers, vm: vmParams, cpu: first + i, reader: i, readerUrl, sync, stats };
+    const w = new Worker(new URL('./vcpu-thread.js', import.meta.url), { workerData: data });
+    workers.push(w);
+    exits.push(new Promise((resolve, reject) => {
+      w.once('error', reject);
+      w.once('exit', () => resolve());
+    }));
+  }
+  try {
+    const t0 = performance.now();
+    while (Atomics.load(vm.ctl, CTL_READY) < n) {
+      if (performance.now() - t0 > 10_000) throw new Error('pvclock threads: reader workers did not start');
+      await sleep(1);
+    }
+    Atomics.store(S, S_GO, 1);
+    Atomics.notify(S, S_GO);
+    const start = performance.now();
+    const end = start + durationMs;
+    const tscCtl = vm.tsc.ctl;
+    const ops = load.hostOps;
+    let hostOps = 0;
+    let i = 0;
+    let base = 0;
+    const blockEntries = (what: () => void): void => {
+      // kvm_make_mclock_inprogress_request(): kick and wait for running vCPUs, not halted ones
+      Atomics.store(vm.ctl, CTL_MCLOCK_INPROGRESS, 1);
+      for (let k = first; k < vmParams.vcpus; k++) {
+        while (Atomics.load(vm.ctl, vlane(k, V_OUT_OF_GUEST)) === 0 && performance.now() < end + 1000) Atomics.wait(S, S_SLEEP, 0, 0.02);
+      }
+      what();
+      Atomics.store(vm.ctl, CTL_MCLOCK_INPROGRESS, 0);
+      Atomics.notify(vm.ctl, CTL_MCLOCK_INPROGRESS);
+    };
+    while (performance.now() < end && ops.length > 0) {
+      const op = ops[i]!;
+      const ticks = Atomics.load(tscCtl, 0) >>> 0;
+      if (ticks < base + op.after * OPS_SCALE) {
+        Atomics.wait(S, S_SLEEP, 0, 0.05);
+        continue;
+      }
+      const master = Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK) === 1;
+      switch (op.op) {
+        case 'rebase':
+        case 'drift':
+          if (master) blockEntries(() => vm.host.snapshotAndQueue(op.arg));
+          else vm.host.driftAndQueue(op.arg);
+          break;
+        case 'update':
+          vm.host.queueAll();
+          break;
+        case 'stable-off':
+        case 'stable-on':
+          blockEntries(() => vm.host.setMasterClock(op.op === 'stable-on'));
+          break;
+        case 'wake0':
+          if (halted0) drain(vm.host.enter(0, false));
+          break;
+        case 'migrate':
+          break;
+      }
+      hostOps++;
+      i++;
+      if (i === ops.length) {
+        i = 0;
+        base = Atomics.load(tscCtl, 0) >>> 0;
+      }
+    }
+    while (performance.now() < end) Atomics.wait(S, S_SLEEP, 0, 1);
+    const ms = performance.now() - start;
+    Atomics.store(vm.ctl, CTL_STOP, 1);
+    Atomics.notify(vm.ctl, CTL_MCLOCK_INPROGRESS);
+    Atomics.notify(S, S_LOCK);
+    await Promise.all(exits);
+    let reads = 0;
+    let retries = 0;
+    let fallbacks = 0;
+    for (let r = 0; r < n; r++) {
+      reads += T[STAT_READER0 + 3 * r]!;
+      retries += T[STAT_READER0 + 3 * r + 1]!;
+      fallbacks += T[STAT_READER0 + 3 * r + 2]!;
+    }
+    return { readers: n, reads, retries, fallbacks, warps: T[T_WARPS]!, worstWarp: T[T_WORST]!, hostOps, ms };
+  } finally {
+    Atomics.store(vm.ctl, CTL_STOP, 1);
+    for (const w of workers) void w.terminate();
+  }
+}
