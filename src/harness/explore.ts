@@ -9,6 +9,11 @@
 // Beyond the exhaustive budget it switches to seeded random schedules (Rng, never
 // Math.random), so every result is reproducible from (model, options).
 //
+// Waiting: a step whose label starts with SPIN_PREFIX ('spin: ') promises that it changed
+// nothing (one failed iteration of a wait loop). The thread is then not scheduled again until
+// another thread has taken a step, which keeps spin loops finite (no schedule spins twice in a
+// row for nothing). If every live thread waits, the interleaving ends as a deadlock.
+//
 // Convention: `yield` separates steps. The code between the last `yield` and the return is
 // one more step (labelled 'return'); write a program's last step without a trailing `yield`
 // if an empty final step would only multiply the interleavings.
@@ -47,7 +52,12 @@ export interface ExploreResult {
   readonly truncated: number;
   /** how many of `interleavings` were seeded random runs (0 when exhaustive) */
   readonly randomInterleavings: number;
+  /** interleavings that ended with every live thread waiting (SPIN_PREFIX steps) */
+  readonly deadlocks: number;
 }
+
+/** Label prefix of a step that changed nothing and waits for another thread (see above). */
+export const SPIN_PREFIX = 'spin: ';
 
 /** The label recorded for a step that ended by returning rather than yielding. */
 export const RETURN_LABEL = 'return';
@@ -62,6 +72,7 @@ interface RunOutcome {
   readonly steps: Step[];
   readonly violation: { readonly violation: string; readonly size: number } | null;
   readonly truncated: boolean;
+  readonly deadlock: boolean;
 }
 
 /** How the run picks a thread once it is past the given prefix. */
@@ -89,35 +100,40 @@ function runOnce<S>(model: Model<S>, prefix: readonly number[], maxSteps: number
   const n = model.programs.length;
   const gens = model.programs.map((p) => p.program(state));
   let alive = n >= 32 ? -1 : (1 << n) - 1;
+  let waiting = 0;
   const schedule: number[] = [];
   const enabled: number[] = [];
   const steps: Step[] = [];
   let previous = -1;
   while (alive !== 0 && schedule.length < maxSteps) {
+    const runnable = alive & ~waiting;
+    if (runnable === 0) return { schedule, enabled, steps, violation: null, truncated: false, deadlock: true };
     const at = schedule.length;
     let t: number;
     if (at < prefix.length) {
       t = prefix[at]!;
-      if ((alive & (1 << t)) === 0) {
+      if ((runnable & (1 << t)) === 0) {
         throw new Error(`explore: schedule replay diverged at step ${at} (thread ${t} is not runnable): the model is not deterministic`);
       }
     } else {
-      t = choose(alive, previous);
+      t = choose(runnable, previous);
     }
-    enabled.push(alive);
+    enabled.push(runnable);
     schedule.push(t);
     const r = gens[t]!.next();
     if (r.done === true) {
       alive &= ~(1 << t);
+      waiting = 0;
       steps.push({ thread: model.programs[t]!.name, label: RETURN_LABEL });
     } else {
       steps.push({ thread: model.programs[t]!.name, label: r.value });
+      waiting = r.value.startsWith(SPIN_PREFIX) ? waiting | (1 << t) : 0;
     }
     previous = t;
     const v = model.check(state);
-    if (v !== null) return { schedule, enabled, steps, violation: v, truncated: false };
+    if (v !== null) return { schedule, enabled, steps, violation: v, truncated: false, deadlock: false };
   }
-  return { schedule, enabled, steps, violation: null, truncated: alive !== 0 };
+  return { schedule, enabled, steps, violation: null, truncated: alive !== 0, deadlock: false };
 }
 
 /** Context switches away from a thread that could have continued, in schedule[0..end). */
@@ -140,11 +156,13 @@ export function explore<S>(model: Model<S>, options: ExploreOptions): ExploreRes
   let violations = 0;
   let worst = 0;
   let truncated = 0;
+  let deadlocks = 0;
   let shortest: { steps: Step[]; violation: string } | null = null;
 
   const record = (o: RunOutcome): void => {
     interleavings++;
     if (o.truncated) truncated++;
+    if (o.deadlock) deadlocks++;
     if (o.violation !== null) {
       violations++;
       if (o.violation.size > worst) worst = o.violation.size;
@@ -207,7 +225,7 @@ export function explore<S>(model: Model<S>, options: ExploreOptions): ExploreRes
     }
   }
 
-  return { interleavings, exhaustive, violations, worst, shortest, truncated, randomInterleavings };
+  return { interleavings, exhaustive, violations, worst, shortest, truncated, randomInterleavings, deadlocks };
 }
 
 /** The shortest counterexample, numbered, one step a line; or a one-line summary if none. */

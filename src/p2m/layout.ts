@@ -135,3 +135,10 @@ export function namedLayout(name: string, gibs: number): Layout {
       throw new Error(`unknown p2m layout '${name}' (known: ${LAYOUTS.join(', ')})`);
   }
 }
+
+/** leaf pages a layout's ranges can need at boot (an arena size hint, not a count) */
+export function leafHint(layout: Layout, perPage: number): number {
+  let n = 0;
+  for (const r of layout.ranges) n += Math.ceil((r.end - r.start) / perPage) + 1;
+  return n;
+}

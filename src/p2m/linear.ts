@@ -17,7 +17,7 @@
 // load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
 import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
-import { chunkKind, bootEntry, fillRamLeaf, populatedEnd, type Layout } from './layout.js';
+import { chunkKind, bootEntry, fillRamLeaf, leafHint, type Layout } from './layout.js';
 import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
 import { CapacityError, type LookupTrace, type P2m, type ToolView } from './variant.js';
 
@@ -37,6 +37,11 @@ export function create(width: Width, layout: Layout): P2m {
   return new P2mLinear(width, layout);
 }
 
+/** xen_p2m_size for a guest: the VA area, ALIGN(max(span, hotplug limit), PMD_SIZE * PMDS_PER_MID_PAGE / 8) */
+export function vaSlots(span: number, hotplugLimitPfns = P2M_LIMIT_PFNS): number {
+  return Math.ceil(Math.max(span, hotplugLimitPfns) / PER_PTE_PAGE) * PER_PTE_PAGE;
+}
+
 export class P2mLinear implements P2m {
   readonly variant = name;
   readonly enc: Encoding = E64;
@@ -44,6 +49,11 @@ export class P2mLinear implements P2m {
   readonly capacity = MAXMEM_PFNS;
   readonly mem: Arena;
   structuralChanges = 0;
+  readonly beyondReads = 'identity';
+  readonly flipsWholeLeaf = false;
+  get readLimit(): number {
+    return this.size;
+  }
 
   /** xen_p2m_size: slots of the VA area (= xen_max_p2m_pfn after xen_vmalloc_p2m_tree) */
   readonly size: number;
@@ -60,14 +70,15 @@ export class P2mLinear implements P2m {
   private gen = 0; // shared_info.arch.p2m_generation
   private pfnLimit: number; // xen_p2m_last_pfn, published as shared_info.arch.max_pfn
 
-  constructor(width: Width, layout: Layout) {
+  /** `hotplugLimitPfns` is CONFIG_XEN_MEMORY_HOTPLUG_LIMIT in pfns (default 512 GiB); the explorer uses a small one */
+  constructor(width: Width, layout: Layout, hotplugLimitPfns = P2M_LIMIT_PFNS) {
     if (width !== 64) throw new CapacityError(name, 0, 'a 32-bit PAE guest (not modelled)');
     if (layout.span > MAXMEM_PFNS) throw new CapacityError(name, MAXMEM_PFNS, `a guest of ${layout.span} pfns`);
     // xen_vmalloc_p2m_tree: vm.size = ALIGN(8 * max(max_pfn, P2M_LIMIT), PMD_SIZE * PMDS_PER_MID_PAGE)
-    this.size = Math.ceil(Math.max(layout.span, P2M_LIMIT_PFNS) / PER_PTE_PAGE) * PER_PTE_PAGE;
+    this.size = vaSlots(layout.span, hotplugLimitPfns);
     const leaves = this.size / 512;
     this.leafOf = new Int32Array(leaves);
-    this.mem = new Arena(Math.min(24 + Math.ceil(populatedEnd(layout) / 500), 1 << 20));
+    this.mem = new Arena(Math.min(24 + Math.ceil(leafHint(layout, 512) * 1.01), 1 << 20));
     const mem = this.mem;
     this.missing = mem.alloc('p2m_missing', 0xffffffff);
     this.identity = mem.alloc('p2m_identity', 0xffffffff);
@@ -302,7 +313,13 @@ export class P2mLinear implements P2m {
 
   // ---- toolstack side --------------------------------------------------------------------
 
+  /** what the MMU resolves for the slot (kept equal to the page tables by set_pte) */
   currentLeaf(slot: number): number {
+    return this.leafOf[slot]!;
+  }
+
+  /** the same, found by walking the page tables (tests check the two agree) */
+  walkLeaf(slot: number): number {
     return readPte(this.mem, this.ptePageOf(slot), ptIndex(this.vpnOf(slot), 1));
   }
 

@@ -16,7 +16,7 @@
 // kernel address at once, so p2m_top_mfn_p is kept only as the page it costs.
 import { checkEntry, hasIdentityBit, viewOf, hiLaneOf, type Encoding, type Width, encoding } from './entry.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
-import { chunkKind, bootEntry, fillRamLeaf, populatedEnd, type Layout } from './layout.js';
+import { chunkKind, bootEntry, fillRamLeaf, leafHint, populatedEnd, type Layout } from './layout.js';
 import { CapacityError, type LookupTrace, type P2m, type ToolView } from './variant.js';
 
 const TWO31 = 2147483648;
@@ -28,6 +28,11 @@ export class P2mTree implements P2m {
   readonly mem: Arena;
   readonly depth: number;
   structuralChanges = 0;
+  readonly beyondReads = 'invalid';
+  readonly flipsWholeLeaf = true;
+  get readLimit(): number {
+    return this.capacity;
+  }
 
   private readonly E: number; // entries per page
   private readonly sh: number; // log2(E)
@@ -65,8 +70,8 @@ export class P2mTree implements P2m {
     if (layout.span > this.capacity) {
       throw new CapacityError(variant, this.capacity, `a guest of ${layout.span} pfns`);
     }
-    const pages = 8 + Math.ceil(populatedEnd(layout) / this.E) + 2;
-    this.mem = new Arena(Math.min(pages, 1 << 20));
+    const pages = 16 + leafHint(layout, this.E) * 1.01;
+    this.mem = new Arena(Math.min(Math.ceil(pages), 1 << 20));
     // xen_build_dynamic_phys_to_machine: the shared pages first
     this.missing.push(this.mem.alloc('p2m_missing', 0xffffffff));
     this.identity = this.mem.alloc('p2m_identity', 0xffffffff);
@@ -212,7 +217,7 @@ export class P2mTree implements P2m {
 
   set(pfn: number, e: number): boolean {
     if (this.setNoAlloc(pfn, e)) return this.grew(pfn, e);
-    const it = this.allocSteps(pfn);
+    const it = this.allocSteps(pfn, e);
     while (!it.next().done) { /* run every step */ }
     if (!this.setNoAlloc(pfn, e)) throw new Error(`${this.variant}: set(${pfn}) failed after allocation`);
     return this.grew(pfn, e);
@@ -228,7 +233,7 @@ export class P2mTree implements P2m {
       this.grew(pfn, e);
       return true;
     }
-    yield* this.allocSteps(pfn);
+    yield* this.allocSteps(pfn, e);
     if (!this.setNoAlloc(pfn, e)) throw new Error(`${this.variant}: set(${pfn}) failed after allocation`);
     this.grew(pfn, e);
     return true;
@@ -239,7 +244,7 @@ export class P2mTree implements P2m {
    * then the leaf if it is shared (missing or identity, and the value needs a private one).
    * Each yield ends one store another CPU (or the toolstack) could observe.
    */
-  private *allocSteps(pfn: number): Generator<string, void, void> {
+  private *allocSteps(pfn: number, e: number): Generator<string, void, void> {
     let f = this.top;
     for (let k = this.depth - 1; k >= 2; k--) {
       const i = this.index(pfn, k * this.sh);
@@ -262,7 +267,9 @@ export class P2mTree implements P2m {
     }
     const m = this.index(pfn, this.sh);
     const leaf = this.ptrAt(f, m);
-    if (leaf === this.missing[0] || leaf === this.identity) {
+    // an identity value into a missing leaf only needed the mid: __set then flips the whole leaf
+    const flip = leaf === this.missing[0] && e !== this.enc.INVALID && hasIdentityBit(this.enc, e);
+    if (!flip && (leaf === this.missing[0] || leaf === this.identity)) {
       const fresh = this.mem.alloc('p2m_leaf', leaf === this.missing[0] ? 0xffffffff : 0);
       if (leaf === this.identity) {
         const base = pfn - (pfn % this.E); // leaf-aligned, as p2m_init_identity is called since 3.19
@@ -339,9 +346,10 @@ export class P2mTree implements P2m {
 
   // ---- toolstack side --------------------------------------------------------------------
 
+  /** the leaf frame the guest's own lookups use for a slot (the kernel tree, not the MFN tree) */
   currentLeaf(slot: number): number {
     const pfn = slot * this.E;
-    let f = this.topMfn;
+    let f = this.top;
     for (let s = this.topShift; s > 0; s -= this.sh) f = this.ptrAt(f, this.index(pfn, s));
     return f;
   }

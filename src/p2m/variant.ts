@@ -61,6 +61,12 @@ export interface P2m {
   /** the arena holding every p2m frame (and, for linear, the page tables the toolstack walks) */
   readonly mem: Arena;
 
+  /** semantics the reference model needs (research §5.4-5.5): where reads stop following the structure and what they return there */
+  readonly readLimit: number;
+  readonly beyondReads: 'invalid' | 'identity';
+  /** tree: an identity value written into a missing leaf flips the whole leaf */
+  readonly flipsWholeLeaf: boolean;
+
   /** pfn_to_mfn: the entry with FOREIGN and IDENTITY cleared, INVALID passes through. Hot path. */
   lookup(pfn: number): number;
   /** __pfn_to_mfn: the raw entry view (flags kept). */
@@ -83,7 +89,7 @@ export interface P2m {
 
   /** libxenguest map_p2m: the frame-list walk (trees) or the page-table walk (linear). Throws if the tools refuse. */
   mapForToolstack(): ToolView;
-  /** the frame that backs leaf slot i right now (what a fresh walk would find) */
+  /** the frame the guest's lookups use for leaf slot i right now (a stale toolstack view differs from it) */
   currentLeaf(slot: number): number;
   /** read entry `idx` of frame `frame` (a toolstack read through a foreign mapping) */
   readFrame(frame: number, idx: number): number;

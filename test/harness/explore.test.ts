@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explore, formatTrace, type Model } from '../../src/harness/explore.js';
+import { explore, formatTrace, SPIN_PREFIX, type Model } from '../../src/harness/explore.js';
 
 interface Counter { x: number; done: number }
 
@@ -138,4 +138,60 @@ test('a nondeterministic model is reported, not silently explored', () => {
     check: () => null,
   };
   assert.throws(() => explore(m, opts), /not deterministic/);
+});
+
+interface Locked { lock: number; x: number; done: number }
+
+/** a spin lock around a two-step increment: the waits are SPIN_PREFIX steps */
+function spinLocked(k: number, withLock = true): Model<Locked> {
+  const inc = (me: number) =>
+    function* (s: Locked): Generator<string, void, void> {
+      for (let i = 0; i < k; i++) {
+        if (withLock) {
+          while (s.lock !== 0) yield `${SPIN_PREFIX}lock held by ${s.lock}`;
+          s.lock = me;
+          yield 'lock';
+        }
+        const tmp = s.x;
+        yield 'read';
+        s.x = tmp + 1;
+        if (withLock) s.lock = 0;
+        yield 'write, unlock';
+      }
+      s.done++;
+    };
+  return {
+    init: () => ({ lock: 0, x: 0, done: 0 }),
+    programs: [
+      { name: 'a', program: inc(1) },
+      { name: 'b', program: inc(2) },
+    ],
+    check: (s) => (s.done === 2 && s.x !== 2 * k ? { violation: `x=${s.x}`, size: 2 * k - s.x } : null),
+  };
+}
+
+test('spin waits stay finite: a spin lock is exhaustively safe, without it the update is lost', () => {
+  const r = explore(spinLocked(2), opts);
+  assert.equal(r.exhaustive, true);
+  assert.equal(r.violations, 0);
+  assert.equal(r.truncated, 0);
+  assert.equal(r.deadlocks, 0);
+  const unlocked = explore(spinLocked(2, false), opts);
+  assert.ok(unlocked.violations > 0);
+  assert.equal(unlocked.worst, 2);
+});
+
+test('every thread waiting ends the interleaving as a deadlock', () => {
+  const m: Model<{ a: boolean; b: boolean }> = {
+    init: () => ({ a: false, b: false }),
+    programs: [
+      { name: 'a', program: function* (s) { while (!s.b) yield `${SPIN_PREFIX}wait for b`; s.a = true; } },
+      { name: 'b', program: function* (s) { while (!s.a) yield `${SPIN_PREFIX}wait for a`; s.b = true; } },
+    ],
+    check: () => null,
+  };
+  const r = explore(m, opts);
+  assert.equal(r.exhaustive, true);
+  assert.equal(r.deadlocks, r.interleavings);
+  assert.ok(r.interleavings >= 1);
 });

@@ -1,0 +1,144 @@
+// The migration walk against a guest that changes its p2m, as step programs for the
+// interleaving explorer (src/harness/explore.ts). Research p2m.md §3.4, §6.4, §5.9; the
+// argument is seeds/003 (Andrew Cooper: "the toolstack has a stale frame in the middle of
+// its view of the p2m").
+//
+// The toolstack (libxenguest save): map_p2m (the tree's frame-list walk, or the list's
+// page-table walk after recording p2m_generation), then dirty rounds, each ending in
+// check_vm_state (which compares p2m_generation for equality in list mode and does nothing
+// in tree mode), then the final check after suspend. The guest: rewrites an entry
+// (never structural), then first-touches a pfn in a wholly missing GiB (a new mid or PTE
+// page and a new leaf: structural), then rewrites once more.
+//
+// A violation is the toolstack completing the migration while a leaf frame in its view is
+// not the one the guest uses: a structural change slipped past it.
+import type { Model, ExploreOptions, ExploreResult } from '../harness/explore.js';
+import { explore, formatTrace, SPIN_PREFIX } from '../harness/explore.js';
+import type { Width } from './entry.js';
+import { PFNS_PER_GIB, PFNS_PER_MIB, type Layout } from './layout.js';
+import { P2mLinear } from './linear.js';
+import { P2mTree } from './tree.js';
+import type { P2m, ToolView } from './variant.js';
+
+export interface WalkState {
+  readonly p2m: P2m;
+  view: ToolView | null;
+  generationAtMap: number;
+  aborted: boolean;
+  completed: boolean;
+  /** stale leaf slots when the toolstack completed (the guest is suspended then: what it does afterwards runs on the destination) */
+  staleAtCompletion: { count: number; first: number; had: number; uses: number } | null;
+}
+
+/** 3 GiB span: RAM in the first and last 2 MiB, the middle GiB wholly missing */
+export function walkLayout(): Layout {
+  const span = 3 * PFNS_PER_GIB;
+  return {
+    span,
+    ranges: [
+      { start: 0, end: 2 * PFNS_PER_MIB, kind: 'ram' },
+      { start: span - 2 * PFNS_PER_MIB, end: span, kind: 'ram' },
+    ],
+  };
+}
+
+export function makeWalkP2m(variant: string, width: Width = 64): P2m {
+  const layout = walkLayout();
+  if (variant === 'tree3') return new P2mTree('tree3', 3, width, layout);
+  if (variant === 'tree4') return new P2mTree('tree4', 4, width, layout);
+  if (variant === 'linear') return new P2mLinear(width, layout, layout.span); // VA sized to the guest: same structure, cheaper replays
+  throw new Error(`no walk model for variant '${variant}'`);
+}
+
+function staleSlots(s: WalkState): { count: number; first: number } {
+  const v = s.view;
+  if (v === null) return { count: 0, first: -1 };
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < v.leaves.length; i++) {
+    if (v.leaves[i] !== s.p2m.currentLeaf(i)) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return { count, first };
+}
+
+export interface WalkCounts {
+  /** interleavings where the toolstack aborted ("p2m generation count changed") */
+  detected: number;
+}
+
+export function walkModel(variant: string, rounds = 2, counts: WalkCounts = { detected: 0 }): Model<WalkState> {
+  const touch = PFNS_PER_GIB + 5; // in the wholly missing middle GiB
+  const rewrite = 7; // a populated pfn
+  const guest = function* (s: WalkState): Generator<string, void, void> {
+    s.p2m.set(rewrite, 0x2000000);
+    yield 'rewrite entry (atomic store)';
+    yield* s.p2m.setSteps(touch, 0x2000001);
+    s.p2m.set(touch + 1, 0x2000002); // the entry write that completes the first touch
+    yield 'write entries in the new leaf';
+  };
+  const toolstack = function* (s: WalkState): Generator<string, void, void> {
+    const listMode = s.p2m.variant === 'linear';
+    if (listMode) {
+      s.generationAtMap = s.p2m.generation();
+      yield `get_p2m_generation = ${s.generationAtMap}`;
+    }
+    s.view = s.p2m.mapForToolstack();
+    yield listMode ? 'map_p2m_list: page-table walk, leaves mapped' : 'map_p2m_tree: frame-list walk, leaves mapped';
+    const checkVmState = (): boolean => {
+      if (listMode && s.p2m.generation() !== s.generationAtMap) {
+        s.aborted = true;
+        counts.detected++;
+        return false; // "p2m generation count changed. Migration aborted."
+      }
+      return true;
+    };
+    for (let r = 1; r <= rounds; r++) {
+      // send_dirty_pages: pfn_to_gfn through the mapped leaves (a stale leaf gives stale values),
+      // then check_vm_state at its end
+      if (!checkVmState()) return;
+      yield `send dirty pages, round ${r}; check_vm_state ${listMode ? 'ok' : '(no check in tree mode)'}`;
+    }
+    // Suspend: the guest quiesces in stop_machine, so no CPU is inside p2m_update_lock; the
+    // tree's lock-free cmpxchg sequence can stop between any two steps.
+    while (listMode && s.p2m.generation() % 2 === 1) yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
+    yield 'suspend the guest';
+    if (!checkVmState()) return; // the last send_dirty_pages ends in check_vm_state too
+    const st = staleSlots(s);
+    s.staleAtCompletion = st.count === 0 ? null : { ...st, had: s.view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
+    s.completed = true;
+    yield 'final copy with the mapped view: migration completed';
+  };
+  return {
+    init: () => ({ p2m: makeWalkP2m(variant), view: null, generationAtMap: -1, aborted: false, completed: false, staleAtCompletion: null }),
+    programs: [
+      { name: 'guest', program: guest },
+      { name: 'toolstack', program: toolstack },
+    ],
+    check: (s) => {
+      const st = s.staleAtCompletion;
+      if (!s.completed || st === null) return null;
+      return {
+        violation: `migration completed with a stale p2m view: leaf slot ${st.first} maps frame ${st.had}, the guest uses frame ${st.uses}`,
+        size: st.count,
+      };
+    },
+  };
+}
+
+/** CHESS-style: every schedule with at most 2 preemptions, exhaustively (most concurrency bugs need at most 2) */
+export const WALK_OPTIONS: ExploreOptions = { maxSteps: 64, maxInterleavings: 4000, randomRuns: 400, seed: 1, preemptionBound: 2 };
+
+export interface WalkFindings {
+  readonly result: ExploreResult;
+  readonly detected: number;
+  readonly trace: string;
+}
+
+export function exploreWalk(variant: string, options: ExploreOptions = WALK_OPTIONS): WalkFindings {
+  const counts = { detected: 0 };
+  const result = explore(walkModel(variant, 2, counts), options);
+  return { result, detected: counts.detected, trace: formatTrace(result) };
+}
