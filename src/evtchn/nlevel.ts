@@ -63,10 +63,11 @@ export class NLevel implements EvtchnPortOps {
   private readonly mapLanes: number;
   private readonly pending: Uint32Array;
   private readonly maskBits: Uint32Array;
-  /** all selector levels of all vCPUs; level k of vCPU v starts at selOff[k] + v * levelLanes[k] */
+  /** all selector levels of all vCPUs; level k of vCPU v starts at selBase[v * (depth - 1) + k] */
   private readonly sel: Uint32Array;
-  private readonly selOff: Int32Array;
-  private readonly levelLanes: Int32Array;
+  private readonly selBase: Int32Array;
+  /** a port's child index at selector level k is port >>> levelShift[k]; k = depth - 1 gives the port */
+  private readonly levelShift: Int32Array;
   private readonly upcallPending: Uint8Array;
   private readonly notifyVcpu: Int32Array;
   private readonly cpuMask: Uint32Array;
@@ -93,14 +94,16 @@ export class NLevel implements EvtchnPortOps {
     this.mapLanes = this.capacity >>> 5;
     this.pending = new Uint32Array(this.mapLanes);
     this.maskBits = new Uint32Array(this.mapLanes);
-    this.selOff = new Int32Array(this.depth - 1);
-    this.levelLanes = new Int32Array(this.depth - 1);
+    const inner = this.depth - 1;
+    this.selBase = new Int32Array(this.vcpus * inner);
+    this.levelShift = new Int32Array(this.depth);
     let total = 0;
-    for (let k = 0; k < this.depth - 1; k++) {
-      this.levelLanes[k] = Math.max(1, this.W ** (k + 1) / 32);
-      this.selOff[k] = total;
-      total += this.levelLanes[k]! * this.vcpus;
+    for (let k = 0; k < inner; k++) {
+      const lanesPerVcpu = Math.max(1, this.W ** (k + 1) / 32);
+      for (let v = 0; v < this.vcpus; v++) this.selBase[v * inner + k] = total + v * lanesPerVcpu;
+      total += lanesPerVcpu * this.vcpus;
     }
+    for (let k = 0; k < this.depth; k++) this.levelShift[k] = this.shift * (inner - k);
     this.sel = new Uint32Array(total);
     this.upcallPending = new Uint8Array(this.vcpus);
     this.notifyVcpu = new Int32Array(this.capacity);
@@ -127,11 +130,10 @@ export class NLevel implements EvtchnPortOps {
 
   // bottom-up: the leaf's parent selector first, level 0 last, then upcall_pending
   private raise(v: number, port: number): void {
-    const s = this.shift;
-    const top = this.depth - 1;
+    const base = v * (this.depth - 1);
     for (let k = this.depth - 2; k >= 0; k--) {
-      const g = port >>> (s * (top - k));
-      const idx = this.selOff[k]! + v * this.levelLanes[k]! + (g >>> 5);
+      const g = port >>> this.levelShift[k]!;
+      const idx = this.selBase[base + k]! + (g >>> 5);
       const m = 1 << (g & 31);
       this.work[WORK_SEND_RMW]++;
       if ((this.sel[idx]! & m) !== 0) return;
@@ -220,7 +222,7 @@ export class NLevel implements EvtchnPortOps {
       a0 = this.keep[2 * k]!;
       a1 = this.keep[2 * k + 1]!;
     } else {
-      const base = this.selOff[k]! + v * this.levelLanes[k]! + node * lanes;
+      const base = this.selBase[v * (this.depth - 1) + k]! + node * lanes;
       a0 = this.sel[base]! | 0; // xchg(selector, 0): clear before the level below is read
       this.sel[base] = 0;
       a1 = 0;
@@ -230,7 +232,7 @@ export class NLevel implements EvtchnPortOps {
       }
       this.work[WORK_XCHG]++;
     }
-    const digit = (this.startPort >>> (this.shift * (this.depth - 1 - k))) & (W - 1);
+    const digit = (this.startPort >>> this.levelShift[k]!) & (W - 1);
     let from = 0;
     if (mode === START) {
       // keep bits 0..digit for pass 2
