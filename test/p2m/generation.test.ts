@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { E64 } from '../../src/p2m/entry.js';
+import { PFNS_PER_GIB, namedLayout } from '../../src/p2m/layout.js';
+import { exploreWalk, WALK_OPTIONS } from '../../src/p2m/migration.js';
+import { build, smallPc } from './helpers.js';
+
+test('p2m_generation: 0 at boot, even when idle, +2 per structural change, untouched by entry writes (§5.9 a, b)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * PFNS_PER_GIB - 1 }), fc.oneof(fc.integer({ min: 1, max: 2 ** 40 }), fc.constant(E64.INVALID))), { maxLength: 80 }), (ops) => {
+      const l = build('linear', smallPc());
+      assert.equal(l.generation(), 0);
+      for (const [pfn, e] of ops) {
+        const before = l.structuralChanges;
+        const g = l.generation();
+        l.set(pfn, e);
+        assert.equal(l.generation() % 2, 0);
+        assert.equal(l.generation() - g, 2 * (l.structuralChanges - before));
+      }
+      assert.equal(l.generation(), 2 * l.structuralChanges);
+    }),
+    { numRuns: 50, seed: 7 },
+  );
+});
+
+test('p2m_generation is odd exactly while an install is in progress', () => {
+  const l = build('linear', namedLayout('hotplug', 8));
+  const steps = l.setSteps(6 * PFNS_PER_GIB, 99);
+  const seen: Array<[string, number]> = [];
+  for (let r = steps.next(); !r.done; r = steps.next()) seen.push([r.value, l.generation()]);
+  assert.deepEqual(seen.map(([, g]) => g), [1, 1, 2, 3, 3, 4]); // PTE page, then leaf
+  assert.ok(seen.filter(([lab]) => lab.startsWith('set_')).every(([, g]) => g % 2 === 1));
+  assert.equal(l.lookup(6 * PFNS_PER_GIB), 99);
+});
+
+test('trees have no generation: structural changes leave it at 0', () => {
+  const t = build('tree3', namedLayout('hotplug', 8));
+  t.set(6 * PFNS_PER_GIB, 99);
+  assert.ok(t.structuralChanges >= 2);
+  assert.equal(t.generation(), 0);
+});
+
+test('explorer: every interleaving of a structural change with the migration walk is caught by linear, none by the trees (§5.9 c)', () => {
+  const unbounded = { maxSteps: 64, maxInterleavings: 100_000, randomRuns: 0, seed: 1 };
+  const lin = exploreWalk('linear', unbounded);
+  assert.equal(lin.result.exhaustive, true);
+  assert.equal(lin.result.violations, 0);
+  assert.equal(lin.result.truncated, 0);
+  assert.ok(lin.detected > 0);
+  const tree = exploreWalk('tree3', unbounded);
+  assert.equal(tree.result.exhaustive, true);
+  assert.ok(tree.result.violations > 0);
+  assert.equal(tree.detected, 0);
+  // the shortest miss: the guest installs the new mid and leaf before the walk, and publishes the
+  // leaf's MFN only after the tools mapped the frame list, so the tools keep p2m_missing
+  assert.ok(tree.result.shortest);
+  assert.match(tree.result.shortest.violation, /stale p2m view/);
+  assert.equal(tree.result.shortest.steps.length, 9);
+  // the suite's bounded exploration (2 preemptions) finds the same for each variant
+  for (const v of ['tree3', 'tree4', 'linear']) {
+    const f = exploreWalk(v, WALK_OPTIONS);
+    assert.equal(f.result.exhaustive, true);
+    assert.equal(f.result.violations > 0, v !== 'linear', v);
+  }
+});
