@@ -37,6 +37,8 @@ temporary git worktree (kept under results/<commit12>/) unless --no-run.
   --variants              within one run: each variant against its suite's baseline
   --baseline V            baseline variant for --variants when the run does not name one
   --resamples N           bootstrap resamples per row (default ${DEFAULTS.resamples})
+  --test-unit worker|sample   what the rank test compares: per-worker medians (default;
+                          samples of one worker are not independent) or raw samples
   -- BENCH-OPTIONS        options for a bench run in a worktree (default: those of the
                           other side's run, from its manifest)
 
@@ -73,6 +75,7 @@ export function parseCli(argv: readonly string[]): Cli {
         variants: { type: 'boolean' },
         baseline: { type: 'string' },
         resamples: { type: 'string' },
+        'test-unit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,6 +90,8 @@ export function parseCli(argv: readonly string[]): Cli {
   if (!['text', 'md', 'csv', 'json'].includes(format)) throw new InputError(`--format ${v.format}: choose text, md, csv or json`);
   const correction = v.correction ?? 'holm';
   if (correction !== 'holm' && correction !== 'bh') throw new InputError(`--correction ${correction}: choose holm or bh`);
+  const testUnit = v['test-unit'] ?? 'worker';
+  if (testUnit !== 'worker' && testUnit !== 'sample') throw new InputError(`--test-unit ${testUnit}: choose worker or sample`);
   const variants = v.variants === true;
   const sides = parsed.positionals;
   if (!help) {
@@ -110,6 +115,7 @@ export function parseCli(argv: readonly string[]): Cli {
       resamples: Math.round(number('resamples', v.resamples, 100, 1e6, DEFAULTS.resamples)),
       allowLoadMismatch: v['allow-load-mismatch'] === true,
       strictEnv: v['strict-env'] === true,
+      testUnit,
     },
   };
 }

@@ -54,7 +54,8 @@ function ciText(r: RowResult): string {
 function pText(r: RowResult): string {
   if (!Number.isFinite(r.pAdj)) return '';
   const p = fmtP(r.pAdj);
-  return `${p.startsWith('<') ? 'p' : 'p='}${p} n=${r.base!.n}+${r.head!.n}`;
+  const [n1, n2] = r.testN!;
+  return `${p.startsWith('<') ? 'p' : 'p='}${p} n=${n1}+${n2}`;
 }
 
 function noteText(r: RowResult): { text: string; colour: Colour | undefined } {
@@ -143,7 +144,8 @@ export function tally(c: Comparison): string {
 
 function optionsLine(c: Comparison): string {
   const o = c.options;
-  return `Mann-Whitney U, ${o.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected over ${c.rows.filter((r) => Number.isFinite(r.pAdj)).length} rows, α=${o.alpha}, threshold ${o.thresholdPct}%, ${Math.round(o.confidence * 100)}% bootstrap CI of the ratio of medians`;
+  const unit = o.testUnit === 'worker' ? 'over per-worker medians (n = workers)' : 'over raw samples';
+  return `Mann-Whitney U ${unit}, ${o.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected over ${c.rows.filter((r) => Number.isFinite(r.pAdj)).length} rows, α=${o.alpha}, threshold ${o.thresholdPct}%; CI: ${Math.round(o.confidence * 100)}% bootstrap (workers, then samples) of the ratio of medians`;
 }
 
 export function formatText(c: Comparison, notes: readonly string[], colour: boolean): string {

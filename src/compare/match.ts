@@ -19,6 +19,7 @@ import {
   mannWhitneyU,
   median,
   medianCIRel,
+  mwuMinP,
   type ShiftEstimate,
 } from './stats.js';
 
@@ -70,6 +71,12 @@ export interface RowResult {
   p: number;
   pAdj: number;
   exact: boolean;
+  /** what the test compared: per-worker medians (the independent unit) or raw samples */
+  testUnit: 'worker' | 'sample' | undefined;
+  /** how many values the test compared on each side */
+  testN: [number, number] | undefined;
+  /** the smallest p the test could have produced with these counts */
+  minP: number;
   /** Hodges–Lehmann shift (head - base, in the row's unit) with its interval, when cheap */
   hl: ShiftEstimate | undefined;
   /** A/A noise band of the case in percent (the wider of the two sides) */
@@ -95,6 +102,14 @@ export interface CompareOptions {
   readonly resamples: number;
   readonly allowLoadMismatch: boolean;
   readonly strictEnv: boolean;
+  /**
+   * What the rank test compares. 'worker' (default): the median of each worker, because
+   * samples of one worker share its JIT and heap state and are not independent: an A/A run of
+   * this bench showed workers of the same code 30% apart while each worker's samples agreed
+   * to 2%, so a test over raw samples calls that noise significant. 'sample' tests the raw
+   * samples (used anyway when a side has a single worker).
+   */
+  readonly testUnit: 'worker' | 'sample';
 }
 
 export const DEFAULTS: CompareOptions = {
@@ -105,6 +120,7 @@ export const DEFAULTS: CompareOptions = {
   resamples: 1000,
   allowLoadMismatch: false,
   strictEnv: false,
+  testUnit: 'worker',
 };
 
 export interface Comparison {
@@ -234,19 +250,38 @@ function flat(clusters: number[][]): number[] {
   return clusters.flat();
 }
 
+/** Per-worker medians (empty workers dropped). */
+function workerMedians(clusters: number[][]): number[] {
+  return clusters.filter((c) => c.length > 0).map((c) => median(c));
+}
+
+/**
+ * The "± x%" beside a median: how far the median of the row can be trusted. With six or more
+ * workers, the 95% interval of the median over workers; with two to five, the largest distance
+ * of a worker's median from the row's (no interval exists for so few); with one worker, the
+ * interval over its samples, which understates the worker-to-worker noise.
+ */
+function spreadOf(clusters: number[][], m: number): number {
+  const w = workerMedians(clusters);
+  if (w.length >= 6) return medianCIRel(w);
+  if (w.length >= 2) return Math.max(...w.map((x) => Math.abs(x - m))) / Math.abs(m);
+  return medianCIRel(clusters.flat());
+}
+
 function cell(rec: SummaryRec, samples: number[][] | undefined): Cell {
   const xs = samples ? flat(samples) : [];
   const timed = rec.kind === 'timing' && xs.length > 0;
+  const value = timed ? median(xs) : rec.median;
   return {
-    value: timed ? median(xs) : rec.median,
-    spread: timed ? medianCIRel(xs) : NaN,
+    value,
+    spread: timed ? spreadOf(samples!, value) : NaN,
     n: timed ? xs.length : rec.n,
     status: rec.status,
     detail: rec.detail,
   };
 }
 
-function judge(p: Pair): RowResult {
+function judge(p: Pair, opts: CompareOptions): RowResult {
   const rec = (p.base ?? p.head)!;
   const base = p.base && cell(p.base, p.baseSamples);
   const head = p.head && cell(p.head, p.headSamples);
@@ -266,6 +301,9 @@ function judge(p: Pair): RowResult {
     p: NaN,
     pAdj: NaN,
     exact: false,
+    testUnit: undefined,
+    testN: undefined,
+    minP: NaN,
     hl: undefined,
     aaBandPct: bands.length > 0 ? Math.max(...bands) : undefined,
     verdict: 'same',
@@ -293,9 +331,15 @@ function judge(p: Pair): RowResult {
   if (!bs || !hs || bs.length === 0 || hs.length === 0) {
     return { ...r, verdict: 'untested', reason: 'no raw samples' };
   }
-  const u = mannWhitneyU(bs, hs);
+  const byWorker = opts.testUnit === 'worker' && workerMedians(p.baseSamples!).length >= 2 && workerMedians(p.headSamples!).length >= 2;
+  const x = byWorker ? workerMedians(p.baseSamples!) : bs;
+  const y = byWorker ? workerMedians(p.headSamples!) : hs;
+  const u = mannWhitneyU(x, y);
   r.p = u.p;
   r.exact = u.exact;
+  r.testUnit = byWorker ? 'worker' : 'sample';
+  r.testN = [x.length, y.length];
+  r.minP = mwuMinP(x.length, y.length);
   if (bs.length * hs.length <= HL_PAIRS) r.hl = hodgesLehmann(bs, hs);
   return r;
 }
@@ -308,7 +352,7 @@ export function judgePairs(
   warnings: string[] = [],
 ): Comparison {
   checkLoads(pairs, opts, warnings);
-  const rows = pairs.map(judge);
+  const rows = pairs.map((p) => judge(p, opts));
   const pairOf = new Map(rows.map((r, i) => [r, pairs[i]!]));
   const tested = rows.filter((r) => Number.isFinite(r.p));
   const adjusted = (opts.correction === 'holm' ? holm : benjaminiHochberg)(tested.map((r) => r.p));
@@ -329,8 +373,17 @@ export function judgePairs(
     else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct) r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
     else r.verdict = change > 0 ? 'slower' : 'faster';
   });
-  const small = tested.filter((r) => r.exact && r.pAdj >= opts.alpha && r.base!.n + r.head!.n < 10);
-  if (small.length > 0) warnings.push(`${small.length} row(s) have fewer than 10 samples in all: too few to detect a difference; raise --rounds or --time`);
+  const hopeless = tested.filter((r) => r.minP >= opts.alpha);
+  if (hopeless.length > 0) {
+    const [n1, n2] = hopeless[0]!.testN!;
+    const what = hopeless[0]!.testUnit === 'worker' ? 'workers' : 'samples';
+    warnings.push(`${hopeless.length} timing row(s) cannot reach significance: with ${n1}+${n2} ${what} the smallest possible p is ${fmtP(hopeless[0]!.minP)} ≥ α=${opts.alpha}; measure more workers (bench --rounds, --aa)`);
+  } else if (opts.correction === 'holm' && tested.some((r) => r.minP * tested.length >= opts.alpha)) {
+    const r = tested.find((t) => t.minP * tested.length >= opts.alpha)!;
+    warnings.push(`with ${r.testN![0]}+${r.testN![1]} ${r.testUnit === 'worker' ? 'workers' : 'samples'} the smallest possible p is ${fmtP(r.minP)}: after Holm over ${tested.length} rows, only rows far from the others can be significant; measure more workers (bench --rounds, --aa)`);
+  }
+  const singles = tested.filter((r) => r.testUnit === 'sample' && opts.testUnit === 'worker').length;
+  if (singles > 0) warnings.push(`${singles} timing row(s) have a single worker on a side: tested over raw samples, which ignores worker-to-worker noise`);
   const untested = rows.filter((r) => r.verdict === 'untested').length;
   if (untested > 0) warnings.push(`${untested} timing row(s) lack raw samples and were not tested`);
   return { ...sides, rows, geomeans: geomeans(rows, sides.mode), warnings, options: opts };

@@ -207,6 +207,23 @@ function exactP(ranks: Float64Array, n1: number, r1: number): number {
   return Math.min(1, extreme / total);
 }
 
+/**
+ * The smallest two-sided p the Mann-Whitney test can produce for n1 and n2 values (no ties):
+ * 2 / C(n1+n2, n1) exactly, or the normal approximation's for large samples. When it is not
+ * below α, no difference can ever be significant: the run needs more workers (benchstat's
+ * "need >= N samples to detect a difference").
+ */
+export function mwuMinP(n1: number, n2: number): number {
+  const N = n1 + n2;
+  if (N <= MWU_EXACT_MAX) {
+    let c = 1; // C(N, n1), built as a running product to stay finite
+    for (let i = 1; i <= n1; i++) c = (c * (n2 + i)) / i;
+    return Math.min(1, 2 / c);
+  }
+  const z = ((n1 * n2) / 2 - 0.5) / Math.sqrt((n1 * n2 * (N + 1)) / 12);
+  return Math.min(1, 2 * normalSf(z));
+}
+
 export interface ShiftEstimate {
   /** Hodges–Lehmann estimate of the shift y - x: the median of all pairwise differences */
   readonly shift: number;

@@ -49,17 +49,20 @@ export function gaussian(rng: Rng): number {
 }
 
 /**
- * Timing samples around `centre` with `cv` relative noise and a right tail (a sample in 20 is
- * 30% slower, like a GC pause), in `rounds` workers of `n` samples.
+ * Timing samples around `centre`, in `rounds` workers of `n` samples: each worker is offset by
+ * `workerCv` relative noise (its JIT and heap state), each sample by `cv`, and a sample in 20
+ * is 30% slower (a GC pause).
  */
-export function timings(seed: number, centre: number, opts: { rounds?: number; n?: number; cv?: number } = {}): number[][] {
+export function timings(seed: number, centre: number, opts: { rounds?: number; n?: number; cv?: number; workerCv?: number } = {}): number[][] {
   const rng = new Rng(seed);
-  const rounds = opts.rounds ?? 4;
+  const rounds = opts.rounds ?? 8;
   const n = opts.n ?? 40;
   const cv = opts.cv ?? 0.03;
-  return Array.from({ length: rounds }, () =>
-    Array.from({ length: n }, () => centre * (1 + cv * gaussian(rng)) * (rng.chance(0.05) ? 1.3 : 1)),
-  );
+  const workerCv = opts.workerCv ?? 0.01;
+  return Array.from({ length: rounds }, () => {
+    const w = centre * (1 + workerCv * gaussian(rng));
+    return Array.from({ length: n }, () => w * (1 + cv * gaussian(rng)) * (rng.chance(0.05) ? 1.3 : 1));
+  });
 }
 
 function median(xs: number[]): number {

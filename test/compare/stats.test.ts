@@ -15,6 +15,7 @@ import {
   mannWhitneyU,
   median,
   medianCIRel,
+  mwuMinP,
   normalQuantile,
   normalSf,
 } from '../../src/compare/stats.js';
@@ -169,4 +170,11 @@ test('median interval (benchstat "± x%")', () => {
   const xs = Array.from({ length: 101 }, (_, i) => 100 + (i - 50) * 0.1);
   const r = medianCIRel(xs);
   assert.ok(r > 0 && r < 0.02, String(r));
+});
+
+test('smallest achievable Mann-Whitney p (benchstat: n=4 gives 0.029, n=5 gives 0.0079)', () => {
+  close(mwuMinP(4, 4), 0.02857142857142857, 1e-12);
+  close(mwuMinP(5, 5), 0.007936507936507936, 1e-12);
+  close(mwuMinP(3, 3), 0.1, 1e-12);
+  assert.ok(mwuMinP(100, 100) < 1e-30);
 });
