@@ -22,6 +22,7 @@ export interface ExploreCase {
   readonly updateAt?: 'entry' | 'host';
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
+  readonly tscOffset?: readonly number[];
   readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
 }
 
@@ -56,6 +57,7 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     torn: c.torn ?? false,
     updateAt: c.updateAt ?? 'entry',
     stableWithoutMasterclock: c.stableWithoutMasterclock ?? false,
+    tscOffset: c.tscOffset ?? [],
     checks: c.checks ?? { warp: true, torn: true, mixed: false },
   });
   return explore(model, {

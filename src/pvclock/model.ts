@@ -37,6 +37,8 @@ export interface ModelParams {
   readonly torn: boolean;
   readonly updateAt: 'entry' | 'host';
   readonly stableWithoutMasterclock?: boolean;
+  /** per-vCPU TSC offsets in cycles (unsynced host); default synced */
+  readonly tscOffset?: readonly number[];
   /** which violations end an interleaving */
   readonly checks: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
   /** every other read through the variant's hot read() when no pvti is being written (the gate) */
@@ -85,6 +87,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     const vm = createVm({
       vcpus, tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK, masterclock, torn: p.torn,
       stableWithoutMasterclock: p.stableWithoutMasterclock ?? false,
+      tscOffset: p.tscOffset ?? [],
     }, false);
     const published = new Map<string, readonly [number, number]>();
     for (let k = 0; k < vcpus; k++) {
@@ -157,7 +160,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           // preemption off (only this vCPU writes it, and not while it runs guest code), then the
           // global last_value clamp (arch/x86/kernel/pvclock.c)
           s.fallbacks++;
-          yield 'STABLE clear → syscall fallback';
+          yield `vCPU${s.cpuOf[t]}: STABLE clear → syscall fallback`;
           yield* entry(s, s.cpuOf[t]!);
           const cpu = s.cpuOf[t]!;
           const b = readBody(s.vm.area.lanes, cpu);
@@ -201,12 +204,12 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         if (value > s.maxDone) s.maxDone = value;
         s.lastDone = value;
         if (r === p.readsPerTask - 1) s.tasksDone++;
-        yield `read → ${value} ns`;
+        yield `vCPU${s.cpuOf[t]}: read → ${value} ns`;
       }
     };
 
   const programs: { name: string; program: Program<ModelState> }[] = [];
-  for (let t = 0; t < tasks; t++) programs.push({ name: `task${t}@vCPU${firstTaskCpu + t}`, program: taskProgram(t) });
+  for (let t = 0; t < tasks; t++) programs.push({ name: `task${t}`, program: taskProgram(t) });
 
   const hostProgram: Program<ModelState> = function* (s) {
     const h = s.vm.host;
