@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { EventHandler, EvtchnPortOps } from '../../src/evtchn/abi.js';
+import { WORK_LOOPS, type EventHandler, type EvtchnPortOps } from '../../src/evtchn/abi.js';
 import { replay } from '../../src/evtchn/replay.js';
 import { TwoLevel } from '../../src/evtchn/twolevel.js';
 import { NLevel } from '../../src/evtchn/nlevel.js';
@@ -107,3 +107,50 @@ test('the bound has teeth: the pre-cursor scan (lowest port first, rescanned aft
   }
   assert.ok(waitedFor.get(4000)! > 2, 'under the old scan port 4000 waits for every re-raise of port 3');
 });
+
+class ReraiseOnce implements EventHandler {
+  readonly seen: Array<[number, number]> = [];
+  private readonly raised = new Set<number>();
+  constructor(private readonly abi: EvtchnPortOps) {}
+  handle(_v: number, port: number): void {
+    this.seen.push([this.abi.work[WORK_LOOPS]!, port]);
+    if (!this.raised.has(port)) {
+      this.raised.add(port);
+      this.abi.setPending(port);
+    }
+  }
+}
+
+for (const [name, make] of cursorModels) {
+  test(`${name}: with every port re-raised once by its handler, one scan handles a port at most twice, and only start-word ports at or after the cursor twice`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(32 as const, 64 as const),
+        fc.integer({ min: 2, max: 1 << 20 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 1 << 20 }), { minLength: 1, maxLength: 150 }),
+        (w, cursorSeed, portSeeds) => {
+          const abi = make(w);
+          const cap = abi.capacity;
+          const c = Math.max(2, cursorSeed % cap);
+          abi.setPending(c - 1);
+          abi.upcall(0, new Collect());
+          const ports = [...new Set(portSeeds.map((p) => 1 + (p % (cap - 1))))];
+          for (const p of ports) abi.setPending(p);
+          const h = new ReraiseOnce(abi);
+          abi.upcall(0, h);
+          const firstLoop = h.seen[0]![0];
+          const inFirst = h.seen.filter(([loop]) => loop === firstLoop).map(([, p]) => p);
+          const startWord = Math.floor(c / w);
+          for (const p of new Set(inFirst)) {
+            const n = inFirst.filter((q) => q === p).length;
+            assert.ok(n <= 2, `port ${p} handled ${n} times in one scan`);
+            if (n === 2) assert.ok(Math.floor(p / w) === startWord && p >= c, `port ${p} handled twice but cursor is ${c}`);
+          }
+          // nothing is lost: every port is handled exactly twice over the whole upcall
+          for (const p of ports) assert.equal(h.seen.filter(([, q]) => q === p).length, 2);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+}
