@@ -97,6 +97,7 @@ export function viewOf(lo: number, hi: number): number {
 
 /** 64-bit: view → raw hi lane (the lo lane is `e >>> 0`) */
 export function hiLaneOf(e: number): number {
+  if (e === E64.INVALID) return 0xffffffff; // all 64 ones, not only the 52 of the view
   const vh = (e / TWO32) >>> 0;
   return ((vh & 0x3ffff) | ((vh >>> 18) << 30)) >>> 0;
 }

@@ -111,16 +111,19 @@ export class P2mLinear implements P2m {
     return this.vaddrVpn + slot;
   }
 
-  /** the PMD frame and index whose entry maps the PTE page of leaf slot `slot` */
+  /** p2m_vaddr is 1 GiB aligned: its VPN / 2^18 is an integer, so the walk indices are integer ops */
+  private readonly vaddrGiB = VMALLOC_START_VPN / 2 ** 18;
+
+  /** the PMD frame whose entry maps the PTE page of leaf slot `slot` */
   private pmdOf(slot: number): number {
-    const v = this.vpnOf(slot);
-    const l3 = readPte(this.mem, this.cr3, ptIndex(v, 4));
-    return readPte(this.mem, l3, ptIndex(v, 3));
+    const g = this.vaddrGiB + Math.floor(slot / 2 ** 18);
+    const l3 = readPte(this.mem, this.cr3, Math.floor(g / 512) % 512);
+    return readPte(this.mem, l3, g % 512);
   }
 
   /** lookup_address: the 4-level software walk to the PTE page of slot `slot` */
   private ptePageOf(slot: number): number {
-    return readPte(this.mem, this.pmdOf(slot), ptIndex(this.vpnOf(slot), 2));
+    return readPte(this.mem, this.pmdOf(slot), Math.floor(slot / 512) % 512);
   }
 
   /** xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for uniform 2 MiB */
@@ -198,7 +201,7 @@ export class P2mLinear implements P2m {
   private slow(pfn: number): number {
     if (pfn >= this.size) return pfn + E64.IDENTITY; // xen_chk_extra_mem: no extra-mem regions modelled
     const slot = Math.floor(pfn / 512);
-    const leaf = readPte(this.mem, this.ptePageOf(slot), ptIndex(this.vpnOf(slot), 1));
+    const leaf = readPte(this.mem, this.ptePageOf(slot), slot % 512);
     if (leaf === this.identity) return pfn + E64.IDENTITY;
     return this.readFrame(leaf, pfn % 512);
   }
@@ -345,7 +348,7 @@ export class P2mLinear implements P2m {
       let savedMfn = 0;
       let savedIdx = 0;
       for (let idx = idxStart; idx <= idxEnd; idx++) {
-        const mfn = readPte(this.mem, frames[Math.floor(idx / PT_ENTRIES) - Math.floor(idxStart / PT_ENTRIES)]!, idx % PT_ENTRIES);
+        const mfn = readPte(this.mem, frames[idx >>> 9]!, idx & (PT_ENTRIES - 1)); // idx counts from the first mapped page
         if (mfn === 0) throw new Error(`linear: bad mfn 0 during page table walk at level ${level}`);
         next[idx - idxStart] = mfn;
         if (level === 2 && mfn !== savedMfn) {

@@ -389,7 +389,7 @@ export class P2mTree implements P2m {
       const need = Math.floor(maxPfn / fpp ** k) + 1;
       const next = new Int32Array(need);
       for (let j = 0; j < need; j++) {
-        const mfn = this.ptrAt(frames[Math.floor(j / fpp)]!, j % fpp);
+        const mfn = this.ptrAt(frames[(j / fpp) | 0]!, j & (fpp - 1));
         if (mfn === 0) throw new Error(`${this.variant}: bad mfn 0 in p2m frame list`);
         next[j] = mfn;
       }
