@@ -64,3 +64,28 @@ test('explorer: every interleaving of a structural change with the migration wal
     assert.equal(f.result.violations > 0, v !== 'linear', v);
   }
 });
+
+test('a migration along the load: rewrites alone complete with no stale read; first touches are all detected by linear and all missed by the trees', async () => {
+  const { codec } = await import('../../src/p2m/load.js');
+  const { migrateAlongLoad } = await import('../../src/p2m/toolstack.js');
+  const params = { guest: 64, gib: 16, layout: 'hotplug', load: 'migrate' };
+  const load = codec.generate(params, 5);
+  for (const name of ['tree3', 'tree4', 'linear'] as const) {
+    const quiet = migrateAlongLoad(build(name, load.layout), load, 8, { rewritesOnly: true });
+    assert.equal(quiet.aborted, false, name);
+    assert.equal(quiet.changes, 0);
+    assert.equal(quiet.staleReads, 0);
+    assert.equal(quiet.staleSlots, 0);
+    const busy = migrateAlongLoad(build(name, load.layout), load, 8, { rewritesOnly: false });
+    assert.ok(busy.changes > 0, name);
+    if (name === 'linear') {
+      assert.equal(busy.aborted, true);
+      assert.equal(busy.missed, 0);
+      assert.equal(busy.detected, busy.changes);
+    } else {
+      assert.equal(busy.aborted, false);
+      assert.equal(busy.detected, 0);
+      assert.equal(busy.missed, busy.changes);
+    }
+  }
+});

@@ -1,0 +1,78 @@
+// The toolstack's live migration over a variant, sequentially and deterministically: map the
+// p2m (map_p2m), then dirty rounds while the guest applies a load's sets between them. Each
+// round sends the pages dirtied since the last one, reading their p2m entries through the
+// mapped leaves (pfn_to_gfn via xc_pfn_to_mfn, xg_sr_save_x86_pv.c / xg_sr_common_x86_pv.c),
+// and ends in check_vm_state, which in list mode compares p2m_generation with the value
+// recorded at map time and aborts on any difference (no remap, no retry: Xen commit 8429374f).
+import { OP_SET, type P2mLoad } from './load.js';
+import type { P2m, ToolView } from './variant.js';
+
+export interface MigrationOutcome {
+  /** dirty rounds run (the last one may have aborted) */
+  readonly rounds: number;
+  readonly aborted: boolean;
+  /** structural changes the guest made while the view was in use */
+  readonly changes: number;
+  /** of those, made before an aborting check_vm_state (detected) */
+  readonly detected: number;
+  /** made and never noticed by a migration that completed */
+  readonly missed: number;
+  /** leaf slots whose mapped frame is not the guest's when the migration ends */
+  readonly staleSlots: number;
+  /** entry reads through the view that disagree with the guest's own lookup */
+  readonly staleReads: number;
+  readonly view: ToolView;
+}
+
+/** pfns covered by the view whose entry, read through the mapped leaf, differs from the guest's */
+export function staleRead(p: P2m, view: ToolView, pfn: number): boolean {
+  const per = p.enc.perPage;
+  const slot = Math.floor(pfn / per);
+  if (slot >= view.leaves.length) return false; // beyond the tools' max_pfn: not sent at all
+  return p.readFrame(view.leaves[slot]!, pfn % per) !== p.readFrame(p.currentLeaf(slot), pfn % per);
+}
+
+/** check_vm_state: list mode compares the generation; tree mode (generation -1) has nothing to compare */
+export function checkVmState(p: P2m, view: ToolView): boolean {
+  return view.generation < 0 || p.generation() === view.generation;
+}
+
+export function migrateAlongLoad(p: P2m, load: P2mLoad, rounds: number, opts: { rewritesOnly: boolean }): MigrationOutcome {
+  const view = p.mapForToolstack();
+  const sets: number[] = [];
+  for (let i = 0; i < load.ops.length; i++) if (load.ops[i] === OP_SET) sets.push(i);
+  const perRound = Math.ceil(sets.length / rounds);
+  const base = p.structuralChanges;
+  let staleReads = 0;
+  let aborted = false;
+  let r = 0;
+  for (; r < rounds && !aborted; r++) {
+    const dirty: number[] = [];
+    for (const i of sets.slice(r * perRound, (r + 1) * perRound)) {
+      const pfn = load.pfns[i]!;
+      const e = load.values[i]!;
+      try {
+        if (opts.rewritesOnly) p.setNoAlloc(pfn, e); // a set that would need a new page is skipped
+        else p.set(pfn, e);
+        dirty.push(pfn);
+      } catch {
+        /* beyond capacity: refused */
+      }
+    }
+    for (const pfn of dirty) if (staleRead(p, view, pfn)) staleReads++;
+    if (!checkVmState(p, view)) aborted = true; // "p2m generation count changed. Migration aborted."
+  }
+  let staleSlots = 0;
+  for (let s = 0; s < view.leaves.length; s++) if (view.leaves[s] !== p.currentLeaf(s)) staleSlots++;
+  const changes = p.structuralChanges - base;
+  return {
+    rounds: r,
+    aborted,
+    changes,
+    detected: aborted ? changes : 0,
+    missed: aborted ? 0 : changes,
+    staleSlots,
+    staleReads,
+    view,
+  };
+}
