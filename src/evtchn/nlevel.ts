@@ -206,7 +206,7 @@ export class NLevel implements EvtchnPortOps {
       this.work[WORK_LOOPS]++;
       this.startPort = this.cursor[v]!;
       delivered += this.visit(v, 0, 0, START, handler);
-      delivered += this.visit(v, 0, 0, REVISIT, handler);
+      if ((this.keep[0]! | this.keep[1]!) !== 0) delivered += this.visit(v, 0, 0, REVISIT, handler);
     } while (this.upcallPending[v] !== 0);
     this.work[WORK_DELIVERED] += delivered;
     return delivered;
