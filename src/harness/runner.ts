@@ -217,8 +217,8 @@ function addCounter(v: VariantAcc, c: Counter): void {
   m.values.push(c.value);
 }
 
-function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mean' | 'median' | 'p99' | 'min' | 'max' | 'sd' | 'rme' | 'status' | 'aa_band_pct' | 'detail'>, v: VariantAcc): SummaryRow[] {
-  const blank = { mean: '', median: '', p99: '', min: '', max: '', sd: '', rme: '', aa_band_pct: '' };
+function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mean' | 'median' | 'p99' | 'min' | 'max' | 'sd' | 'rme' | 'status' | 'aa_band_pct' | 'spread_pct' | 'detail'>, v: VariantAcc): SummaryRow[] {
+  const blank = { mean: '', median: '', p99: '', min: '', max: '', sd: '', rme: '', aa_band_pct: '', spread_pct: '' };
   if (v.failure) {
     return [{ ...base, ...blank, metric: 'gate', unit: '-', kind: 'counter', n: 0, status: v.failure.status, detail: v.failure.detail }];
   }
@@ -235,7 +235,11 @@ function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mea
       const b = summarize(t.replicas[1]!).median;
       band = (Math.abs(a - b) / s.median) * 100;
     }
-    rows.push({ ...base, metric, unit: t.unit, kind: 'timing', ...s, status: 'ok', aa_band_pct: band, detail: `gate checked ${v.checked} observations` });
+    // Workers differ more from each other than samples within one worker do (JIT decisions,
+    // placement on a shared core), so the honest spread of a timing is across workers.
+    const perWorker = t.byRound.map((r) => summarize(r.samples).median);
+    const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
+    rows.push({ ...base, metric, unit: t.unit, kind: 'timing', ...s, status: 'ok', aa_band_pct: band, spread_pct: spread, detail: `gate checked ${v.checked} observations` });
   }
   for (const [metric, c] of v.counters) {
     const s = summarize(c.values);
@@ -256,6 +260,7 @@ function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mea
       rme: c.kind === 'counter' ? 0 : s.rme,
       status: 'ok',
       aa_band_pct: '',
+      spread_pct: '',
       detail: c.detail,
     });
   }

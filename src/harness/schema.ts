@@ -40,6 +40,7 @@ export const SUMMARY_COLUMNS = [
   'rounds',
   'time_ms',
   'aa_band_pct',
+  'spread_pct',
   'detail',
 ] as const;
 

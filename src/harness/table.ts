@@ -23,8 +23,8 @@ function cell(rows: readonly SummaryRow[], suite: LoadedSuite, key: string, vari
   const m = mine.find((r) => r.metric === suite.def.primaryMetric);
   if (!m) return { text: '-' };
   const median = Number(m.median);
-  const rme = Number(m.rme);
-  return { text: `${formatNumber(median)} ±${formatNumber(rme)}%`, median };
+  const spread = m.spread_pct === '' ? '' : ` ±${formatNumber(Number(m.spread_pct) / 2)}%`;
+  return { text: `${formatNumber(median)}${spread}`, median };
 }
 
 export function endTable(rows: readonly SummaryRow[], suites: readonly LoadedSuite[]): string {
@@ -37,7 +37,7 @@ export function endTable(rows: readonly SummaryRow[], suites: readonly LoadedSui
     const base = suite.def.baseline;
     const unit = mine.find((r) => r.metric === suite.def.primaryMetric)?.unit ?? '';
     out.push(`${suite.name}: ${suite.def.question}`);
-    out.push(`${suite.def.primaryMetric} (${unit}), median ± rme; (×N) = ratio to ${base} in this run`);
+    out.push(`${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians; (×N) = ratio to ${base} in this run`);
     const table: string[][] = [['case', ...variants]];
     for (const key of keys) {
       const b = cell(rows, suite, key, base);
