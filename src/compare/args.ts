@@ -18,6 +18,13 @@ export interface Cli {
   readonly help: boolean;
 }
 
+/**
+ * Bench options for a commit compare measures itself, when neither `--` nor the other side's
+ * run says otherwise: 5 rounds × 2 replicas = 10 workers per variant and case (the test's unit;
+ * the bench's default 3 rounds cannot reach significance), plus each case's A/A band.
+ */
+export const DEFAULT_BENCH_ARGS: readonly string[] = ['--rounds', '5', '--aa'];
+
 export const USAGE = `usage: npm run compare -- BASE HEAD [options] [-- BENCH-OPTIONS]
        npm run compare -- RUN --variants [options]
 
@@ -40,7 +47,7 @@ temporary git worktree (kept under results/<commit12>/) unless --no-run.
   --test-unit worker|sample   what the rank test compares: per-worker medians (default;
                           samples of one worker are not independent) or raw samples
   -- BENCH-OPTIONS        options for a bench run in a worktree (default: those of the
-                          other side's run, from its manifest)
+                          other side's run, from its manifest, else ${DEFAULT_BENCH_ARGS.join(' ')})
 
 exit codes: 0 compared; 1 regression under --fail-on regression; 2 bad input`;
 

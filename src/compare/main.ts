@@ -2,7 +2,7 @@
 // can trust, and an exit code CI can gate on. See USAGE in args.ts and docs/ci.md.
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseCli, USAGE, type Cli } from './args.js';
+import { DEFAULT_BENCH_ARGS, parseCli, USAGE, type Cli } from './args.js';
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, InputError } from './errors.js';
 import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
 import { checkEnv, judgePairs, pairRuns, pairVariants, regressions, type Comparison } from './match.js';
@@ -45,7 +45,7 @@ function resolveBoth(cli: Cli, io: Io): [Run, Run] {
     }
   });
   const known = sides.find((s) => s !== undefined);
-  const benchArgs = cli.benchArgs ?? (known && argvOf(known)) ?? [];
+  const benchArgs = cli.benchArgs ?? (known && argvOf(known)) ?? [...DEFAULT_BENCH_ARGS];
   for (const i of pending) {
     sides[i] = resolveSide(cli.sides[i]!, { cwd: io.cwd, noRun: false, benchArgs, exclude: used, log });
     used.add(sides[i]!.source);
@@ -92,7 +92,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     let comparison: Comparison;
     let notes: string[];
     if (cli.variants) {
-      const run = resolveSide(cli.sides[0]!, { cwd: io.cwd, noRun: cli.noRun, benchArgs: cli.benchArgs ?? [], log: (s) => io.err(s + '\n') });
+      const run = resolveSide(cli.sides[0]!, { cwd: io.cwd, noRun: cli.noRun, benchArgs: cli.benchArgs ?? [...DEFAULT_BENCH_ARGS], log: (s) => io.err(s + '\n') });
       const pairs = pairVariants(run, await baselines(run, cli));
       comparison = judgePairs(pairs, { base: run.label, head: run.label, mode: 'variants' }, cli.compare);
       notes = run.notes;

@@ -96,6 +96,8 @@ test('HEAD HEAD is an A/A comparison: two separate runs, no significant change',
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const c12 = c.slice(0, 12);
   assert.deepEqual(readdirSync(join(repo, 'results')).sort(), [c12, `${c12}.2`]);
+  // no bench options given: enough workers for the test, and the A/A band
+  assert.deepEqual(JSON.parse(readFileSync(join(repo, 'results', c12, 'argv.json'), 'utf8')).slice(2), ['--rounds', '5', '--aa']);
   assert.doesNotMatch(r.stdout, /same run/);
   assert.deepEqual(worktrees(repo), [`worktree ${repo}`]);
 });
