@@ -79,3 +79,37 @@ test('N-level memory follows the tree: 2 x W^L/8 shared, W/8 + W^2/8 (+ upcall b
   assert.equal(c2['shared_bytes_guest'], 256);
   assert.equal(c2['shared_bytes_vcpu'], 4 + 1);
 });
+
+test('a variant whose handler sees a wrong port fails the gate, naming the first difference', async () => {
+  const twolevel = await import('../../src/evtchn/twolevel.js');
+  // a 2-level model whose handler is told port 101 when port 100 is delivered
+  const skewed = {
+    family: 'bitmap' as const,
+    capacity: twolevel.capacity,
+    create: (config: Parameters<typeof twolevel.create>[0]) => {
+      const abi = twolevel.create(config);
+      const upcall = abi.upcall.bind(abi);
+      abi.upcall = (v, handler) => upcall(v, { handle: (vcpu, port) => handler.handle(vcpu, port === 100 ? 101 : port) });
+      return abi;
+    },
+  };
+  const params = { abi: 64, depth: 2, ports: 4096, density: 1, vcpus: 1, load: 'storm' };
+  const p = await suite.prepare('skewed', skewed, params, suite.load.generate(params, 1));
+  const gate = p.gate();
+  assert.equal(gate.ok, false);
+  if (!gate.ok) {
+    assert.match(gate.expected, /port 100\b/);
+    assert.match(gate.actual, /port 101\b/);
+    assert.ok(gate.at > 0);
+  }
+});
+
+test('fifo skips deep rows that have a depth-2 twin, and runs those that have none', () => {
+  const row = (depth: number, ports: number, abi = 64) => ({ abi, depth, ports, density: 0.1, vcpus: 4, load: 'sparse' });
+  assert.equal(suite.applies!('fifo', row(3, 4096)), false);
+  assert.equal(suite.applies!('fifo', row(3, 32768)), true);
+  assert.equal(suite.applies!('fifo', row(3, 32768, 32)), true);
+  assert.equal(suite.applies!('fifo', row(2, 4096)), true);
+  assert.equal(suite.applies!('2-level', row(3, 4096)), true);
+  assert.equal(suite.applies!('N-level', row(3, 262144)), true);
+});
