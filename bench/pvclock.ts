@@ -7,7 +7,7 @@
 // reference), exact counters from that interleaving, the interleaving explorer's verdict on
 // warps, a kvmclock_test-style warp hunt on real threads (gauges), and ns per read.
 import { defineSuite, type Counter, type Params, type Profile, type Timed } from '../src/harness/suite.js';
-import { pvclockLoad, loadKind, type PvclockLoad } from '../src/pvclock/load.js';
+import { pvclockLoad, loadKind, tasksOf, type PvclockLoad } from '../src/pvclock/load.js';
 import { runGate, type GateRun } from '../src/pvclock/gate.js';
 import { exploreCase, formatTrace, type ExploreLoad } from '../src/pvclock/findings.js';
 import type { PvclockReader, ReaderVariant } from '../src/pvclock/reader.js';
@@ -73,7 +73,12 @@ function readerOf(module: unknown): ReaderVariant {
 
 function explorerCounters(prefix: string, reader: ReaderVariant, params: Params, seed: number, updateAt: 'entry' | 'host'): Counter[] {
   const delta = Number(params['delta']);
+  // the explorer runs at most two reading tasks (the state space grows as steps^preemptions);
+  // one task (vcpus=1) reads twice so that a step back between its own reads can show
+  const taskVcpus = Math.max(1, Math.min(2, tasksOf(params)));
   const res = exploreCase({
+    taskVcpus,
+    readsPerTask: taskVcpus === 1 ? 2 : 1,
     reader,
     scheme: String(params['scheme']) === 'nomaster' ? 'nomaster' : 'master',
     load: exploreLoadOf(params),

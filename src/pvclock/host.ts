@@ -29,11 +29,12 @@ export const CTL_MCLOCK_INPROGRESS = 0; // KVM_REQ_MCLOCK_INPROGRESS raised on e
 export const CTL_USE_MASTER_CLOCK = 1; // ka->use_master_clock
 export const CTL_STOP = 2; // real-thread runs: time to finish
 export const CTL_READY = 3; // real-thread runs: vCPU workers that have started
+export const CTL_MCLOCK_GEN = 4; // real-thread runs: which kick an acknowledgement answers
 export const CTL_VCPU0 = 8;
 export const VCPU_LANES = 4;
 export const V_REQ_CLOCK_UPDATE = 0; // KVM_REQ_CLOCK_UPDATE pending
 export const V_HALTED = 1; // in HLT: not kicked, not waited for, stays stale
-export const V_OUT_OF_GUEST = 2; // acknowledged the in-progress kick
+export const V_OUT_OF_GUEST = 2; // the CTL_MCLOCK_GEN of the last kick this vCPU acknowledged
 export function ctlLanes(nr: number): number {
   return CTL_VCPU0 + nr * VCPU_LANES;
 }

@@ -15,7 +15,7 @@
 //
 // Warps are counted as kvmclock_test does (kvm-unit-tests x86/kvmclock_test.c), without its
 // lock: a read that returns less than a read which completed before it started.
-import type { Model, Program } from '../harness/explore.js';
+import { SPIN_PREFIX, type Model, type Program } from '../harness/explore.js';
 import { Rng } from '../harness/rng.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type Vm } from './vm.js';
 import { CTL_USE_MASTER_CLOCK, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
@@ -214,7 +214,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
   const hostProgram: Program<ModelState> = function* (s) {
     const h = s.vm.host;
     for (const op of p.hostOps) {
-      while (s.reads < op.after && s.tasksDone < tasks) yield 'host idle';
+      while (s.reads < op.after && s.tasksDone < tasks) yield `${SPIN_PREFIX}host idle`;
       switch (op.op) {
         case 'update':
           h.queueAll();
@@ -264,7 +264,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       name: 'sched',
       program: function* (s) {
         for (const op of p.schedOps) {
-          while (s.reads < op.after && s.tasksDone < tasks) yield 'sched idle';
+          while (s.reads < op.after && s.tasksDone < tasks) yield `${SPIN_PREFIX}sched idle`;
           const a = op.arg;
           const b = op.arg + 1;
           // a swap needs both vCPUs in guest mode (each runs the other's task next)

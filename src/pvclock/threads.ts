@@ -13,7 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Params } from '../harness/suite.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmBuffers, type VmParams } from './vm.js';
-import { CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, CTL_USE_MASTER_CLOCK, V_HALTED, V_OUT_OF_GUEST, drain, vlane } from './host.js';
+import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, CTL_USE_MASTER_CLOCK, V_HALTED, V_OUT_OF_GUEST, drain, vlane } from './host.js';
 import { loadKind, type PvclockLoad } from './load.js';
 
 export const DURATION_MS = 60;
@@ -97,10 +97,12 @@ export async function runThreads(variant: string, params: Params, load: PvclockL
     let i = 0;
     let base = 0;
     const blockEntries = (what: () => void): void => {
-      // kvm_make_mclock_inprogress_request(): kick and wait for running vCPUs, not halted ones
+      // kvm_make_mclock_inprogress_request(): kick and wait for running vCPUs, not halted ones.
+      // The generation makes a late acknowledgement of an earlier kick count for nothing.
+      const gen = Atomics.add(vm.ctl, CTL_MCLOCK_GEN, 1) + 1;
       Atomics.store(vm.ctl, CTL_MCLOCK_INPROGRESS, 1);
       for (let k = first; k < vmParams.vcpus; k++) {
-        while (Atomics.load(vm.ctl, vlane(k, V_OUT_OF_GUEST)) === 0 && performance.now() < end + 1000) Atomics.wait(S, S_SLEEP, 0, 0.02);
+        while (Atomics.load(vm.ctl, vlane(k, V_OUT_OF_GUEST)) !== gen && performance.now() < end + 1000) Atomics.wait(S, S_SLEEP, 0, 0.02);
       }
       what();
       Atomics.store(vm.ctl, CTL_MCLOCK_INPROGRESS, 0);

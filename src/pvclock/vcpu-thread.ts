@@ -3,7 +3,7 @@
 // apply a pending KVM_REQ_CLOCK_UPDATE before running guest code again).
 import { workerData } from 'node:worker_threads';
 import { attachVm } from './vm.js';
-import { CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, V_OUT_OF_GUEST, drain, vlane } from './host.js';
+import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, V_OUT_OF_GUEST, drain, vlane } from './host.js';
 import { PVCLOCK_FALLBACK, type ReaderVariant } from './reader.js';
 import { readBody } from './pvti.js';
 import { S_GO, S_LOCK, STAT_READER0, T_LAST, T_LAST_VALUE, T_WARPS, T_WORST, type ThreadData } from './threads.js';
@@ -45,9 +45,8 @@ let fallbacks = 0;
 while (Atomics.load(ctl, CTL_STOP) === 0) {
   // vcpu_enter_guest(): out of guest while entries are blocked, then the pending clock update
   if (Atomics.load(ctl, CTL_MCLOCK_INPROGRESS) === 1) {
-    Atomics.store(ctl, outLane, 1);
+    Atomics.store(ctl, outLane, Atomics.load(ctl, CTL_MCLOCK_GEN));
     while (Atomics.load(ctl, CTL_MCLOCK_INPROGRESS) === 1 && Atomics.load(ctl, CTL_STOP) === 0) Atomics.wait(ctl, CTL_MCLOCK_INPROGRESS, 1, 1);
-    Atomics.store(ctl, outLane, 0);
   }
   if (vm.host.pending(cpu)) drain(vm.host.enter(cpu, false));
   lock();
