@@ -82,3 +82,16 @@ test('the gate has teeth: a model that loses one send in fifty disagrees with th
   assert.ok(diff !== null);
   assert.ok(diff.at >= 0 && diff.at < load.length);
 });
+
+test('N-level at depth 4 (W=32, 2^20 ports) agrees with the reference: two inner selector levels', () => {
+  const ports = 32 ** 4;
+  for (const kind of ['sparse', 'hot', 'churn'] as const) {
+    for (const seed of [1]) {
+      // one vCPU: spreading 2^20 ports over several would make the prologue the test's cost
+      const config = { wordBits: 32 as const, depth: 4, ports, vcpus: 1 };
+      const load = generate({ kind, ports, density: 0.0005, vcpus: 1 }, seed);
+      const diff = firstDifference(replay(SUBJECTS[2]!.reference(config), load), replay(new NLevel(config), load));
+      assert.equal(diff, null, `${kind} seed ${seed}: ${JSON.stringify(diff)}`);
+    }
+  }
+});
