@@ -107,7 +107,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
   function* entry(s: ModelState, cpu: number): Generator<string, void, void> {
     if (p.updateAt !== 'entry' || !s.vm.host.pending(cpu)) return;
     s.inHost[cpu] = 1;
-    yield* s.vm.host.enter(cpu, true);
+    const g = s.vm.host.enter(cpu, true);
+    for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU${cpu} entry (host mode): ${r.value}`;
     s.inHost[cpu] = 0;
   }
 
