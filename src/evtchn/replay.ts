@@ -12,7 +12,8 @@ export interface Observation {
   readonly edges: number;
   /** deliveries of a port that, by the operations, was not pending (must be 0) */
   readonly spurious: number;
-  /** deliveries on a vCPU the port was not bound to (must be 0) */
+  /** deliveries on a vCPU the port was not bound to: 0 for the bitmap ABIs; FIFO delivers
+   *  a port still queued on its old vCPU after a rebind, as Linux does */
   readonly misrouted: number;
   /** ports still pending and unmasked after the last operation (must be 0: the loads end
    *  with a drain) */
@@ -72,9 +73,12 @@ class Recorder implements EventHandler {
     this.deliveries.push(this.at, vcpu, port);
     this.deliveriesPerPort[port]!++;
     if (!this.pending[port]) this.spurious++;
-    if (this.boundTo[port] !== vcpu) this.misrouted++;
-    const wait = this.handled[vcpu]! - this.readySince[port]!;
-    if (wait > this.worstWait) this.worstWait = wait;
+    if (this.boundTo[port] !== vcpu) {
+      this.misrouted++; // its wait was counted on another vCPU's clock: not comparable
+    } else {
+      const wait = this.handled[vcpu]! - this.readySince[port]!;
+      if (wait > this.worstWait) this.worstWait = wait;
+    }
     this.handled[vcpu]!++;
     this.pending[port] = 0;
     if (port === this.hotPort && this.hotLeft > 0) {
