@@ -113,7 +113,7 @@ export default defineSuite<PvclockLoad>({
   },
   prepare(variant, module, params, load) {
     const reader = readerOf(module);
-    const seed = Number(params['seed'] ?? 1);
+    const seed = load.seed;
     let run: GateRun | null = null;
     return {
       gate() {

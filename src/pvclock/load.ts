@@ -10,6 +10,8 @@ export type LoadKind = 'readers' | 'periodic' | 'rebase' | 'migrate' | 'halt0' |
 export const LOAD_KINDS: readonly LoadKind[] = ['readers', 'periodic', 'rebase', 'migrate', 'halt0', 'stable'];
 
 export interface PvclockLoad {
+  /** the seed it was generated from: also seeds the gate's schedule and the explorer's random runs */
+  readonly seed: number;
   /** reads each task performs in the gate's interleaving */
   readonly readsPerTask: number;
   readonly hostOps: readonly Op[];
@@ -96,7 +98,7 @@ export function generateLoad(params: Params, seed: number): PvclockLoad {
       break;
     }
   }
-  return { readsPerTask, hostOps, schedOps };
+  return { seed: seed >>> 0, readsPerTask, hostOps, schedOps };
 }
 
 export const pvclockLoad: LoadCodec<PvclockLoad> = {
@@ -104,13 +106,17 @@ export const pvclockLoad: LoadCodec<PvclockLoad> = {
   version: 1,
   generate: generateLoad,
   toRows(load: PvclockLoad): LoadRow[] {
-    const rows: LoadRow[] = [{ who: 'meta', op: 'reads_per_task', after: 0, arg: load.readsPerTask }];
+    const rows: LoadRow[] = [
+      { who: 'meta', op: 'seed', after: 0, arg: load.seed },
+      { who: 'meta', op: 'reads_per_task', after: 0, arg: load.readsPerTask },
+    ];
     for (const o of load.hostOps) rows.push({ who: 'host', op: o.op, after: o.after, arg: o.arg });
     for (const o of load.schedOps) rows.push({ who: 'sched', op: o.op, after: o.after, arg: o.arg });
     return rows;
   },
   fromRows(rows, params): PvclockLoad {
     let readsPerTask = Math.ceil(GATE_READS / Math.max(1, tasksOf(params)));
+    let seed = 1;
     const hostOps: Op[] = [];
     const schedOps: Op[] = [];
     rows.forEach((r, i) => {
@@ -120,6 +126,7 @@ export const pvclockLoad: LoadCodec<PvclockLoad> = {
       if (!Number.isFinite(after) || !Number.isFinite(arg)) throw new Error(`pvclock load row ${i}: after/arg must be numbers`);
       if (who === 'meta') {
         if (r['op'] === 'reads_per_task') readsPerTask = arg;
+        else if (r['op'] === 'seed') seed = arg >>> 0;
         return;
       }
       const op = r['op'] as OpKind;
@@ -128,6 +135,6 @@ export const pvclockLoad: LoadCodec<PvclockLoad> = {
       else if (who === 'sched') schedOps.push({ op, after, arg });
       else throw new Error(`pvclock load row ${i}: 'who' must be meta, host or sched, got '${who}'`);
     });
-    return { readsPerTask, hostOps, schedOps };
+    return { seed, readsPerTask, hostOps, schedOps };
   },
 };
