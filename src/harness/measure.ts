@@ -9,6 +9,34 @@ import type { TimingSamples } from './task.js';
 export interface MeasureOptions {
   /** time budget per body, in ms (after warmup) */
   readonly timeMs: number;
+  /** longest warmup per body before timing starts anyway, in ms */
+  readonly maxWarmupMs?: number;
+}
+
+
+const CHUNK_MS = 10;
+const SETTLED = 0.05;
+
+/**
+ * Warm a body up until it is in steady state: chunks of CHUNK_MS, until two consecutive chunk
+ * medians agree within SETTLED, or maxMs has passed. A fixed warmup is wrong both ways on a
+ * shared machine: the background compiler may need 400 ms for one variant and 20 ms for
+ * another, and timing the first while it is still interpreted would skew every ratio.
+ */
+function settle(sample: () => { overriddenDuration: number }, now: () => number, maxMs: number): { ms: number; settled: boolean } {
+  const start = now();
+  const chunk: number[] = [];
+  let previous = NaN;
+  while (now() - start < maxMs) {
+    chunk.length = 0;
+    const t0 = now();
+    while (now() - t0 < CHUNK_MS || chunk.length < 3) chunk.push(sample().overriddenDuration);
+    chunk.sort((a, b) => a - b);
+    const median = chunk[chunk.length >> 1]!;
+    if (Math.abs(median - previous) <= SETTLED * median) return { ms: now() - start, settled: true };
+    previous = median;
+  }
+  return { ms: now() - start, settled: false };
 }
 
 // Keeps what run() returned reachable, so V8 cannot drop the work as dead code.
@@ -18,28 +46,25 @@ export function sinkValue(): number {
 }
 
 export async function measure(bodies: readonly Timed[], opts: MeasureOptions): Promise<TimingSamples[]> {
-  const bench = new Bench({
-    time: opts.timeMs,
-    iterations: 8,
-    warmup: true,
-    warmupTime: Math.max(5, opts.timeMs / 4),
-    warmupIterations: 2,
-    retainSamples: true,
-    throws: true,
-  });
+  // tinybench's own warmup is a fixed budget; settle() below replaces it.
+  const bench = new Bench({ time: opts.timeMs, iterations: 8, warmup: false, retainSamples: true, throws: true });
   const now = bench.now.bind(bench);
+  const maxWarmupMs = opts.maxWarmupMs ?? Math.max(50, 4 * opts.timeMs);
+  const warmup: { ms: number; settled: boolean }[] = [];
   for (const body of bodies) {
-    bench.add(body.metric, () => {
+    const sample = () => {
       const start = now();
       body.setup?.();
       const t0 = now();
       sink = (sink + body.run()) | 0;
       const t1 = now();
       return { overriddenDuration: t1 - t0, overriddenIterationCost: t1 - start };
-    });
+    };
+    warmup.push(settle(sample, now, maxWarmupMs));
+    bench.add(body.metric, sample);
   }
   await bench.run();
-  return bodies.map((body) => {
+  return bodies.map((body, i) => {
     const task = bench.getTask(body.metric);
     const result = task?.result;
     if (!result || !('latency' in result) || !result.latency.samples) {
@@ -48,7 +73,8 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
     }
     // ms per call → the body's unit (ns per op)
     const scale = 1e6 / body.ops;
-    return { metric: body.metric, unit: body.unit, samples: batchMeans(Array.from(result.latency.samples, (ms) => ms * scale), MAX_SAMPLES) };
+    const samples = batchMeans(Array.from(result.latency.samples, (ms) => ms * scale), MAX_SAMPLES);
+    return { metric: body.metric, unit: body.unit, samples, warmupMs: warmup[i]!.ms, settled: warmup[i]!.settled };
   });
 }
 

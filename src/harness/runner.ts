@@ -44,7 +44,7 @@ interface VariantAcc {
   unsupported?: string;
   counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string }>;
   /** metric → unit and samples per replica, in arrival order of rounds */
-  timings: Map<string, { unit: string; replicas: number[][]; byRound: { round: number; replica: number; samples: number[] }[] }>;
+  timings: Map<string, { unit: string; replicas: number[][]; byRound: { round: number; replica: number; samples: number[] }[]; warmupMs: number[]; unsettled: number }>;
   checked: number;
 }
 
@@ -194,7 +194,9 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       for (const c of outcome.counters) addCounter(v, c);
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
-        if (!m) v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [] }));
+        if (!m) v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
+        m.warmupMs.push(tm.warmupMs);
+        if (!tm.settled) m.unsettled++;
         const into = (m.replicas[t.replica] ??= []);
         for (const x of tm.samples) into.push(x);
         m.byRound.push({ round: t.round, replica: t.replica, samples: tm.samples });
@@ -215,6 +217,12 @@ function addCounter(v: VariantAcc, c: Counter): void {
     };
   }
   m.values.push(c.value);
+}
+
+function timingDetail(checked: number, warmupMs: number[], unsettled: number): string {
+  const w = `warmup ${Math.round(Math.min(...warmupMs))}-${Math.round(Math.max(...warmupMs))} ms`;
+  const steady = unsettled === 0 ? 'steady' : `NOT steady in ${unsettled} of ${warmupMs.length} workers`;
+  return `gate checked ${checked} observations; ${w} (${steady})`;
 }
 
 function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mean' | 'median' | 'p99' | 'min' | 'max' | 'sd' | 'rme' | 'status' | 'aa_band_pct' | 'spread_pct' | 'detail'>, v: VariantAcc): SummaryRow[] {
@@ -239,7 +247,7 @@ function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mea
     // placement on a shared core), so the honest spread of a timing is across workers.
     const perWorker = t.byRound.map((r) => summarize(r.samples).median);
     const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
-    rows.push({ ...base, metric, unit: t.unit, kind: 'timing', ...s, status: 'ok', aa_band_pct: band, spread_pct: spread, detail: `gate checked ${v.checked} observations` });
+    rows.push({ ...base, metric, unit: t.unit, kind: 'timing', ...s, status: 'ok', aa_band_pct: band, spread_pct: spread, detail: timingDetail(v.checked, t.warmupMs, t.unsettled) });
   }
   for (const [metric, c] of v.counters) {
     const s = summarize(c.values);

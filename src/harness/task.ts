@@ -23,6 +23,9 @@ export interface TimingSamples {
   readonly unit: string;
   /** one value per sample, already divided by the body's ops */
   readonly samples: number[];
+  /** warmup spent before timing, in ms, and whether it reached a steady state */
+  readonly warmupMs: number;
+  readonly settled: boolean;
 }
 
 export type TaskResult =
