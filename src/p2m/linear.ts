@@ -262,27 +262,40 @@ export class P2mLinear implements P2m {
     return true;
   }
 
-  /** xen_alloc_p2m_entry (with alloc_p2m_pmd): each yield ends one store the toolstack could observe */
+  /**
+   * xen_alloc_p2m_entry (with alloc_p2m_pmd): allocate a private copy of the shared page, then
+   * under p2m_update_lock re-check the slot and install it with p2m_generation odd around the
+   * store, or free the copy if another CPU won. Each yield ends one step another CPU or the
+   * toolstack could interleave with.
+   */
   private *allocSteps(pfn: number): Generator<string, void, void> {
     const mem = this.mem;
     const slot = Math.floor(pfn / 512);
-    const v = this.vpnOf(slot);
     const pmd = this.pmdOf(slot);
-    const pmdIdx = ptIndex(v, 2);
-    let pte = readPte(mem, pmd, pmdIdx);
-    if (pte === this.missingPte || pte === this.identityPte) {
+    const pmdIdx = Math.floor(slot / 512) % 512;
+    const sharedPte = readPte(mem, pmd, pmdIdx);
+    if (sharedPte === this.missingPte || sharedPte === this.identityPte) {
       const fresh = mem.alloc('p2m_pte');
-      mem.copy(fresh, pte); // copy_page(new, shared PTE page)
-      this.gen++; // spin_lock(&p2m_update_lock); p2m_generation++; wmb()
-      yield 'p2m_generation++ (odd)';
-      writePte(mem, pmd, pmdIdx, fresh); // set_pmd
-      this.structuralChanges++;
-      yield 'set_pmd: private PTE page';
-      this.gen++; // wmb(); p2m_generation++; spin_unlock
-      yield 'p2m_generation++ (even)';
-      pte = fresh;
+      mem.copy(fresh, sharedPte); // copy_page(new, shared PTE page)
+      yield 'alloc a PTE page (copy of the shared one)';
+      yield* this.lock();
+      if (readPte(mem, pmd, pmdIdx) === sharedPte) {
+        this.gen++; // p2m_generation++; wmb()
+        yield 'p2m_generation++ (odd)';
+        writePte(mem, pmd, pmdIdx, fresh); // set_pmd
+        this.structuralChanges++;
+        yield 'set_pmd: private PTE page';
+        this.gen++; // wmb(); p2m_generation++
+        this.locked = false;
+        yield 'p2m_generation++ (even), unlock';
+      } else {
+        this.locked = false;
+        mem.free(fresh);
+        yield 'lost the race for the PMD: unlock, free the PTE page';
+      }
     }
-    const pteIdx = ptIndex(v, 1);
+    const pte = readPte(mem, pmd, pmdIdx);
+    const pteIdx = slot % 512;
     const leaf = readPte(mem, pte, pteIdx);
     if (leaf === this.missing || leaf === this.identity) {
       const fresh = mem.alloc('p2m_leaf', leaf === this.missing ? 0xffffffff : 0);
@@ -290,16 +303,34 @@ export class P2mLinear implements P2m {
         const base = slot * 512; // p2m_init_identity(p2m, pfn & ~(P2M_PER_PAGE - 1))
         for (let i = 0; i < 512; i++) this.writeEntry(fresh, i, base + i + E64.IDENTITY);
       }
-      this.gen++;
-      yield 'p2m_generation++ (odd)';
-      writePte(mem, pte, pteIdx, fresh); // set_pte
-      this.leafOf[slot] = fresh;
-      this.structuralChanges++;
-      yield 'set_pte: private leaf';
-      this.gen++;
-      yield 'p2m_generation++ (even)';
+      yield 'alloc a leaf';
+      yield* this.lock();
+      if (readPte(mem, pte, pteIdx) === leaf) {
+        this.gen++;
+        yield 'p2m_generation++ (odd)';
+        writePte(mem, pte, pteIdx, fresh); // set_pte
+        this.leafOf[slot] = fresh;
+        this.structuralChanges++;
+        yield 'set_pte: private leaf';
+        this.gen++;
+        this.locked = false;
+        yield 'p2m_generation++ (even), unlock';
+      } else {
+        this.locked = false;
+        mem.free(fresh);
+        yield 'lost the race for the PTE: unlock, free the leaf';
+      }
     }
     if (pfn >= this.pfnLimit) this.pfnLimit = Math.ceil((pfn + 1) / 512) * 512; // ALIGN(pfn + 1, P2M_PER_PAGE)
+  }
+
+  /** p2m_update_lock. Only the explorer's step programs ever find it held (set() runs to completion). */
+  private locked = false;
+
+  private *lock(): Generator<string, void, void> {
+    // the prefix is explore.ts's SPIN_PREFIX: this step changed nothing, wait for another thread
+    while (this.locked) yield 'spin: p2m_update_lock is held';
+    this.locked = true;
   }
 
   p2mPages(): number {

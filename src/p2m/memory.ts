@@ -5,8 +5,8 @@
 // costs the host only what it populates. Guest RAM itself (the frames the p2m points at) is
 // not stored: its MFNs are just values in the entries.
 //
-// Frames are never freed: Linux never frees p2m pages except a page that lost an install
-// race (arch/x86/xen/p2m.c, free_p2m_page).
+// Frames are never freed, except a page that lost an install race (arch/x86/xen/p2m.c,
+// free_p2m_page): Linux never gives a p2m page back otherwise.
 
 export const LANES_PER_PAGE = 1024;
 export const PAGE_SHIFT_LANES = 10;
@@ -25,11 +25,22 @@ export class Arena {
 
   /** frames allocated so far */
   get pages(): number {
-    return this.used - 1;
+    return this.used - 1 - this.freed.length;
   }
+
+  /** frames given back by free(), reused first */
+  private readonly freed: number[] = [];
+  private readonly roleOf = new Map<number, string>();
 
   /** allocate one frame, every lane set to `fill` (0xffffffff for INVALID entries) */
   alloc(role: string, fill = 0): number {
+    const reuse = this.freed.pop();
+    if (reuse !== undefined) {
+      this.lanes.fill(fill, reuse * LANES_PER_PAGE, (reuse + 1) * LANES_PER_PAGE);
+      this.byRole.set(role, (this.byRole.get(role) ?? 0) + 1);
+      this.roleOf.set(reuse, role);
+      return reuse;
+    }
     if ((this.used + 1) * LANES_PER_PAGE > this.lanes.length) {
       const bigger = new Uint32Array(Math.max(this.lanes.length * 2, (this.used + 1) * LANES_PER_PAGE));
       bigger.set(this.lanes);
@@ -38,7 +49,17 @@ export class Arena {
     const frame = this.used++;
     if (fill !== 0) this.lanes.fill(fill, frame * LANES_PER_PAGE, (frame + 1) * LANES_PER_PAGE);
     this.byRole.set(role, (this.byRole.get(role) ?? 0) + 1);
+    this.roleOf.set(frame, role);
     return frame;
+  }
+
+  /** free_p2m_page: only a page that lost an install race is ever given back */
+  free(frame: number): void {
+    const role = this.roleOf.get(frame);
+    if (role === undefined) throw new Error(`free of frame ${frame}, which is not allocated`);
+    this.roleOf.delete(frame);
+    this.byRole.set(role, this.byRole.get(role)! - 1);
+    this.freed.push(frame);
   }
 
   /** copy_page(dst, src) */

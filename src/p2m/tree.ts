@@ -47,8 +47,6 @@ export class P2mTree implements P2m {
   readonly missing: number[] = [];
   /** missingMfn[k], k >= 1: its MFN-tree twin (p2m_mid_missing_mfn, ...) */
   private readonly missingMfn: number[] = [];
-  /** kernel node frame -> its MFN-tree twin (p2m_mid -> p2m_mid_mfn) */
-  private readonly twin = new Map<number, number>();
   private maxPfn: number;
 
   constructor(
@@ -88,7 +86,6 @@ export class P2mTree implements P2m {
     this.topMfn = this.mem.alloc('p2m_top_mfn');
     this.fillPtr(this.topMfn, depth - 2 >= 1 ? this.missingMfn[depth - 2]! : this.missing[0]!);
     this.mem.alloc('p2m_top_mfn_p');
-    this.twin.set(this.top, this.topMfn);
     this.maxPfn = populatedEnd(layout);
     this.boot(layout);
   }
@@ -240,30 +237,47 @@ export class P2mTree implements P2m {
   }
 
   /**
-   * alloc_p2m: top-down, replace each shared missing node on pfn's path by a private copy,
-   * then the leaf if it is shared (missing or identity, and the value needs a private one).
-   * Each yield ends one store another CPU (or the toolstack) could observe.
+   * alloc_p2m: top-down, replace each shared missing node on pfn's path by a private one
+   * (allocated, then installed with cmpxchg: a CPU that lost the race frees its page), make
+   * sure the MFN tree has this path's twin (p2m_top_mfn_p[t] vs p2m_mid_missing_mfn), then the
+   * leaf if it is shared and the value needs a private one. Each yield ends one step another
+   * CPU or the toolstack could interleave with.
    */
   private *allocSteps(pfn: number, e: number): Generator<string, void, void> {
     let f = this.top;
+    let ft = this.topMfn;
     for (let k = this.depth - 1; k >= 2; k--) {
       const i = this.index(pfn, k * this.sh);
-      const child = this.ptrAt(f, i);
-      if (child === this.missing[k - 1]) {
-        const node = this.mem.alloc(k - 1 === 1 ? 'p2m_mid' : `p2m_l${k - 1}`);
-        this.fillPtr(node, this.missing[k - 2]!);
-        this.setPtr(f, i, node); // cmpxchg(&top[t], mid_missing, mid)
-        this.structuralChanges++;
-        yield `install ${k - 1 === 1 ? 'mid' : `l${k - 1}`} in ${k === this.depth - 1 ? 'top' : `l${k}`}[${i}]`;
-        const nodeMfn = this.mem.alloc(k - 1 === 1 ? 'p2m_mid_mfn' : `p2m_l${k - 1}_mfn`);
-        this.fillPtr(nodeMfn, k - 1 === 1 ? this.missing[0]! : this.missingMfn[k - 2]!);
-        this.twin.set(node, nodeMfn);
-        this.setPtr(this.twin.get(f)!, i, nodeMfn); // cmpxchg(&top_mfn[t], mfn(mid_missing_mfn), mfn(mid_mfn))
-        yield `publish its mfn in ${k === this.depth - 1 ? 'top_mfn' : `l${k}_mfn`}[${i}]`;
-        f = node;
-      } else {
-        f = child;
+      const lvl = k - 1; // level of the child
+      const name = lvl === 1 ? 'mid' : `l${lvl}`;
+      const where = k === this.depth - 1 ? 'top' : `l${k}`;
+      if (this.ptrAt(f, i) === this.missing[lvl]) {
+        const node = this.mem.alloc(`p2m_${name}`);
+        this.fillPtr(node, this.missing[lvl - 1]!);
+        yield `alloc a ${name}`;
+        if (this.ptrAt(f, i) === this.missing[lvl]) {
+          this.setPtr(f, i, node); // cmpxchg(&p2m_top[t], p2m_mid_missing, mid)
+          this.structuralChanges++;
+          yield `install it in ${where}[${i}]`;
+        } else {
+          this.mem.free(node);
+          yield `lost the race for ${where}[${i}]: free the ${name}`;
+        }
       }
+      if (this.ptrAt(ft, i) === this.missingMfn[lvl]) {
+        const twin = this.mem.alloc(`p2m_${name}_mfn`);
+        this.fillPtr(twin, lvl === 1 ? this.missing[0]! : this.missingMfn[lvl - 1]!);
+        yield `alloc a ${name}_mfn`;
+        if (this.ptrAt(ft, i) === this.missingMfn[lvl]) {
+          this.setPtr(ft, i, twin); // cmpxchg(&p2m_top_mfn[t], mfn(p2m_mid_missing_mfn), mfn(mid_mfn))
+          yield `publish it in ${where}_mfn[${i}]`;
+        } else {
+          this.mem.free(twin);
+          yield `lost the race for ${where}_mfn[${i}]: free the ${name}_mfn`;
+        }
+      }
+      f = this.ptrAt(f, i);
+      ft = this.ptrAt(ft, i);
     }
     const m = this.index(pfn, this.sh);
     const leaf = this.ptrAt(f, m);
@@ -275,11 +289,17 @@ export class P2mTree implements P2m {
         const base = pfn - (pfn % this.E); // leaf-aligned, as p2m_init_identity is called since 3.19
         for (let i = 0; i < this.E; i++) this.writeEntry(fresh, i, base + i + this.enc.IDENTITY);
       }
-      this.setPtr(f, m, fresh); // cmpxchg(&mid[m], orig, leaf)
-      this.structuralChanges++;
-      yield `install leaf in mid[${m}]`;
-      this.setPtr(this.twin.get(f)!, m, fresh); // p2m_top_mfn_p[t][m] = virt_to_mfn(leaf)
-      yield `publish its mfn in mid_mfn[${m}]`;
+      yield 'alloc a leaf';
+      if (this.ptrAt(f, m) === leaf) {
+        this.setPtr(f, m, fresh); // cmpxchg(&mid[m], orig, leaf)
+        this.structuralChanges++;
+        yield `install it in mid[${m}]`;
+        this.setPtr(ft, m, fresh); // p2m_top_mfn_p[t][m] = virt_to_mfn(leaf)
+        yield `publish its mfn in mid_mfn[${m}]`;
+      } else {
+        this.mem.free(fresh);
+        yield `lost the race for mid[${m}]: free the leaf`;
+      }
     }
   }
 
@@ -293,16 +313,15 @@ export class P2mTree implements P2m {
         const start = c * this.E;
         const kind = chunkKind(layout, start, start + this.E);
         if (kind === 'missing') continue;
-        this.allocPath(start);
+        const [mid, midMfn] = this.allocPath(start);
         if (kind === 'ident') {
           this.setNoAlloc(start, start + this.enc.IDENTITY); // flips the missing leaf to p2m_identity
           continue;
         }
         const leaf = this.mem.alloc('p2m_leaf', kind === 'ram' ? 0 : 0xffffffff); // a RAM leaf is overwritten whole
-        const mid = this.parentOf(start);
         const m = this.index(start, this.sh);
         this.setPtr(mid, m, leaf);
-        this.setPtr(this.twin.get(mid)!, m, leaf);
+        this.setPtr(midMfn, m, leaf);
         if (kind === 'ram') fillRamLeaf(this.mem.lanes, leaf << PAGE_SHIFT_LANES, start, this.E, this.wide);
         else for (let i = 0; i < this.E; i++) this.writeEntry(leaf, i, bootEntry(this.enc, layout, start + i));
       }
@@ -310,26 +329,25 @@ export class P2mTree implements P2m {
     }
   }
 
-  /** early_alloc_p2m: make the intermediate nodes on pfn's path private (not the leaf) */
-  private allocPath(pfn: number): number {
+  /** early_alloc_p2m: make the intermediate nodes on pfn's path private (not the leaf); returns the mid and its mid_mfn */
+  private allocPath(pfn: number): [number, number] {
     let f = this.top;
+    let ft = this.topMfn;
     for (let k = this.depth - 1; k >= 2; k--) {
       const i = this.index(pfn, k * this.sh);
-      const child = this.ptrAt(f, i);
-      if (child === this.missing[k - 1]) {
-        const node = this.mem.alloc(k - 1 === 1 ? 'p2m_mid' : `p2m_l${k - 1}`);
-        this.fillPtr(node, this.missing[k - 2]!);
+      const lvl = k - 1;
+      if (this.ptrAt(f, i) === this.missing[lvl]) {
+        const node = this.mem.alloc(lvl === 1 ? 'p2m_mid' : `p2m_l${lvl}`);
+        this.fillPtr(node, this.missing[lvl - 1]!);
         this.setPtr(f, i, node);
-        const nodeMfn = this.mem.alloc(k - 1 === 1 ? 'p2m_mid_mfn' : `p2m_l${k - 1}_mfn`);
-        this.fillPtr(nodeMfn, k - 1 === 1 ? this.missing[0]! : this.missingMfn[k - 2]!);
-        this.twin.set(node, nodeMfn);
-        this.setPtr(this.twin.get(f)!, i, nodeMfn);
-        f = node;
-      } else {
-        f = child;
+        const twin = this.mem.alloc(lvl === 1 ? 'p2m_mid_mfn' : `p2m_l${lvl}_mfn`);
+        this.fillPtr(twin, lvl === 1 ? this.missing[0]! : this.missingMfn[lvl - 1]!);
+        this.setPtr(ft, i, twin);
       }
+      f = this.ptrAt(f, i);
+      ft = this.ptrAt(ft, i);
     }
-    return f;
+    return [f, ft];
   }
 
   p2mPages(): number {

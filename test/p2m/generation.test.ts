@@ -29,7 +29,7 @@ test('p2m_generation is odd exactly while an install is in progress', () => {
   const steps = l.setSteps(6 * PFNS_PER_GIB, 99);
   const seen: Array<[string, number]> = [];
   for (let r = steps.next(); !r.done; r = steps.next()) seen.push([r.value, l.generation()]);
-  assert.deepEqual(seen.map(([, g]) => g), [1, 1, 2, 3, 3, 4]); // PTE page, then leaf
+  assert.deepEqual(seen.map(([, g]) => g), [0, 1, 1, 2, 2, 3, 3, 4]); // alloc PTE page, install it; alloc leaf, install it
   assert.ok(seen.filter(([lab]) => lab.startsWith('set_')).every(([, g]) => g % 2 === 1));
   assert.equal(l.lookup(6 * PFNS_PER_GIB), 99);
 });
@@ -56,7 +56,7 @@ test('explorer: every interleaving of a structural change with the migration wal
   // leaf's MFN only after the tools mapped the frame list, so the tools keep p2m_missing
   assert.ok(tree.result.shortest);
   assert.match(tree.result.shortest.violation, /stale p2m view/);
-  assert.equal(tree.result.shortest.steps.length, 9);
+  assert.equal(tree.result.shortest.steps.length, 12);
   // the suite's bounded exploration (2 preemptions) finds the same for each variant
   for (const v of ['tree3', 'tree4', 'linear']) {
     const f = exploreWalk(v, WALK_OPTIONS);
@@ -87,5 +87,39 @@ test('a migration along the load: rewrites alone complete with no stale read; fi
       assert.equal(busy.detected, 0);
       assert.equal(busy.missed, busy.changes);
     }
+  }
+});
+
+test('two CPUs first-touching the same missing leaf: one page per level survives, the loser frees its copy, both writes land (§5.7)', async () => {
+  const { explore } = await import('../../src/harness/explore.js');
+  const { makeWalkP2m } = await import('../../src/p2m/migration.js');
+  const T = PFNS_PER_GIB + 5;
+  const grow: Record<string, number> = { tree3: 3, tree4: 3, linear: 2 }; // tree4's upper node for the first 512 GiB exists already
+  for (const v of ['tree3', 'tree4', 'linear']) {
+    const boot = makeWalkP2m(v).p2mPages();
+    const cpu = (pfn: number, mfn: number) =>
+      function* (s: { p: ReturnType<typeof makeWalkP2m>; done: number }): Generator<string, void, void> {
+        yield* s.p.setSteps(pfn, mfn);
+        s.done++;
+      };
+    const r = explore(
+      {
+        init: () => ({ p: makeWalkP2m(v), done: 0 }),
+        programs: [
+          { name: 'cpu0', program: cpu(T, 111) },
+          { name: 'cpu1', program: cpu(T + 1, 222) },
+        ],
+        check: (s) => {
+          if (s.done < 2) return null;
+          const ok = s.p.raw(T) === 111 && s.p.raw(T + 1) === 222 && s.p.p2mPages() === boot + grow[v]!;
+          return ok ? null : { violation: `raw ${s.p.raw(T)}, ${s.p.raw(T + 1)}, pages +${s.p.p2mPages() - boot}`, size: 1 };
+        },
+      },
+      { maxSteps: 100, maxInterleavings: 200_000, randomRuns: 0, seed: 1 },
+    );
+    assert.equal(r.exhaustive, true, v);
+    assert.equal(r.violations, 0, `${v}: ${r.shortest?.violation}`);
+    assert.equal(r.deadlocks, 0);
+    assert.ok(r.interleavings > 10);
   }
 });
