@@ -134,7 +134,10 @@ export function generate(params: Params, seed: number): P2mLoad {
         const r = rng.float();
         if (r < 0.7) rewrite();
         else if (r < 0.85) b.set(ramPfn(), enc.INVALID); // balloon out
-        else if (nMissing > 0) b.set(pick(rng, cls.missing, nMissing), mfn()); // populate a hole: may install pages
+        else if (r < 0.88 && nMissing > 0) {
+          const p = pick(rng, cls.missing, nMissing);
+          b.set(p, p + enc.IDENTITY); // an identity range at runtime: the tree flips the whole leaf
+        } else if (nMissing > 0) b.set(pick(rng, cls.missing, nMissing), mfn()); // populate a hole: may install pages
         else rewrite();
         if (i % 8 === 0) b.lookup(b.pfns[b.pfns.length - 1]!);
       }
