@@ -2,4 +2,5 @@
 // Adding a suite is one bench file, its src/ folder, and one line here.
 export const SUITES: Readonly<Record<string, string>> = {
   evtchn: new URL('./evtchn.js', import.meta.url).href,
+  p2m: new URL('./p2m.js', import.meta.url).href,
 };
