@@ -23,6 +23,7 @@ function grid(profile: Profile): Params[] {
       { scheme: 'master', vcpus: 2, load: 'rebase', delta: -1000, explore: 4000 },
       { scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, explore: 4000 },
       { scheme: 'master', vcpus: 4, load: 'halt0', delta: -1000, explore: 4000 },
+      { scheme: 'master', vcpus: 4, load: 'halt0', delta: 1000, explore: 4000 },
       { scheme: 'master', vcpus: 4, load: 'periodic', delta: 0, explore: 4000 },
       { scheme: 'nomaster', vcpus: 2, load: 'periodic', delta: -1000, explore: 4000 },
       { scheme: 'nomaster', vcpus: 2, load: 'periodic', delta: 1000, explore: 4000 },
@@ -71,14 +72,14 @@ function readerOf(module: unknown): ReaderVariant {
   return r;
 }
 
-function explorerCounters(prefix: string, reader: ReaderVariant, params: Params, seed: number, updateAt: 'entry' | 'host'): Counter[] {
+function explorerCounters(prefix: string, reader: ReaderVariant, params: Params, seed: number, updateAt: 'entry' | 'host', syscallReads = false): Counter[] {
   const delta = Number(params['delta']);
   // the explorer runs at most two reading tasks (the state space grows as steps^preemptions);
   // one task (vcpus=1) reads twice so that a step back between its own reads can show
   const taskVcpus = Math.max(1, Math.min(2, tasksOf(params)));
   const res = exploreCase({
     taskVcpus,
-    readsPerTask: taskVcpus === 1 ? 2 : 1,
+    readsPerTask: taskVcpus === 1 || syscallReads ? 2 : 1,
     reader,
     scheme: String(params['scheme']) === 'nomaster' ? 'nomaster' : 'master',
     load: exploreLoadOf(params),
@@ -87,6 +88,7 @@ function explorerCounters(prefix: string, reader: ReaderVariant, params: Params,
     preemptionBound: 2,
     seed,
     updateAt,
+    syscallReads,
   });
   const trace = formatTrace(res);
   return [
@@ -132,6 +134,11 @@ export default defineSuite<PvclockLoad>({
         if (exploreLoadOf(params) === 'rebase' && String(params['scheme']) === 'master') {
           // the host as pictured in the 2015 thread: pvti rewritten by the host while guests run
           out.push(...explorerCounters('explore_hostwrite_', reader, params, seed, 'host'));
+        }
+        if (loadKind(params) === 'halt0' && String(params['scheme']) === 'master') {
+          // research A.7 W3 cross-path: each task's second read is a syscall (its own pvti), so
+          // vDSO and kernel timestamps are mixed while vCPU0 sleeps on the old base
+          out.push(...explorerCounters('explore_syscallmix_', reader, params, seed, 'entry', true));
         }
         const mt = await runThreads(variant, params, load, seed);
         out.push(

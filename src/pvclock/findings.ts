@@ -23,6 +23,8 @@ export interface ExploreCase {
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
   readonly tscOffset?: readonly number[];
+  /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
+  readonly syscallReads?: boolean;
   readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
 }
 
@@ -51,7 +53,8 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     scheme: c.scheme,
     vcpus: taskVcpus + (halted0 ? 1 : 0),
     halted0,
-    readsPerTask: c.readsPerTask ?? 1,
+    readsPerTask: c.readsPerTask ?? (c.syscallReads === true ? 2 : 1),
+    syscallReads: c.syscallReads ?? false,
     hostOps: hostOpsFor(c.load, c.scheme, c.delta),
     schedOps: c.load === 'migrate' ? [{ op: 'migrate', after: 0, arg: 0 }, { op: 'migrate', after: 0, arg: 0 }] : [],
     torn: c.torn ?? false,

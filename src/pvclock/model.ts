@@ -20,7 +20,7 @@ import { Rng } from '../harness/rng.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type Vm } from './vm.js';
 import { CTL_USE_MASTER_CLOCK, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
 import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type ReaderVariant } from './reader.js';
-import { LANE_VERSION, pvtiBase, readBody } from './pvti.js';
+import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti.js';
 import type { Op } from './ops.js';
 
 export type Scheme = 'master' | 'nomaster';
@@ -43,6 +43,8 @@ export interface ModelParams {
   readonly checks: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
   /** every other read through the variant's hot read() when no pvti is being written (the gate) */
   readonly hotReads?: boolean;
+  /** every other read is a clock_gettime syscall (the in-kernel reader) instead of the vDSO */
+  readonly syscallReads?: boolean;
 }
 
 export interface Mismatch {
@@ -134,7 +136,11 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         const obs = newObs();
         let value: number;
         let how: string;
-        if (hot !== null && r % 2 === 1 && quiescent(s)) {
+        const syscall = p.syscallReads === true && r % 2 === 1;
+        if (syscall) {
+          value = PVCLOCK_FALLBACK; // straight to the kernel path below
+          how = '';
+        } else if (hot !== null && r % 2 === 1 && quiescent(s)) {
           // the hot path, as one atomic step (no store can land inside it here)
           const before = hot.retries;
           value = hot.read();
@@ -147,7 +153,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           const g = p.reader.steps(env, obs);
           let res = g.next();
           while (res.done !== true) {
-            yield res.value;
+            yield `vCPU${s.cpuOf[t]}: ${res.value}`;
             yield* entry(s, s.cpuOf[t]!);
             res = g.next();
           }
@@ -157,20 +163,27 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         }
         how += ` via pvti[${obs.pvti}]`;
         if (value === PVCLOCK_FALLBACK) {
-          // STABLE clear: the syscall, i.e. pvclock_clocksource_read() on this vCPU's own pvti with
-          // preemption off (only this vCPU writes it, and not while it runs guest code), then the
-          // global last_value clamp (arch/x86/kernel/pvclock.c)
-          s.fallbacks++;
-          yield `vCPU${s.cpuOf[t]}: STABLE clear → syscall fallback`;
+          // the syscall, i.e. pvclock_clocksource_read() on this vCPU's own pvti with preemption
+          // off (only this vCPU writes it, and not while it runs guest code: one atomic step);
+          // without STABLE, the global last_value clamp (arch/x86/kernel/pvclock.c)
+          if (!syscall) {
+            s.fallbacks++;
+            yield `vCPU${s.cpuOf[t]}: STABLE clear → syscall fallback`;
+          } else {
+            yield `vCPU${s.cpuOf[t]}: clock_gettime syscall`;
+          }
           yield* entry(s, s.cpuOf[t]!);
           const cpu = s.cpuOf[t]!;
           const b = readBody(s.vm.area.lanes, cpu);
           const tsc = s.vm.tsc.rdtsc(cpu);
           let ns = s.vm.host.convert(tsc, b.tsc_timestamp, b.system_time);
-          if (ns < s.lastValue) ns = s.lastValue;
-          else s.lastValue = ns;
+          const stable = (b.flags & PVCLOCK_TSC_STABLE_BIT) !== 0;
+          if (!stable) {
+            if (ns < s.lastValue) ns = s.lastValue;
+            else s.lastValue = ns;
+          }
           value = ns;
-          how = `syscall via pvti[${cpu}] + last_value`;
+          how = `syscall via pvti[${cpu}]${stable ? '' : ' + last_value'}`;
         } else {
           const expect = reference(s, obs.pvti, obs.version, obs.tsc);
           if (value !== expect && s.mismatch === null) {

@@ -13,6 +13,7 @@ type Row = Readonly<Record<string, string>>;
 const MODELS = [
   { prefix: 'explore_', name: 'KVM (update at entry)' },
   { prefix: 'explore_hostwrite_', name: 'host writes pvti while guests run (2015 thread)' },
+  { prefix: 'explore_syscallmix_', name: 'KVM, vDSO and syscall reads mixed' },
 ];
 
 export function pvclockFindings(rows: readonly Row[]): string {

@@ -73,3 +73,13 @@ test('INV-A5: the W1 interleaving (getcpu → migrate → read → migrate back 
   const same = exploreCase({ ...base, reader: percpu, scheme: 'master', load: 'migrate', delta: 0, checks: mixed });
   assert.equal(same.violations, 0, formatTrace(same));
 });
+
+test('cross-path (research A.7 W3): vDSO and syscall timestamps mixed while vCPU0 sleeps on the old base', () => {
+  // vcpu0: the kernel reads its own (updated) pvti, the vDSO reads vCPU0's stale one → a step back of ≈ delta even for delta > 0
+  const v = exploreCase({ ...base, reader: vcpu0, scheme: 'master', load: 'halt0', delta: DELTA, syscallReads: true });
+  assert.ok(v.violations > 0 && v.worst <= DELTA && v.worst > DELTA / 2, formatTrace(v));
+  assert.ok(v.shortest!.steps.some((s) => /clock_gettime syscall/.test(s.label)));
+  // percpu: both paths read the running vCPU's own pvti, which is never stale while it runs
+  const p = exploreCase({ ...base, reader: percpu, scheme: 'master', load: 'halt0', delta: DELTA, syscallReads: true });
+  assert.equal(p.violations, 0, formatTrace(p));
+});
