@@ -6,6 +6,20 @@
 // Per (variant, case): the gate (one seeded interleaving, every read against a BigInt
 // reference), exact counters from that interleaving, the interleaving explorer's verdict on
 // warps, a kvmclock_test-style warp hunt on real threads (gauges), and ns per read.
+//
+// Metrics (kind):
+//   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: only the
+//                                                 vDSO's STABLE check before it gives up; the syscall is not timed)
+//   retries              per 1e6 reads  counter  gate interleaving
+//   fallbacks            reads          counter  gate interleaving, of GATE_READS
+//   gate_warps           warps          counter  kvmclock_test count on the gate interleaving
+//   gate_worst_warp      ns             counter
+//   explore_*            interleavings / bool / ns / steps (counter): KVM model, entries blocked, update at entry
+//   explore_hostwrite_*  same, host rewriting pvti while guests run (the 2015 thread's picture; rebase cases)
+//   explore_syscallmix_* same, each task's second read a syscall (halt0 cases: the W3 cross-path)
+//     *_interleavings, *_warp_reachable (0/1), *_worst_warp (ns), *_shortest (steps; detail = the trace)
+//   mt_reads, mt_warps, mt_worst_warp (ns), mt_retries (per 1e6), mt_fallbacks, mt_host_ops   gauge: real threads
+// `node dist/src/pvclock/report.js results/<run>/pvclock.csv` prints the explorer findings.
 import { defineSuite, type Counter, type Params, type Profile, type Timed } from '../src/harness/suite.js';
 import { pvclockLoad, loadKind, tasksOf, type PvclockLoad } from '../src/pvclock/load.js';
 import { runGate, type GateRun } from '../src/pvclock/gate.js';

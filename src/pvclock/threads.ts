@@ -16,7 +16,7 @@ import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmBuffers, typ
 import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, CTL_USE_MASTER_CLOCK, V_HALTED, V_OUT_OF_GUEST, drain, vlane } from './host.js';
 import { loadKind, type PvclockLoad } from './load.js';
 
-export const DURATION_MS = 60;
+export const DURATION_MS = 50;
 export const OPS_SCALE = 100;
 
 /** Int32 lanes of `sync` */
