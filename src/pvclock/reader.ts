@@ -1,5 +1,12 @@
 // What every vDSO pvclock reader variant provides. A variant file knows nothing of the
 // harness: it reads the shared pvti area and the simulated TSC, like vread_pvclock().
+//
+// Barriers: the version loads are Atomics.load (sequentially consistent), where the kernel has
+// pvclock_read_begin()/pvclock_read_retry() with virt_rmb(); the body loads between them are
+// plain typed-array loads, as in C. JavaScript has no standalone read fence, so keeping the
+// body loads before the second version load rests on V8 not moving loads across an
+// Atomics operation and on x86 not reordering loads with loads; the host's stores mirror
+// smp_wmb() with Atomics.store on the version.
 import type { SimTsc } from './tsc.js';
 
 /** vread_pvclock() returns U64_MAX when STABLE is clear; the caller then makes the syscall */
