@@ -92,8 +92,8 @@ class Builder {
 }
 
 /** sizes of the streams: small enough to keep the default grid inside its time budget */
-export const LOOKUPS = 16384;
-export const SETS = 2048;
+export const LOOKUPS = 8192;
+export const SETS = 1024;
 
 export function generate(params: Params, seed: number): P2mLoad {
   const c = caseParams(params);
