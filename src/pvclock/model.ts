@@ -246,7 +246,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           yield 'vCPU0 wakes from HLT';
           if (p.updateAt === 'entry' && h.pending(0)) {
             s.inHost[0] = 1;
-            yield* h.enter(0, true);
+            const g = h.enter(0, true);
+            for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU0 entry (host mode): ${r.value}`;
             s.inHost[0] = 0;
           }
           break;
@@ -254,7 +255,9 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         case 'drift':
           if (Atomics.load(h.ctl, CTL_USE_MASTER_CLOCK) === 1) {
             h.snapshotAndQueue(op.arg);
-            yield `kvm_gen_update_masterclock: entries blocked, master_kernel_ns moved by ${op.arg} ns, KVM_REQ_CLOCK_UPDATE queued, entries allowed`;
+            yield p.updateAt === 'entry'
+              ? `kvm_gen_update_masterclock: entries blocked, master_kernel_ns moved by ${op.arg} ns, KVM_REQ_CLOCK_UPDATE queued, entries allowed`
+              : `masterclock moved by ${op.arg} ns; the host now rewrites each pvti in turn while the guest runs`;
           } else {
             h.driftAndQueue(op.arg);
             yield `host clock drifted ${op.arg} ns off pvclock; KVM_REQ_CLOCK_UPDATE + kick on every vCPU`;
