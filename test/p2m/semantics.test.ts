@@ -125,3 +125,16 @@ test('dependent loads per lookup: tree3 3 (identity 2), tree4 4 (3), linear 1 fo
     assert.deepEqual(got, want[name], name);
   }
 });
+
+test('max_pfn is a count, grown to ALIGN(pfn + 1, 512) when the list is extended (§5.11)', () => {
+  const l = build('linear', namedLayout('hotplug', 8));
+  assert.equal(l.publishedMaxPfn(), 8 * PFNS_PER_GIB);
+  const pfn = 9 * PFNS_PER_GIB + 700;
+  l.set(pfn, 5);
+  assert.equal(l.publishedMaxPfn(), Math.ceil((pfn + 1) / 512) * 512);
+  assert.equal(l.mapForToolstack().pfns, Math.ceil((pfn + 1) / 512) * 512);
+  const t = build('tree3', namedLayout('hotplug', 8));
+  assert.equal(t.publishedMaxPfn(), 4 * PFNS_PER_GIB); // the tree publishes what is populated
+  t.set(pfn, 5);
+  assert.equal(t.publishedMaxPfn(), Math.ceil((pfn + 1) / 512) * 512);
+});
