@@ -40,7 +40,8 @@ export function storedRuns(root: string, commit: string): string[] {
     } catch {
       // no manifest: the CSVs alone are a run (perhaps one committed by hand as a baseline)
     }
-    if (m.complete === false) continue;
+    // an interrupted run, or one whose tree had uncommitted changes, is not this commit's
+    if (m.complete === false || m.dirty === true) continue;
     runs.push({ dir, at: m.started_at ?? '', n: Number(name.split('.')[1] ?? 1) });
   }
   runs.sort((a, b) => (a.at === b.at ? a.n - b.n : a.at < b.at ? -1 : 1));
