@@ -15,32 +15,10 @@ import type { Params } from '../harness/suite.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmBuffers, type VmParams } from './vm.js';
 import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, CTL_USE_MASTER_CLOCK, V_HALTED, V_OUT_OF_GUEST, drain, vlane } from './host.js';
 import { loadKind, type PvclockLoad } from './load.js';
+import { S_DONE, S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
 
 export const DURATION_MS = 50;
 export const OPS_SCALE = 100;
-
-/** Int32 lanes of `sync` */
-export const S_LOCK = 0;
-export const S_GO = 1;
-export const S_DONE = 2;
-export const S_SLEEP = 3;
-export const SYNC_LANES = 4;
-/** Float64 lanes of `stats`; per reader i: STAT_READER0 + 3*i + {0 reads, 1 retries, 2 fallbacks} */
-export const T_LAST = 0;
-export const T_LAST_VALUE = 1;
-export const T_WARPS = 2;
-export const T_WORST = 3;
-export const STAT_READER0 = 4;
-
-export interface ThreadData {
-  readonly buffers: VmBuffers;
-  readonly vm: VmParams;
-  readonly cpu: number;
-  readonly reader: number;
-  readonly readerUrl: string;
-  readonly sync: SharedArrayBuffer;
-  readonly stats: SharedArrayBuffer;
-}
 
 export interface ThreadsResult {
   readonly readers: number;

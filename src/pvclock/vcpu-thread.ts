@@ -6,7 +6,7 @@ import { attachVm } from './vm.js';
 import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, V_OUT_OF_GUEST, drain, vlane } from './host.js';
 import { PVCLOCK_FALLBACK, type ReaderVariant } from './reader.js';
 import { readBody } from './pvti.js';
-import { S_GO, S_LOCK, STAT_READER0, T_LAST, T_LAST_VALUE, T_WARPS, T_WORST, type ThreadData } from './threads.js';
+import { S_GO, S_LOCK, STAT_READER0, T_LAST, T_LAST_VALUE, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
 
 const d = workerData as ThreadData;
 const vm = attachVm(d.buffers, d.vm);
@@ -44,9 +44,11 @@ let reads = 0;
 let fallbacks = 0;
 while (Atomics.load(ctl, CTL_STOP) === 0) {
   // vcpu_enter_guest(): out of guest while entries are blocked, then the pending clock update
-  if (Atomics.load(ctl, CTL_MCLOCK_INPROGRESS) === 1) {
+  // (re-acknowledged on every wake-up: the host may clear and raise the kick again before this
+  // thread has seen the clear, and it waits for an answer to the newest generation)
+  while (Atomics.load(ctl, CTL_MCLOCK_INPROGRESS) === 1 && Atomics.load(ctl, CTL_STOP) === 0) {
     Atomics.store(ctl, outLane, Atomics.load(ctl, CTL_MCLOCK_GEN));
-    while (Atomics.load(ctl, CTL_MCLOCK_INPROGRESS) === 1 && Atomics.load(ctl, CTL_STOP) === 0) Atomics.wait(ctl, CTL_MCLOCK_INPROGRESS, 1, 1);
+    Atomics.wait(ctl, CTL_MCLOCK_INPROGRESS, 1, 1);
   }
   if (vm.host.pending(cpu)) drain(vm.host.enter(cpu, false));
   lock();
