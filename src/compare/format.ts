@@ -91,6 +91,18 @@ function noteText(r: RowResult): { text: string; colour: Colour | undefined } {
 
 const HEADER = ['variant', 'case', 'base', 'head', 'change', '95% CI', 'p', 'A/A', ''];
 
+/** A block of exact counters that all agree says one thing: it is summarised in a line. */
+function allEqualCounters(rows: readonly RowResult[]): boolean {
+  return rows.length > 0 && rows.every((r) => r.verdict === 'counter-same');
+}
+
+/** Statistics columns only where a block has timings. */
+function columnsFor(rows: readonly RowResult[]): number[] {
+  if (!rows.some((r) => r.kind === 'timing')) return [0, 1, 2, 3, 4, 8];
+  // the A/A column only when the runs measured one (bench --aa)
+  return rows.some((r) => r.aaBandPct !== undefined) ? [0, 1, 2, 3, 4, 5, 6, 7, 8] : [0, 1, 2, 3, 4, 5, 6, 8];
+}
+
 /** Rows grouped by suite, then by metric (and unit), in order of first appearance. */
 function blocks(c: Comparison): Map<string, Map<string, RowResult[]>> {
   const out = new Map<string, Map<string, RowResult[]>>();
@@ -156,11 +168,18 @@ export function formatText(c: Comparison, notes: readonly string[], colour: bool
   for (const n of notes) lines.push(paint(colour, 'dim', `note: ${n}`));
   const gm = new Map(c.geomeans.map((g) => [g.scope, g]));
   for (const [suite, byMetric] of blocks(c)) {
+    const equal: string[] = [];
     for (const [title, rows] of byMetric) {
+      if (allEqualCounters(rows)) {
+        equal.push(`${rows[0]!.metric} (${rows.length})`);
+        continue;
+      }
+      const keep = columnsFor(rows);
       lines.push('', paint(colour, 'bold', `${suite} · ${title}`));
-      const table = [HEADER, ...rows.map((r) => rowCells(r, colour))];
+      const table = [HEADER, ...rows.map((r) => rowCells(r, colour))].map((cells) => keep.map((i) => cells[i]!));
       lines.push(...align(table, 2, visibleLength));
     }
+    if (equal.length > 0) lines.push('', `${suite} · counters equal in every row: ${equal.join(', ')}`);
     const scopes = c.geomeans.filter((g) => g.scope === suite || g.scope.startsWith(suite + ' '));
     for (const g of scopes) lines.push(`geomean ${g.scope}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows (head/base ${g.ratio.toFixed(4)})`);
   }
@@ -182,15 +201,22 @@ export function formatMarkdown(c: Comparison, notes: readonly string[]): string 
   for (const w of c.warnings) lines.push(`> ⚠️ ${mdEscape(w)}`);
   for (const n of notes) lines.push(`> ${mdEscape(n)}`);
   for (const [suite, byMetric] of blocks(c)) {
+    const equal: string[] = [];
     for (const [title, rows] of byMetric) {
+      if (allEqualCounters(rows)) {
+        equal.push(`${rows[0]!.metric} (${rows.length})`);
+        continue;
+      }
+      const keep = columnsFor(rows);
       lines.push('', `#### ${suite} · ${mdEscape(title)}`, '');
-      lines.push(`| ${HEADER.slice(0, -1).join(' | ')} | |`, `|${' --- |'.repeat(2)}${' ---: |'.repeat(6)} --- |`);
+      lines.push(`| ${keep.map((i) => HEADER[i]).join(' | ')} |`, `| ${keep.map((i) => (i >= 2 && i <= 7 ? '---:' : '---')).join(' | ')} |`);
       for (const r of rows) {
         const cells = rowCells(r, false).map(mdEscape);
-        if (r.verdict === 'slower' || r.verdict === 'failed') cells[8] = `**${cells[8]}**`;
-        lines.push(`| ${cells.join(' | ')} |`);
+        if (r.verdict === 'slower' || r.verdict === 'failed' || r.verdict === 'counter-up') cells[8] = `**${cells[8]}**`;
+        lines.push(`| ${keep.map((i) => cells[i]).join(' | ')} |`);
       }
     }
+    if (equal.length > 0) lines.push('', `${suite} · counters equal in every row: ${equal.join(', ')}`);
   }
   lines.push('');
   for (const g of c.geomeans) lines.push(`- geomean ${mdEscape(g.scope)}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows`);
