@@ -27,6 +27,7 @@ const OPTIONS = {
   aa: { type: 'boolean' },
   'dump-load': { type: 'string' },
   load: { type: 'string' },
+  'inject-slowdown': { type: 'string' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -50,6 +51,9 @@ and <suite>.samples.csv (see README: CSV columns).
   --aa                measure every case twice in separate workers: the A/A noise band
   --dump-load FILE    write the selected case's operation stream as CSV, then exit
   --load FILE         replay an operation stream CSV for the selected case instead of the seed's
+  --inject-slowdown V=PCT[,V=PCT]
+                      calibration: make variant V's timed calls PCT % slower (a busy wait
+                      inside the timed window), to learn what compare can detect here
   --list              list suites, variants and cases, then exit
   -h, --help          this text
 `;
@@ -144,6 +148,7 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     if (values['dump-load']) return dumpLoad(cases[0]!, seed, values['dump-load'], deps);
   }
 
+  const slowdown = parseSlowdown(values['inject-slowdown'], suites);
   const threads = int('threads', values.threads, 1, 1, 64);
   const rounds = int('rounds', values.rounds, 3, 1, 1000);
   const timeMs = int('time', values.time, 100, 1, 3_600_000);
@@ -168,6 +173,7 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     aa: Boolean(values.aa),
     outDir,
     ...(loadFile ? { loadFile } : {}),
+    ...(slowdown ? { slowdown } : {}),
     env,
     argv,
     progress,
@@ -178,6 +184,19 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   if (outcome.failures > 0) deps.out.write(`${outcome.failures} variant/case combination(s) FAILED: see status and detail in the CSV\n`);
   if (outcome.interrupted) return 130;
   return outcome.failures > 0 ? 1 : 0;
+}
+
+function parseSlowdown(raw: string | undefined, suites: readonly LoadedSuite[]): Record<string, number> | undefined {
+  if (raw === undefined) return undefined;
+  const known = new Set(suites.flatMap((s) => Object.keys(s.def.variants)));
+  const out: Record<string, number> = {};
+  for (const term of raw.split(',')) {
+    const m = /^(.+)=(\d+(?:\.\d+)?)$/.exec(term.trim());
+    if (!m) throw new UsageError(`--inject-slowdown takes VARIANT=PERCENT[,…], e.g. 2-level=5; got '${term}'`);
+    if (!known.has(m[1]!)) throw new UsageError(`--inject-slowdown: unknown variant '${m[1]}'; valid variants: ${[...known].join(', ')}`);
+    out[m[1]!] = Number(m[2]) / 100;
+  }
+  return out;
 }
 
 async function dumpLoad(c: CasePlan, seed: number, file: string, deps: CliDeps): Promise<number> {

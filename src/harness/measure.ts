@@ -11,6 +11,12 @@ export interface MeasureOptions {
   readonly timeMs: number;
   /** longest warmup per body before timing starts anyway, in ms */
   readonly maxWarmupMs?: number;
+  /**
+   * Calibration only (--inject-slowdown): stretch every timed call by this fraction of its
+   * own duration with a busy wait inside the timed window, to learn the smallest change that
+   * compare flags reliably on this machine.
+   */
+  readonly slowdown?: number;
 }
 
 
@@ -50,6 +56,7 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
   const bench = new Bench({ time: opts.timeMs, iterations: 8, warmup: false, retainSamples: true, throws: true });
   const now = bench.now.bind(bench);
   const maxWarmupMs = opts.maxWarmupMs ?? Math.max(50, 4 * opts.timeMs);
+  const slowdown = opts.slowdown ?? 0;
   const warmup: { ms: number; settled: boolean }[] = [];
   for (const body of bodies) {
     const sample = () => {
@@ -57,7 +64,11 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
       body.setup?.();
       const t0 = now();
       sink = (sink + body.run()) | 0;
-      const t1 = now();
+      let t1 = now();
+      if (slowdown > 0) {
+        const until = t1 + (t1 - t0) * slowdown;
+        while ((t1 = now()) < until);
+      }
       return { overriddenDuration: t1 - t0, overriddenIterationCost: t1 - start };
     };
     warmup.push(settle(sample, now, maxWarmupMs));

@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly aa: boolean;
   readonly outDir: string;
   readonly loadFile?: string;
+  /** calibration: variant → fraction by which its timed calls are stretched */
+  readonly slowdown?: Readonly<Record<string, number>>;
   readonly env: RunEnv;
   readonly argv: readonly string[];
   readonly progress: Progress;
@@ -70,7 +72,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     interrupted: false,
     argv: o.argv,
     env: o.env,
-    options: { profile: o.profile, seed: o.seed, threads: o.threads, rounds: o.rounds, time_ms: o.timeMs, aa: o.aa, isolation: ISOLATION, load_file: o.loadFile ?? null },
+    options: { profile: o.profile, seed: o.seed, threads: o.threads, rounds: o.rounds, time_ms: o.timeMs, aa: o.aa, isolation: ISOLATION, load_file: o.loadFile ?? null, inject_slowdown: o.slowdown ?? null },
     suites: usedSuites.map((s) => s.name),
     baselines: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.baseline])),
     primary_metrics: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.primaryMetric])),
@@ -151,6 +153,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
           replica: t.replica,
           timeMs: o.timeMs,
           ...(o.loadFile ? { loadFile: o.loadFile } : {}),
+          ...(o.slowdown?.[t.variant] ? { slowdown: o.slowdown[t.variant] } : {}),
         },
         o.taskTimeoutMs,
         o.interrupt,

@@ -16,6 +16,8 @@ export interface TaskSpec {
   readonly timeMs: number;
   /** replay this load CSV instead of generating from the seed */
   readonly loadFile?: string;
+  /** calibration: stretch each timed call by this fraction (see measure.ts) */
+  readonly slowdown?: number;
 }
 
 export interface TimingSamples {

@@ -23,6 +23,6 @@ export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
     };
   }
   const counters = await prepared.counters();
-  const timings = await measure(prepared.timed(), { timeMs: spec.timeMs });
+  const timings = await measure(prepared.timed(), { timeMs: spec.timeMs, slowdown: spec.slowdown ?? 0 });
   return { status: 'ok', checked: gate.checked, counters, timings };
 }

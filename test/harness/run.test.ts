@@ -119,3 +119,16 @@ test('an interrupted run leaves files marked partial and a manifest that says so
   assert.equal(manifest.complete, false);
   assert.equal(manifest.interrupted, true);
 });
+
+test('--inject-slowdown stretches the named variant only, and the manifest records it', async () => {
+  const out = join(tempDir(), 'run');
+  const r = await cli(['--rounds', '1', '--time', '20', '--variant', 'good,slow', '--case', 'words=64', '--inject-slowdown', 'slow=200', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.deepEqual(manifest.options.inject_slowdown, { slow: 2 });
+  const rows = readCsv(join(out, 'toy.csv')).filter((x) => x.kind === 'timing');
+  const median = (v: string) => Number(rows.find((x) => x.variant === v)!.median);
+  // slow is already several times slower than good; tripled by the busy wait it cannot be
+  // anywhere near good: a loose bound that survives a loaded machine
+  assert.ok(median('slow') > 3 * median('good'), `slow ${median('slow')} vs good ${median('good')}`);
+});
