@@ -4,8 +4,9 @@
 // - a failed row (gate-failed, error, timeout) is a failure, never a speed change;
 // - counters are exact: any difference is shown and flagged;
 // - gauges depend on scheduling: shown, never judged;
-// - timings are judged by a rank test over the raw samples, corrected for the number of rows
-//   tested, and must also clear the bootstrap interval, --threshold and the A/A band.
+// - timings are judged by a rank test over per-worker medians (the independent unit),
+//   corrected for the number of rows tested, and must also clear the bootstrap interval of the
+//   ratio of medians, --threshold and the A/A band.
 import { FAILED } from '../harness/schema.js';
 import { InputError } from './errors.js';
 import { ENV_FIELDS, rowKey, type Run, type SummaryRec } from './read.js';
@@ -77,7 +78,7 @@ export interface RowResult {
   testN: [number, number] | undefined;
   /** the smallest p the test could have produced with these counts */
   minP: number;
-  /** Hodges–Lehmann shift (head - base, in the row's unit) with its interval, when cheap */
+  /** Hodges–Lehmann shift (head - base, in the row's unit) over the tested values, with its interval */
   hl: ShiftEstimate | undefined;
   /** A/A noise band of the case in percent (the wider of the two sides) */
   readonly aaBandPct: number | undefined;
@@ -340,7 +341,8 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   r.testUnit = byWorker ? 'worker' : 'sample';
   r.testN = [x.length, y.length];
   r.minP = mwuMinP(x.length, y.length);
-  if (bs.length * hs.length <= HL_PAIRS) r.hl = hodgesLehmann(bs, hs);
+  // the shift in the row's unit, over the values the test compared
+  if (x.length * y.length <= HL_PAIRS) r.hl = hodgesLehmann(x, y);
   return r;
 }
 
