@@ -3,6 +3,7 @@
 // tree4 extends the tree instead; linear is Linux >= 3.19. Each is checked against a Map
 // reference, counted exactly (loads, pages, toolstack mappings, structural changes missed by
 // the migration walk) and timed (lookup, set, building the toolstack's view).
+import { p2mFindings } from '../src/p2m/report.js';
 import { defineSuite, type Counter, type Params, type Prepared, type Profile, type Timed } from '../src/harness/suite.js';
 import { caseParams, codec, lookupPfns, setOps, type P2mLoad } from '../src/p2m/load.js';
 import { runGate } from '../src/p2m/gate.js';
@@ -140,6 +141,7 @@ export default defineSuite<P2mLoad>({
   },
   baseline: 'tree3',
   primaryMetric: 'lookup',
+  report: p2mFindings,
   grid,
   load: codec,
   prepare,

@@ -19,7 +19,7 @@
 //   explore_syscallmix_* same, each task's second read a syscall (halt0 cases: the W3 cross-path)
 //     *_interleavings, *_warp_reachable (0/1), *_worst_warp (ns), *_shortest (steps; detail = the trace)
 //   mt_reads, mt_warps, mt_worst_warp (ns), mt_retries (per 1e6), mt_fallbacks, mt_host_ops   gauge: real threads
-// `node dist/src/pvclock/report.js results/<run>/pvclock.csv` prints the explorer findings.
+// The explorer findings are printed after the end table (report); `node dist/src/pvclock/report.js results/<run>/pvclock.csv` prints them from a file.
 import { defineSuite, type Counter, type Params, type Profile, type Timed } from '../src/harness/suite.js';
 import { pvclockLoad, loadKind, tasksOf, type PvclockLoad } from '../src/pvclock/load.js';
 import { runGate, type GateRun } from '../src/pvclock/gate.js';
@@ -27,6 +27,7 @@ import { exploreCase, formatTrace, type ExploreLoad } from '../src/pvclock/findi
 import type { PvclockReader, ReaderVariant } from '../src/pvclock/reader.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ } from '../src/pvclock/vm.js';
 import { runThreads } from '../src/pvclock/threads.js';
+import { pvclockFindings } from '../src/pvclock/report.js';
 
 const READS_PER_RUN = 1000;
 
@@ -122,6 +123,7 @@ export default defineSuite<PvclockLoad>({
   },
   baseline: 'percpu',
   primaryMetric: 'read',
+  report: pvclockFindings,
   grid,
   load: pvclockLoad,
   applies(_variant, params) {

@@ -180,6 +180,10 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     ...(deps.interrupt ? { interrupt: deps.interrupt } : {}),
   });
   deps.out.write('\n' + endTable(outcome.rows, suites) + '\n');
+  for (const s of suites) {
+    const mine = outcome.rows.filter((r) => r.suite === s.name).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+    if (s.def.report && mine.length > 0) deps.out.write(s.def.report(mine).trimEnd() + '\n\n');
+  }
   deps.out.write(`results: ${outcome.dir}${outcome.interrupted ? ' (interrupted: files left as .partial)' : ''}\n`);
   if (outcome.failures > 0) deps.out.write(`${outcome.failures} variant/case combination(s) FAILED: see status and detail in the CSV\n`);
   if (outcome.interrupted) return 130;

@@ -96,6 +96,12 @@ export interface SuiteDef<L = unknown> {
   /** Runs in the worker: build the variant from its module, the load and the parameters. */
   prepare(variant: string, module: unknown, params: Params, load: L): Prepared | Promise<Prepared>;
   /**
+   * Optional: a readable account of what the counters found (e.g. an explorer's shortest
+   * counterexamples), printed after the end-of-run table. Rows arrive as CSV strings, the
+   * same as a user reading the file back would see them.
+   */
+  report?(rows: ReadonlyArray<Readonly<Record<string, string>>>): string;
+  /**
    * Optional: variants that do not apply to a case (e.g. a depth parameter meaningless to
    * another variant). Skipped silently, listed in --list.
    */
