@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { InputError } from './errors.js';
 import type { Format } from './format.js';
 import { DEFAULTS, type CompareOptions } from './match.js';
+import { DEFAULT_CHUNK_ARGS, DEFAULT_SINGLE_ARGS } from './resolve.js';
 
 export interface Cli {
   readonly sides: string[];
@@ -14,16 +15,11 @@ export interface Cli {
   readonly noRun: boolean;
   /** bench options given after `--`, or undefined to reuse the other side's */
   readonly benchArgs: string[] | undefined;
+  /** bench runs per side, alternating, when compare measures both sides */
+  readonly interleave: number;
   readonly compare: CompareOptions;
   readonly help: boolean;
 }
-
-/**
- * Bench options for a commit compare measures itself, when neither `--` nor the other side's
- * run says otherwise: 5 rounds × 2 replicas = 10 workers per variant and case (the test's unit;
- * the bench's default 3 rounds cannot reach significance), plus each case's A/A band.
- */
-export const DEFAULT_BENCH_ARGS: readonly string[] = ['--rounds', '5', '--aa'];
 
 export const USAGE = `usage: npm run compare -- BASE HEAD [options] [-- BENCH-OPTIONS]
        npm run compare -- RUN --variants [options]
@@ -46,8 +42,11 @@ temporary git worktree (kept under results/<commit12>/) unless --no-run.
   --resamples N           bootstrap resamples per row (default ${DEFAULTS.resamples})
   --test-unit worker|sample   what the rank test compares: per-worker medians (default;
                           samples of one worker are not independent) or raw samples
-  -- BENCH-OPTIONS        options for a bench run in a worktree (default: those of the
-                          other side's run, from its manifest, else ${DEFAULT_BENCH_ARGS.join(' ')})
+  --interleave N          when both sides are measured: N bench runs per side, alternating
+                          base, head, base, ... so that machine drift hits both (default 5)
+  -- BENCH-OPTIONS        options for each bench run in a worktree (default: when both sides
+                          are measured, ${DEFAULT_CHUNK_ARGS.join(' ')} per run; else the other side's
+                          run's options, from its manifest, or ${DEFAULT_SINGLE_ARGS.join(' ')})
 
 exit codes: 0 compared; 1 regression under --fail-on regression; 2 bad input`;
 
@@ -83,6 +82,7 @@ export function parseCli(argv: readonly string[]): Cli {
         baseline: { type: 'string' },
         resamples: { type: 'string' },
         'test-unit': { type: 'string' },
+        interleave: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -113,6 +113,7 @@ export function parseCli(argv: readonly string[]): Cli {
     format,
     noRun: v['no-run'] === true,
     benchArgs,
+    interleave: Math.round(number('interleave', v.interleave, 1, 100, 5)),
     help,
     compare: {
       ...DEFAULTS,

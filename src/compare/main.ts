@@ -1,56 +1,20 @@
 // `npm run compare -- BASE HEAD`: what changed between two runs, with statistics a reader
 // can trust, and an exit code CI can gate on. See USAGE in args.ts and docs/ci.md.
 import { realpathSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_BENCH_ARGS, parseCli, USAGE, type Cli } from './args.js';
+import { parseCli, USAGE, type Cli } from './args.js';
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, InputError } from './errors.js';
 import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
 import { checkEnv, judgePairs, pairRuns, pairVariants, regressions, type Comparison } from './match.js';
 import type { Run } from './read.js';
-import { NotStoredError, resolveSide } from './resolve.js';
+import { resolveSides } from './resolve.js';
 
 export interface Io {
   readonly cwd: string;
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
   readonly colour: boolean;
-}
-
-/** The bench options a run was made with, minus where it was written. */
-function argvOf(run: Run): string[] | undefined {
-  const a = run.manifest?.argv;
-  if (!Array.isArray(a)) return undefined;
-  const out: string[] = [];
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--out') i++;
-    else if (!String(a[i]).startsWith('--out=')) out.push(String(a[i]));
-  }
-  return out;
-}
-
-/** Resolves both sides; a ref to be measured reuses the other side's bench options. */
-function resolveBoth(cli: Cli, io: Io): [Run, Run] {
-  const log = (s: string) => io.err(s + '\n');
-  const used = new Set<string>();
-  const sides: (Run | undefined)[] = [undefined, undefined];
-  const pending: number[] = [];
-  // first pass: what is already on disk
-  cli.sides.forEach((spec, i) => {
-    try {
-      sides[i] = resolveSide(spec, { cwd: io.cwd, noRun: true, benchArgs: [], exclude: used, log });
-      used.add(sides[i]!.source);
-    } catch (e) {
-      if (!(e instanceof NotStoredError) || cli.noRun) throw e;
-      pending.push(i);
-    }
-  });
-  const known = sides.find((s) => s !== undefined);
-  const benchArgs = cli.benchArgs ?? (known && argvOf(known)) ?? [...DEFAULT_BENCH_ARGS];
-  for (const i of pending) {
-    sides[i] = resolveSide(cli.sides[i]!, { cwd: io.cwd, noRun: false, benchArgs, exclude: used, log });
-    used.add(sides[i]!.source);
-  }
-  return [sides[0]!, sides[1]!];
 }
 
 /** The baseline variant of each suite: the run's manifest, --baseline, or the suite definition. */
@@ -91,15 +55,24 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     }
     let comparison: Comparison;
     let notes: string[];
+    const opts = { cwd: io.cwd, noRun: cli.noRun, benchArgs: cli.benchArgs, interleave: cli.interleave, log: (s: string) => io.err(s + '\n') };
     if (cli.variants) {
-      const run = resolveSide(cli.sides[0]!, { cwd: io.cwd, noRun: cli.noRun, benchArgs: cli.benchArgs ?? [...DEFAULT_BENCH_ARGS], log: (s) => io.err(s + '\n') });
-      const pairs = pairVariants(run, await baselines(run, cli));
-      comparison = judgePairs(pairs, { base: run.label, head: run.label, mode: 'variants' }, cli.compare);
-      notes = run.notes;
+      const [run] = resolveSides(cli.sides, opts);
+      const pairs = pairVariants(run!, await baselines(run!, cli));
+      comparison = judgePairs(pairs, { base: run!.label, head: run!.label, mode: 'variants' }, cli.compare);
+      notes = run!.notes;
     } else {
-      const [base, head] = resolveBoth(cli, io);
+      const [base, head] = resolveSides(cli.sides, opts) as [Run, Run];
       const warnings: string[] = [];
-      if (realpathSync(base.source) === realpathSync(head.source)) {
+      const real = (spec: string) => {
+        try {
+          return realpathSync(resolvePath(io.cwd, spec));
+        } catch {
+          return undefined; // a ref
+        }
+      };
+      const [rb, rh] = cli.sides.map(real);
+      if (rb !== undefined && rb === rh) {
         warnings.push(`both sides are the same run (${base.source}): every change is zero by construction; an A/A comparison needs two runs`);
       }
       checkEnv(base, head, cli.compare, warnings);

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
+import { FAILED, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
 import { InputError } from './errors.js';
 
 /** The fields of the environment that make two runs comparable (or not). */
@@ -203,4 +203,26 @@ function readSuite(file: string, run: Run): void {
     vs.push(v);
   }
   for (const [key, byWorker] of clusters) run.samples.set(key, [...byWorker.values()]);
+}
+
+/**
+ * Pools several runs of one commit into one side of a comparison: their workers add up (each
+ * run's workers stay separate clusters). A row that failed in any run is a failure; the A/A
+ * band is the widest any run saw.
+ */
+export function mergeRuns(runs: readonly Run[], label: string, source: string): Run {
+  if (runs.length === 1) return { ...runs[0]!, label, source };
+  const rows = new Map<string, SummaryRec>();
+  const samples = new Map<string, number[][]>();
+  for (const run of runs) {
+    for (const row of run.rows) {
+      const k = rowKey(row);
+      const prev = rows.get(k);
+      const band = Math.max(prev?.aaBandPct ?? -Infinity, row.aaBandPct ?? -Infinity);
+      const pick = prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status)) ? row : prev;
+      rows.set(k, { ...pick, aaBandPct: Number.isFinite(band) ? band : undefined });
+    }
+    for (const [k, clusters] of run.samples) samples.set(k, [...(samples.get(k) ?? []), ...clusters]);
+  }
+  return { label, source, manifest: runs[0]!.manifest, rows: [...rows.values()], samples, notes: runs.flatMap((r) => r.notes) };
 }

@@ -1,28 +1,56 @@
-// What a side of the comparison names: a results folder, a suite CSV, or a git ref. A ref is
-// looked up among the stored runs (results/<commit12>[.N]/); failing that, it is measured in a
-// temporary worktree unless --no-run says not to.
+// What a side of the comparison names: a results folder, a suite CSV, or a git ref. A ref
+// stands for every stored run of its commit (results/<commit12>[.N]/, pooled: their workers add
+// up). A ref with no stored run is measured in a temporary worktree unless --no-run; when both
+// sides are measured, their bench runs alternate (base, head, base, head, ...) so that a drift
+// of the machine during the comparison hits both sides alike (asv's interleaved rounds).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { InputError } from './errors.js';
 import { repoRoot, resolveCommit } from './git.js';
-import { readRun, type Manifest, type Run } from './read.js';
-import { runInWorktree } from './worktree.js';
+import { mergeRuns, readRun, type Manifest, type Run } from './read.js';
+import { openWorktree, type Worktree } from './worktree.js';
 
-/** A ref with no stored run while running is forbidden (distinguished so main can retry later). */
+/** A ref with no stored run while running is forbidden. */
 export class NotStoredError extends InputError {}
+
+/**
+ * Bench options when compare measures both sides itself and the user gave none: one round with
+ * its A/A replica per run, repeated --interleave times per side (5 → 10 workers per variant and
+ * case: the rank test's unit; the bench's default 3 rounds cannot reach significance).
+ */
+export const DEFAULT_CHUNK_ARGS: readonly string[] = ['--rounds', '1', '--aa'];
+/** Bench options when only one side is measured and the other side's run does not say. */
+export const DEFAULT_SINGLE_ARGS: readonly string[] = ['--rounds', '5', '--aa'];
 
 export interface ResolveOptions {
   readonly cwd: string;
   /** forbid building and running a commit that has no stored run */
   readonly noRun: boolean;
-  /** bench options for a run in a worktree (never --out) */
-  readonly benchArgs: readonly string[];
-  /** run folders already taken by the other side: an A/A compare needs two different runs */
-  readonly exclude?: ReadonlySet<string>;
+  /** bench options given after `--` (never --out), or undefined for the defaults */
+  readonly benchArgs: readonly string[] | undefined;
+  /** bench runs per side when both sides are measured now */
+  readonly interleave: number;
   readonly log: (line: string) => void;
 }
 
-/** Complete, clean runs of a commit, oldest first. A -dirty run measured other code: skipped. */
+type Located =
+  | { readonly kind: 'path'; readonly spec: string; readonly run: Run }
+  | { readonly kind: 'ref'; readonly spec: string; readonly root: string; readonly commit: string; readonly label: string };
+
+function locate(spec: string, cwd: string): Located {
+  const asPath = resolvePath(cwd, spec);
+  if (existsSync(asPath)) return { kind: 'path', spec, run: readRun(asPath) };
+  const root = repoRoot(cwd);
+  if (root === undefined) {
+    throw new InputError(`${spec}: no such file or folder (and ${cwd} is not in a git repository, so not a ref either)`);
+  }
+  const commit = resolveCommit(spec, root);
+  if (commit === undefined) throw new InputError(`${spec}: no such file or folder, and git knows no commit by that name`);
+  const c12 = commit.slice(0, 12);
+  return { kind: 'ref', spec, root, commit, label: spec === c12 || commit.startsWith(spec) ? c12 : `${spec} (${c12})` };
+}
+
+/** Complete, clean runs of a commit, oldest first. */
 export function storedRuns(root: string, commit: string): string[] {
   const results = join(root, 'results');
   if (!existsSync(results)) return [];
@@ -48,32 +76,83 @@ export function storedRuns(root: string, commit: string): string[] {
   return runs.map((r) => r.dir);
 }
 
-export function resolveSide(spec: string, opts: ResolveOptions): Run {
-  const asPath = resolvePath(opts.cwd, spec);
-  if (existsSync(asPath)) return readRun(asPath);
-  const root = repoRoot(opts.cwd);
-  if (root === undefined) {
-    throw new InputError(`${spec}: no such file or folder (and ${opts.cwd} is not in a git repository, so not a ref either)`);
+/** The bench options a run was made with, minus where it was written. */
+export function argvOf(run: Run): string[] | undefined {
+  const a = run.manifest?.argv;
+  if (!Array.isArray(a)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '--out') i++;
+    else if (!String(a[i]).startsWith('--out=')) out.push(String(a[i]));
   }
-  const commit = resolveCommit(spec, root);
-  if (commit === undefined) throw new InputError(`${spec}: no such file or folder, and git knows no commit by that name`);
-  const c12 = commit.slice(0, 12);
-  const label = spec === c12 || commit.startsWith(spec) ? c12 : `${spec} (${c12})`;
-  const runs = storedRuns(root, commit).filter((d) => !opts.exclude?.has(d));
-  const newest = runs[runs.length - 1];
-  if (newest !== undefined) {
-    opts.log(`compare: ${spec} → ${rel(root, newest)}`);
-    return readRun(newest, label);
-  }
-  if (opts.noRun) {
-    const other = opts.exclude !== undefined && opts.exclude.size > 0 ? ' other than the one already used' : '';
-    throw new NotStoredError(`${spec} (${c12}): no stored run in results/${c12}*/${other}, and --no-run forbids measuring it`);
-  }
-  const { dir } = runInWorktree(root, commit, opts.benchArgs, opts.log);
-  opts.log(`compare: ${spec} → ${rel(root, dir)} (kept for the next compare)`);
-  return readRun(dir, label);
+  return out;
 }
 
 function rel(root: string, dir: string): string {
   return dir.startsWith(root + '/') ? dir.slice(root.length + 1) : dir;
+}
+
+function describe(root: string, dirs: readonly string[]): string {
+  return dirs.length === 1 ? rel(root, dirs[0]!) : `${rel(root, dirs[0]!)} +${dirs.length - 1} more runs`;
+}
+
+/** Resolves every side (one for --variants, two for BASE HEAD) to a run, measuring what must be. */
+export function resolveSides(specs: readonly string[], opts: ResolveOptions): Run[] {
+  const loc = specs.map((s) => locate(s, opts.cwd));
+  const dirs: string[][] = loc.map((l) => (l.kind === 'ref' ? storedRuns(l.root, l.commit) : []));
+  const [a, b] = loc;
+  const sameCommit = a?.kind === 'ref' && b?.kind === 'ref' && a.commit === b.commit;
+  if (sameCommit) {
+    // an A/A comparison: the commit's runs are shared out alternately, as they were measured
+    const all = dirs[0]!;
+    dirs[0] = all.filter((_, i) => i % 2 === 0);
+    dirs[1] = all.filter((_, i) => i % 2 === 1);
+  }
+  const need = loc.map((l, i) => (l.kind === 'ref' && dirs[i]!.length === 0 ? i : -1)).filter((i) => i >= 0);
+  if (need.length > 0 && opts.noRun) {
+    const l = loc[need[0]!] as Extract<Located, { kind: 'ref' }>;
+    const c12 = l.commit.slice(0, 12);
+    const more = sameCommit ? ' (an A/A comparison needs two)' : '';
+    throw new NotStoredError(`${l.spec} (${c12}): no stored run in results/${c12}*/${more}, and --no-run forbids measuring it`);
+  }
+  if (need.length > 0) {
+    // a side measured now uses the options of the other side's run, so both are measured alike
+    const other = loc.findIndex((_, i) => !need.includes(i));
+    const o = loc[other];
+    const knownArgv = o === undefined ? undefined : o.kind === 'path' ? argvOf(o.run) : argvOf(readRun(dirs[other]![0]!));
+    measure(loc, need, dirs, knownArgv, opts);
+  }
+  return loc.map((l, i) => {
+    if (l.kind === 'path') return l.run;
+    const d = dirs[i]!;
+    opts.log(`compare: ${l.spec} → ${describe(l.root, d)}`);
+    return mergeRuns(
+      d.map((dir) => readRun(dir, l.label)),
+      l.label,
+      describe(l.root, d),
+    );
+  });
+}
+
+/** Builds each needed commit once, then runs the benches, alternating between the sides. */
+function measure(loc: readonly Located[], need: readonly number[], dirs: string[][], knownArgv: string[] | undefined, opts: ResolveOptions): void {
+  const both = need.length === loc.length && loc.length === 2;
+  const args = opts.benchArgs ?? (both ? DEFAULT_CHUNK_ARGS : (knownArgv ?? DEFAULT_SINGLE_ARGS));
+  const runs = both ? opts.interleave : 1;
+  const trees = new Map<string, Worktree>();
+  try {
+    for (const i of need) {
+      const l = loc[i] as Extract<Located, { kind: 'ref' }>;
+      if (!trees.has(l.commit)) trees.set(l.commit, openWorktree(l.root, l.commit, opts.log));
+    }
+    for (let r = 0; r < runs; r++) {
+      for (const i of need) {
+        const l = loc[i] as Extract<Located, { kind: 'ref' }>;
+        if (runs > 1) opts.log(`compare: ${l.spec}: run ${r + 1} of ${runs}`);
+        dirs[i]!.push(trees.get(l.commit)!.run(args));
+      }
+    }
+  } finally {
+    for (const t of trees.values()) t.close();
+  }
 }

@@ -9,12 +9,6 @@ import { join } from 'node:path';
 import { git } from './git.js';
 import { InputError } from './errors.js';
 
-export interface WorktreeRun {
-  /** the results folder the bench wrote */
-  readonly dir: string;
-  readonly exitCode: number;
-}
-
 /** The first of results/<c12>, results/<c12>.2, ... that does not exist yet: never overwrite a run. */
 export function freshRunDir(root: string, commit12: string): string {
   const base = join(root, 'results', commit12);
@@ -33,38 +27,27 @@ function run(cmd: string, args: readonly string[], cwd: string, what: string): n
   return r.status ?? 1;
 }
 
+/** A commit checked out, installed and built in a temporary worktree, ready to run its bench. */
+export interface Worktree {
+  readonly commit: string;
+  /** Runs the bench once into a fresh results/<c12>[.N]/ of the main checkout; returns that folder. */
+  run(benchArgs: readonly string[]): string;
+  /** Removes the worktree (idempotent). */
+  close(): void;
+}
+
 /**
- * Builds and runs the bench of `commit` in a temporary worktree of the repository at `root`,
- * with `benchArgs` (everything but --out). Returns the run folder; throws InputError when the
- * commit cannot be built or its bench writes nothing.
+ * Checks `commit` out in a temporary worktree of the repository at `root`, installs and builds
+ * it. Throws InputError (after removing the worktree) when it cannot be built.
  */
-export function runInWorktree(
-  root: string,
-  commit: string,
-  benchArgs: readonly string[],
-  log: (line: string) => void,
-): WorktreeRun {
+export function openWorktree(root: string, commit: string, log: (line: string) => void): Worktree {
   const c12 = commit.slice(0, 12);
   const tmp = mkdtempSync(join(tmpdir(), `hvbench-${c12}-`));
   const wt = join(tmp, 'wt');
-  log(`compare: measuring ${c12} in a temporary worktree ${wt}`);
-  git(['worktree', 'add', '--detach', '--quiet', wt, commit], root);
-  try {
-    install(root, tmp, wt, log);
-    build(wt, c12, log);
-    const dir = freshRunDir(root, c12);
-    mkdirSync(join(root, 'results'), { recursive: true });
-    const main = join(wt, 'dist', 'bench', 'main.js');
-    const args = [main, '--out', dir, ...benchArgs];
-    log(`compare: node ${args.map((a) => (a === main ? 'dist/bench/main.js' : a)).join(' ')}`);
-    const exitCode = run(process.execPath, args, wt, `bench of ${c12}`);
-    const written = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.csv')) : [];
-    if (written.length === 0) {
-      throw new InputError(`bench of ${c12} exited ${exitCode} and wrote no CSV into ${dir}`);
-    }
-    if (exitCode !== 0) log(`compare: bench of ${c12} exited ${exitCode} (failed rows are shown as failures)`);
-    return { dir, exitCode };
-  } finally {
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
     try {
       git(['worktree', 'remove', '--force', wt], root);
     } catch {
@@ -76,7 +59,32 @@ export function runInWorktree(
     } catch {
       /* nothing left to prune */
     }
+  };
+  log(`compare: building ${c12} in a temporary worktree ${wt}`);
+  try {
+    git(['worktree', 'add', '--detach', '--quiet', wt, commit], root);
+    install(root, tmp, wt, log);
+    build(wt, c12, log);
+  } catch (e) {
+    close();
+    throw e;
   }
+  const main = join(wt, 'dist', 'bench', 'main.js');
+  return {
+    commit,
+    close,
+    run(benchArgs) {
+      const dir = freshRunDir(root, c12);
+      mkdirSync(join(root, 'results'), { recursive: true });
+      const args = [main, '--out', dir, ...benchArgs];
+      log(`compare: ${c12}: node dist/bench/main.js ${args.slice(1).join(' ')}`);
+      const exitCode = run(process.execPath, args, wt, `bench of ${c12}`);
+      const written = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.csv')) : [];
+      if (written.length === 0) throw new InputError(`bench of ${c12} exited ${exitCode} and wrote no CSV into ${dir}`);
+      if (exitCode !== 0) log(`compare: bench of ${c12} exited ${exitCode} (failed rows are shown as failures)`);
+      return dir;
+    },
+  };
 }
 
 /**
