@@ -37,9 +37,22 @@ type Located =
   | { readonly kind: 'path'; readonly spec: string; readonly run: Run }
   | { readonly kind: 'ref'; readonly spec: string; readonly root: string; readonly commit: string; readonly label: string };
 
+/** A folder of run folders (e.g. runs made by hand, one per machine slot): pooled. */
+function runsIn(dir: string): string[] {
+  if (!statSync(dir).isDirectory() || readdirSync(dir).some((f) => f.endsWith('.csv'))) return [];
+  return readdirSync(dir)
+    .sort()
+    .map((f) => join(dir, f))
+    .filter((d) => statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith('.csv') && !f.endsWith('.samples.csv')));
+}
+
 function locate(spec: string, cwd: string): Located {
   const asPath = resolvePath(cwd, spec);
-  if (existsSync(asPath)) return { kind: 'path', spec, run: readRun(asPath) };
+  if (existsSync(asPath)) {
+    const sub = runsIn(asPath);
+    if (sub.length > 0) return { kind: 'path', spec, run: mergeRuns(sub.map((d) => readRun(d)), spec, `${spec} (${sub.length} runs)`) };
+    return { kind: 'path', spec, run: readRun(asPath) };
+  }
   const root = repoRoot(cwd);
   if (root === undefined) {
     throw new InputError(`${spec}: no such file or folder (and ${cwd} is not in a git repository, so not a ref either)`);

@@ -287,3 +287,16 @@ test('worker-to-worker noise is not mistaken for a change: the test unit is the 
   const bySample = JSON.parse(compare([b, h, '--format', 'json', '--test-unit', 'sample']).stdout) as { rows: { pAdj: number }[] };
   assert.ok(bySample.rows[0]!.pAdj < 1e-6, 'over raw samples the same noise looks significant');
 });
+
+test('a folder of run folders is one side: the runs are pooled, their workers add up', () => {
+  const root = tmp();
+  for (let i = 0; i < 3; i++) {
+    writeRun(join(root, 'base', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(10 + i, 20, { rounds: 2 }) }] });
+    writeRun(join(root, 'head', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(20 + i, 24, { rounds: 2 }) }] });
+  }
+  const r = compare([join(root, 'base'), join(root, 'head'), '--format', 'json', '--fail-on', 'regression']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const row = (JSON.parse(r.stdout) as { rows: { verdict: string; testN: number[] }[] }).rows[0]!;
+  assert.deepEqual(row.testN, [6, 6]);
+  assert.equal(row.verdict, 'slower');
+});
