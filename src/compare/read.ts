@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { FAILED, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
 import { InputError } from './errors.js';
+import { median } from './stats.js';
 
 /** The fields of the environment that make two runs comparable (or not). */
 export const ENV_FIELDS = ['host', 'cpu', 'cores', 'node', 'v8', 'threads', 'isolation'] as const;
@@ -207,22 +208,28 @@ function readSuite(file: string, run: Run): void {
 
 /**
  * Pools several runs of one commit into one side of a comparison: their workers add up (each
- * run's workers stay separate clusters). A row that failed in any run is a failure; the A/A
- * band is the widest any run saw.
+ * run's workers stay separate clusters). A row that failed in any run is a failure. The A/A
+ * band is the median of the runs' bands: a run of one round has one worker per replica, so its
+ * band is a single pair's disagreement, and the widest of several such pairs (workers here are
+ * sometimes bimodal: a few run 70% slow) would hide every real change.
  */
 export function mergeRuns(runs: readonly Run[], label: string, source: string): Run {
   if (runs.length === 1) return { ...runs[0]!, label, source };
   const rows = new Map<string, SummaryRec>();
+  const bands = new Map<string, number[]>();
   const samples = new Map<string, number[][]>();
   for (const run of runs) {
     for (const row of run.rows) {
       const k = rowKey(row);
       const prev = rows.get(k);
-      const band = Math.max(prev?.aaBandPct ?? -Infinity, row.aaBandPct ?? -Infinity);
-      const pick = prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status)) ? row : prev;
-      rows.set(k, { ...pick, aaBandPct: Number.isFinite(band) ? band : undefined });
+      if (row.aaBandPct !== undefined) bands.set(k, [...(bands.get(k) ?? []), row.aaBandPct]);
+      if (prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status))) rows.set(k, row);
     }
     for (const [k, clusters] of run.samples) samples.set(k, [...(samples.get(k) ?? []), ...clusters]);
   }
-  return { label, source, manifest: runs[0]!.manifest, rows: [...rows.values()], samples, notes: runs.flatMap((r) => r.notes) };
+  const merged = [...rows].map(([k, row]) => {
+    const b = bands.get(k);
+    return { ...row, aaBandPct: b === undefined ? undefined : median(b) };
+  });
+  return { label, source, manifest: runs[0]!.manifest, rows: merged, samples, notes: runs.flatMap((r) => r.notes) };
 }

@@ -300,3 +300,15 @@ test('a folder of run folders is one side: the runs are pooled, their workers ad
   assert.deepEqual(row.testN, [6, 6]);
   assert.equal(row.verdict, 'slower');
 });
+
+test('pooled runs: the A/A band is the median of the runs\' bands, not the widest', () => {
+  const root = tmp();
+  const bands = [1, 2, 60, 1.5, 2.5]; // one run's pair of workers disagreed wildly
+  bands.forEach((band, i) => {
+    writeRun(join(root, 'base', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(30 + i, 20, { rounds: 2 }), aaBandPct: band }] });
+    writeRun(join(root, 'head', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(40 + i, 22, { rounds: 2 }), aaBandPct: band }] });
+  });
+  const row = (JSON.parse(compare([join(root, 'base'), join(root, 'head'), '--format', 'json']).stdout) as { rows: { verdict: string; aaBandPct: number }[] }).rows[0]!;
+  assert.equal(row.aaBandPct, 2);
+  assert.equal(row.verdict, 'slower');
+});
