@@ -50,7 +50,7 @@ function locate(spec: string, cwd: string): Located {
   const asPath = resolvePath(cwd, spec);
   if (existsSync(asPath)) {
     const sub = runsIn(asPath);
-    if (sub.length > 0) return { kind: 'path', spec, run: mergeRuns(sub.map((d) => readRun(d)), spec, `${spec} (${sub.length} runs)`) };
+    if (sub.length > 0) return { kind: 'path', spec, run: mergeRuns(sub.map((d) => readRun(d)), spec, `${sub.length} runs`) };
     return { kind: 'path', spec, run: readRun(asPath) };
   }
   const root = repoRoot(cwd);
