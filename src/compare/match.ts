@@ -317,7 +317,9 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   if (!p.base) return { ...r, verdict: 'only-head' };
   if (!p.head) return { ...r, verdict: bFail ? 'failed' : 'only-base', reason: bFail ? `base: ${p.base.detail || p.base.status}` : '' };
   if (p.base.status !== 'ok' || p.head.status !== 'ok') {
-    return { ...r, verdict: 'unsupported', reason: `${p.base.status} → ${p.head.status}${p.head.detail ? `: ${p.head.detail}` : ''}` };
+    const why = p.head.detail || p.base.detail;
+    const change = p.base.status === p.head.status ? '' : `${p.base.status} → ${p.head.status}${why ? ': ' : ''}`;
+    return { ...r, verdict: 'unsupported', reason: `${change}${why}` };
   }
   r.ratio = head!.value / base!.value;
   if (rec.kind === 'counter') {

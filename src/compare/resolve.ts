@@ -106,7 +106,7 @@ function rel(root: string, dir: string): string {
 }
 
 function describe(root: string, dirs: readonly string[]): string {
-  return dirs.length === 1 ? rel(root, dirs[0]!) : `${rel(root, dirs[0]!)} +${dirs.length - 1} more runs`;
+  return dirs.length === 1 ? rel(root, dirs[0]!) : `${rel(root, dirs[0]!)} +${dirs.length - 1} more run${dirs.length > 2 ? "s" : ""}`;
 }
 
 /** Resolves every side (one for --variants, two for BASE HEAD) to a run, measuring what must be. */
