@@ -54,6 +54,8 @@ export interface Run {
   readonly rows: SummaryRec[];
   /** row key → raw timing samples, one array per worker (round × replica) */
   readonly samples: Map<string, number[][]>;
+  /** row key → the replica (--aa) of each worker in `samples`, in the same order */
+  readonly replicas: Map<string, string[]>;
   /** things the reader should know: ignored partial files, missing sample files */
   readonly notes: string[];
 }
@@ -80,7 +82,7 @@ export function readRun(path: string, label?: string): Run {
 }
 
 function emptyRun(label: string, source: string, manifest: Manifest | undefined, notes: string[]): Run {
-  return { label, source, manifest, rows: [], samples: new Map(), notes };
+  return { label, source, manifest, rows: [], samples: new Map(), replicas: new Map(), notes };
 }
 
 function readFolder(dir: string, label?: string): Run {
@@ -203,21 +205,26 @@ function readSuite(file: string, run: Run): void {
     if (vs === undefined) byWorker.set(w, (vs = []));
     vs.push(v);
   }
-  for (const [key, byWorker] of clusters) run.samples.set(key, [...byWorker.values()]);
+  for (const [key, byWorker] of clusters) {
+    run.samples.set(key, [...byWorker.values()]);
+    run.replicas.set(key, [...byWorker.keys()].map((w) => w.slice(w.indexOf('/') + 1)));
+  }
 }
 
 /**
  * Pools several runs of one commit into one side of a comparison: their workers add up (each
  * run's workers stay separate clusters). A row that failed in any run is a failure. The A/A
- * band is the median of the runs' bands: a run of one round has one worker per replica, so its
- * band is a single pair's disagreement, and the widest of several such pairs (workers here are
- * sometimes bimodal: a few run 70% slow) would hide every real change.
+ * band is recomputed over the pooled workers as the harness defines it (the medians of the two
+ * replicas' samples, apart, relative to the median of all): a run of one round has a single
+ * worker per replica, so its own band is one pair's disagreement, far wider than the noise of a
+ * median over ten workers. Without replica samples, the median of the runs' bands.
  */
 export function mergeRuns(runs: readonly Run[], label: string, source: string): Run {
   if (runs.length === 1) return { ...runs[0]!, label, source };
   const rows = new Map<string, SummaryRec>();
   const bands = new Map<string, number[]>();
   const samples = new Map<string, number[][]>();
+  const replicas = new Map<string, string[]>();
   for (const run of runs) {
     for (const row of run.rows) {
       const k = rowKey(row);
@@ -225,11 +232,26 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
       if (row.aaBandPct !== undefined) bands.set(k, [...(bands.get(k) ?? []), row.aaBandPct]);
       if (prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status))) rows.set(k, row);
     }
-    for (const [k, clusters] of run.samples) samples.set(k, [...(samples.get(k) ?? []), ...clusters]);
+    for (const [k, clusters] of run.samples) {
+      samples.set(k, [...(samples.get(k) ?? []), ...clusters]);
+      replicas.set(k, [...(replicas.get(k) ?? []), ...(run.replicas.get(k) ?? clusters.map(() => '0'))]);
+    }
   }
   const merged = [...rows].map(([k, row]) => {
     const b = bands.get(k);
-    return { ...row, aaBandPct: b === undefined ? undefined : median(b) };
+    if (b === undefined) return { ...row, aaBandPct: undefined };
+    return { ...row, aaBandPct: pooledBand(samples.get(k), replicas.get(k)) ?? median(b) };
   });
-  return { label, source, manifest: runs[0]!.manifest, rows: merged, samples, notes: runs.flatMap((r) => r.notes) };
+  return { label, source, manifest: runs[0]!.manifest, rows: merged, samples, replicas, notes: runs.flatMap((r) => r.notes) };
+}
+
+/** The harness's A/A band over pooled workers: |median(replica 0) - median(replica 1)| / median(all). */
+function pooledBand(clusters: number[][] | undefined, reps: string[] | undefined): number | undefined {
+  if (clusters === undefined || reps === undefined) return undefined;
+  const by = new Map<string, number[]>();
+  clusters.forEach((c, i) => by.set(reps[i]!, [...(by.get(reps[i]!) ?? []), ...c]));
+  if (by.size !== 2) return undefined;
+  const [a, b] = [...by.values()].map((v) => median(v));
+  const all = median(clusters.flat());
+  return (Math.abs(a! - b!) / all) * 100;
 }

@@ -312,3 +312,15 @@ test('pooled runs: the A/A band is the median of the runs\' bands, not the wides
   assert.equal(row.aaBandPct, 2);
   assert.equal(row.verdict, 'slower');
 });
+
+test('pooled runs with --aa replicas: the band is recomputed over all their workers', () => {
+  const root = tmp();
+  for (let i = 0; i < 4; i++) {
+    // each run's own band (one worker per replica) says 60%; the pooled workers say otherwise
+    writeRun(join(root, 'base', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(50 + i, 20, { rounds: 2 }), aaBandPct: 60, aa: true }] });
+    writeRun(join(root, 'head', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(60 + i, 22, { rounds: 2 }), aaBandPct: 60, aa: true }] });
+  }
+  const row = (JSON.parse(compare([join(root, 'base'), join(root, 'head'), '--format', 'json']).stdout) as { rows: { verdict: string; aaBandPct: number }[] }).rows[0]!;
+  assert.ok(row.aaBandPct < 5, String(row.aaBandPct));
+  assert.equal(row.verdict, 'slower');
+});

@@ -27,6 +27,8 @@ export interface RowSpec {
   seed?: number;
   load?: string;
   aaBandPct?: number;
+  /** workers alternate between replica 0 and 1 (a run with --aa) */
+  aa?: boolean;
 }
 
 export interface RunSpec {
@@ -140,8 +142,8 @@ export function writeRun(dir: string, spec: RunSpec): string {
               seed: r.seed ?? 1,
               metric: r.metric,
               unit: r.unit ?? 'ns/event',
-              round: ri,
-              replica: 0,
+              round: r.aa ? ri >> 1 : ri,
+              replica: r.aa ? ri % 2 : 0,
               index,
               value,
             }),
