@@ -1,7 +1,7 @@
 // Synthetic run folders for the compare tests: small, deterministic (seeded), written with the
 // harness's own column lists so that they are exactly what the bench writes.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,8 +73,16 @@ function median(xs: number[]): number {
   return a.length % 2 ? a[h]! : (a[h - 1]! + a[h]!) / 2;
 }
 
+const made: string[] = [];
+// the test process removes its temporary folders when it ends, whatever the outcome
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 export function tmp(prefix = 'hvbench-compare-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 /** Writes `<dir>/<suite>.csv`, `<suite>.samples.csv` and manifest.json for each suite in spec. */
