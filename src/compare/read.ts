@@ -245,13 +245,18 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
   return { label, source, manifest: runs[0]!.manifest, rows: merged, samples, replicas, notes: runs.flatMap((r) => r.notes) };
 }
 
-/** The harness's A/A band over pooled workers: |median(replica 0) - median(replica 1)| / median(all). */
+/**
+ * The harness's A/A band over pooled workers: the median of replica 0's worker medians and
+ * that of replica 1's, apart, relative to the median of all worker medians. Worker medians,
+ * not pooled samples: a worker caught in a slow spell of the machine moves a pooled median a
+ * long way, and then the band would hide every real change.
+ */
 function pooledBand(clusters: number[][] | undefined, reps: string[] | undefined): number | undefined {
   if (clusters === undefined || reps === undefined) return undefined;
   const by = new Map<string, number[]>();
-  clusters.forEach((c, i) => by.set(reps[i]!, [...(by.get(reps[i]!) ?? []), ...c]));
+  clusters.forEach((c, i) => by.set(reps[i]!, [...(by.get(reps[i]!) ?? []), median(c)]));
   if (by.size !== 2) return undefined;
   const [a, b] = [...by.values()].map((v) => median(v));
-  const all = median(clusters.flat());
+  const all = median(clusters.map((c) => median(c)));
   return (Math.abs(a! - b!) / all) * 100;
 }

@@ -240,15 +240,14 @@ function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mea
   for (const [metric, t] of v.timings) {
     const all = t.replicas.flat();
     const s = summarize(all);
+    // Workers differ more from each other than samples within one worker do (a slow spell of
+    // a shared machine hits one worker whole), so spreads are taken over worker medians.
+    const perWorker = t.byRound.map((r) => summarize(r.samples).median);
     let band: number | '' = '';
     if (t.replicas.length === 2) {
-      const a = summarize(t.replicas[0]!).median;
-      const b = summarize(t.replicas[1]!).median;
-      band = (Math.abs(a - b) / s.median) * 100;
+      const of = (replica: number) => summarize(t.byRound.filter((r) => r.replica === replica).map((r) => summarize(r.samples).median)).median;
+      band = (Math.abs(of(0) - of(1)) / summarize(perWorker).median) * 100;
     }
-    // Workers differ more from each other than samples within one worker do (JIT decisions,
-    // placement on a shared core), so the honest spread of a timing is across workers.
-    const perWorker = t.byRound.map((r) => summarize(r.samples).median);
     const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
     rows.push({ ...base, metric, unit: t.unit, kind: 'timing', ...s, status: 'ok', aa_band_pct: band, spread_pct: spread, detail: timingDetail(v.checked, t.warmupMs, t.unsettled) });
   }
