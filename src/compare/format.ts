@@ -160,6 +160,19 @@ function optionsLine(c: Comparison): string {
   return `Mann-Whitney U ${unit}, ${o.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected over ${c.rows.filter((r) => Number.isFinite(r.pAdj)).length} rows, α=${o.alpha}, threshold ${o.thresholdPct}%; CI: ${Math.round(o.confidence * 100)}% bootstrap (workers, then samples) of the ratio of medians`;
 }
 
+/** Per suite: the metric tables worth printing, and the counters equal in every row (one line). */
+function suiteSections(c: Comparison): { suite: string; tables: [string, RowResult[]][]; equal: string[] }[] {
+  return [...blocks(c)].map(([suite, byMetric]) => {
+    const tables: [string, RowResult[]][] = [];
+    const equal: string[] = [];
+    for (const [title, rows] of byMetric) {
+      if (allEqualCounters(rows)) equal.push(`${rows[0]!.metric} (${rows.length})`);
+      else tables.push([title, rows]);
+    }
+    return { suite, tables, equal };
+  });
+}
+
 export function formatText(c: Comparison, notes: readonly string[], colour: boolean): string {
   const lines: string[] = [];
   const heads = c.mode === 'variants' ? [`run: ${c.head}   (each variant vs its suite's baseline)`] : [`base: ${c.base}`, `head: ${c.head}`];
@@ -167,13 +180,8 @@ export function formatText(c: Comparison, notes: readonly string[], colour: bool
   for (const w of c.warnings) lines.push(paint(colour, 'yellow', `warning: ${w}`));
   for (const n of notes) lines.push(paint(colour, 'dim', `note: ${n}`));
   const gm = new Map(c.geomeans.map((g) => [g.scope, g]));
-  for (const [suite, byMetric] of blocks(c)) {
-    const equal: string[] = [];
-    for (const [title, rows] of byMetric) {
-      if (allEqualCounters(rows)) {
-        equal.push(`${rows[0]!.metric} (${rows.length})`);
-        continue;
-      }
+  for (const { suite, tables, equal } of suiteSections(c)) {
+    for (const [title, rows] of tables) {
       const keep = columnsFor(rows);
       lines.push('', paint(colour, 'bold', `${suite} · ${title}`));
       const table = [HEADER, ...rows.map((r) => rowCells(r, colour))].map((cells) => keep.map((i) => cells[i]!));
@@ -200,13 +208,8 @@ export function formatMarkdown(c: Comparison, notes: readonly string[]): string 
   lines.push(c.mode === 'variants' ? `**run** \`${c.head}\`: each variant vs its suite's baseline` : `**base** \`${c.base}\` → **head** \`${c.head}\``, '');
   for (const w of c.warnings) lines.push(`> ⚠️ ${mdEscape(w)}`);
   for (const n of notes) lines.push(`> ${mdEscape(n)}`);
-  for (const [suite, byMetric] of blocks(c)) {
-    const equal: string[] = [];
-    for (const [title, rows] of byMetric) {
-      if (allEqualCounters(rows)) {
-        equal.push(`${rows[0]!.metric} (${rows.length})`);
-        continue;
-      }
+  for (const { suite, tables, equal } of suiteSections(c)) {
+    for (const [title, rows] of tables) {
       const keep = columnsFor(rows);
       lines.push('', `#### ${suite} · ${mdEscape(title)}`, '');
       lines.push(`| ${keep.map((i) => HEADER[i]).join(' | ')} |`, `| ${keep.map((i) => (i >= 2 && i <= 7 ? '---:' : '---')).join(' | ')} |`);
