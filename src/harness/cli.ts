@@ -10,6 +10,7 @@ import { createProgress, type Progress } from './progress.js';
 import { runPlan } from './runner.js';
 import { caseKey, type SuiteDef } from './suite.js';
 import { endTable } from './table.js';
+import { loadRegistry } from './registry.js';
 
 export class UsageError extends Error {}
 
@@ -86,10 +87,7 @@ async function loadSuites(registry: Readonly<Record<string, string>>, names: str
   for (const n of names ?? []) {
     if (!(n in registry)) throw new UsageError(`unknown suite '${n}'; valid suites: ${known.join(', ')}`);
   }
-  const chosen = names ?? known;
-  return Promise.all(
-    chosen.map(async (name) => ({ name, url: registry[name]!, def: ((await import(registry[name]!)) as { default: SuiteDef }).default })),
-  );
+  return loadRegistry(registry, names ?? known);
 }
 
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
