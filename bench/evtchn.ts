@@ -2,7 +2,14 @@
 // 2-level bitmaps by a level, Jan Beulich asking for variable depth). Xen's 2-level ABI is
 // the baseline; N-level runs at the case's depth (2-level and fifo have no depth);
 // fifo is the ABI Xen chose instead (research/evtchn.md §3).
-import { defineSuite, type Counter, type Params, type Prepared, type Profile, type Timed } from '../src/harness/suite.js';
+import {
+  defineSuite,
+  type Counter,
+  type Params,
+  type Prepared,
+  type Profile,
+  type Timed,
+} from '../src/harness/suite.js';
 import {
   WORK_SEND_RMW,
   WORK_UPCALLS,
@@ -86,7 +93,8 @@ function prepare(name: string, module: unknown, params: Params, load: EvtchnLoad
           metric: 'worst_wait',
           unit: 'events',
           value: (observed ?? replay(variant.create(config), load)).worstWait,
-          detail: 'events handled on the vCPU between a port becoming deliverable and its delivery, over the whole stream',
+          detail:
+            'events handled on the vCPU between a port becoming deliverable and its delivery, over the whole stream',
         },
         { metric: 'shared_bytes_guest', unit: 'bytes', value: abi.sharedBytes() },
         { metric: 'shared_bytes_vcpu', unit: 'bytes', value: abi.perVcpuBytes() },

@@ -4,7 +4,14 @@
 // reference, counted exactly (loads, pages, toolstack mappings, structural changes missed by
 // the migration walk) and timed (lookup, set, building the toolstack's view).
 import { p2mFindings } from '../src/p2m/report.js';
-import { defineSuite, type Counter, type Params, type Prepared, type Profile, type Timed } from '../src/harness/suite.js';
+import {
+  defineSuite,
+  type Counter,
+  type Params,
+  type Prepared,
+  type Profile,
+  type Timed,
+} from '../src/harness/suite.js';
 import { caseParams, codec, lookupPfns, setOps, type P2mLoad } from '../src/p2m/load.js';
 import { runGate } from '../src/p2m/gate.js';
 import { applySets, structureCounters } from '../src/p2m/metrics.js';
@@ -36,28 +43,84 @@ function prepare(name: string, module: unknown, params: Params, load: P2mLoad): 
         const quiet = migrateAlongLoad(fresh(), load, 8, { rewritesOnly: true });
         const busy = migrateAlongLoad(fresh(), load, 8, { rewritesOnly: false });
         out.push(
-          { metric: 'migrate_rewrites_stale_reads', unit: 'reads', value: quiet.staleReads, detail: `guest only rewrites entries: ${quiet.aborted ? 'aborted' : 'completed'} after ${quiet.rounds} dirty rounds, ${quiet.changes} structural changes` },
-          { metric: 'migrate_struct_changes', unit: 'changes', value: busy.changes, detail: 'structural changes made by the load while the toolstack view was in use' },
-          { metric: 'migrate_detected', unit: 'changes', value: busy.detected, detail: busy.aborted ? `aborted by check_vm_state after round ${busy.rounds} of 8` : 'never aborted' },
-          { metric: 'migrate_missed', unit: 'changes', value: busy.missed, detail: `${busy.staleSlots} leaf slots stale at the end, ${busy.staleReads} dirty entries read wrong through the view` },
+          {
+            metric: 'migrate_rewrites_stale_reads',
+            unit: 'reads',
+            value: quiet.staleReads,
+            detail: `guest only rewrites entries: ${quiet.aborted ? 'aborted' : 'completed'} after ${quiet.rounds} dirty rounds, ${quiet.changes} structural changes`,
+          },
+          {
+            metric: 'migrate_struct_changes',
+            unit: 'changes',
+            value: busy.changes,
+            detail: 'structural changes made by the load while the toolstack view was in use',
+          },
+          {
+            metric: 'migrate_detected',
+            unit: 'changes',
+            value: busy.detected,
+            detail: busy.aborted ? `aborted by check_vm_state after round ${busy.rounds} of 8` : 'never aborted',
+          },
+          {
+            metric: 'migrate_missed',
+            unit: 'changes',
+            value: busy.missed,
+            detail: `${busy.staleSlots} leaf slots stale at the end, ${busy.staleReads} dirty entries read wrong through the view`,
+          },
         );
         const f = exploreWalk(name, WALK_OPTIONS);
         const r = f.result;
         const bound = `${r.exhaustive ? 'exhaustive' : 'not exhaustive'} with at most ${WALK_OPTIONS.preemptionBound} preemptions`;
         out.push(
-          { metric: 'walk_slips_past', unit: 'bool', value: r.violations > 0 ? 1 : 0, detail: r.violations > 0 ? `yes: a structural change can slip past the toolstack (shortest: ${r.shortest!.steps.length} steps)` : 'no: every structural change during the walk is detected or seen by the walk' },
+          {
+            metric: 'walk_slips_past',
+            unit: 'bool',
+            value: r.violations > 0 ? 1 : 0,
+            detail:
+              r.violations > 0
+                ? `yes: a structural change can slip past the toolstack (shortest: ${r.shortest!.steps.length} steps)`
+                : 'no: every structural change during the walk is detected or seen by the walk',
+          },
           { metric: 'walk_interleavings', unit: 'interleavings', value: r.interleavings, detail: bound },
-          { metric: 'walk_detected', unit: 'interleavings', value: f.detected, detail: 'toolstack aborted: "p2m generation count changed"' },
-          { metric: 'walk_missed', unit: 'interleavings', value: r.violations, detail: r.violations > 0 ? f.trace : 'no interleaving completes the migration with a stale view' },
+          {
+            metric: 'walk_detected',
+            unit: 'interleavings',
+            value: f.detected,
+            detail: 'toolstack aborted: "p2m generation count changed"',
+          },
+          {
+            metric: 'walk_missed',
+            unit: 'interleavings',
+            value: r.violations,
+            detail: r.violations > 0 ? f.trace : 'no interleaving completes the migration with a stale view',
+          },
           { metric: 'walk_shortest_miss', unit: 'steps', value: r.shortest?.steps.length ?? 0 },
         );
         const t = await runThreadedWalk(name, { ms: 80, seed: 1 });
         const how = `${t.walks} walks in ${t.ms} ms, guest and toolstack on two worker threads over one SharedArrayBuffer`;
         out.push(
           { metric: 'threads_struct_changes', unit: 'changes', value: t.structural, kind: 'gauge', detail: how },
-          { metric: 'threads_detected', unit: 'walks', value: t.detected, kind: 'gauge', detail: 'walks aborted by the generation check' },
-          { metric: 'threads_missed', unit: 'walks', value: t.missed, kind: 'gauge', detail: 'walks completed with a stale leaf frame in the view' },
-          { metric: 'threads_torn', unit: 'reads', value: t.torn, kind: 'gauge', detail: 'entry reads with mismatched 32-bit halves (entries are single 64-bit atomic stores)' },
+          {
+            metric: 'threads_detected',
+            unit: 'walks',
+            value: t.detected,
+            kind: 'gauge',
+            detail: 'walks aborted by the generation check',
+          },
+          {
+            metric: 'threads_missed',
+            unit: 'walks',
+            value: t.missed,
+            kind: 'gauge',
+            detail: 'walks completed with a stale leaf frame in the view',
+          },
+          {
+            metric: 'threads_torn',
+            unit: 'reads',
+            value: t.torn,
+            kind: 'gauge',
+            detail: 'entry reads with mismatched 32-bit halves (entries are single 64-bit atomic stores)',
+          },
         );
       }
       return out;
@@ -133,7 +196,7 @@ function grid(profile: Profile): Params[] {
 export default defineSuite<P2mLoad>({
   name: 'p2m',
   question:
-    'What does a pfn->mfn lookup, a set and the migration toolstack\'s view cost in the 3-level p2m tree vs a 4-level tree vs the linear list, how far does each reach, and can a structural change slip past the toolstack?',
+    "What does a pfn->mfn lookup, a set and the migration toolstack's view cost in the 3-level p2m tree vs a 4-level tree vs the linear list, how far does each reach, and can a structural change slip past the toolstack?",
   variants: {
     tree3: () => import('../src/p2m/tree3.js'),
     tree4: () => import('../src/p2m/tree4.js'),

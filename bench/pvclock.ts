@@ -48,7 +48,8 @@ function grid(profile: Profile): Params[] {
   for (const scheme of ['master', 'nomaster']) {
     for (const vcpus of [1, 2, 4, 8, 16]) {
       out.push({ scheme, vcpus, load: 'readers', delta: 0, explore: 20000 });
-      for (const rate of [1, 10, 100]) out.push({ scheme, vcpus, load: 'periodic', delta: scheme === 'master' ? 0 : -1000, rate, explore: 20000 });
+      for (const rate of [1, 10, 100])
+        out.push({ scheme, vcpus, load: 'periodic', delta: scheme === 'master' ? 0 : -1000, rate, explore: 20000 });
       for (const delta of [-1000, 1000]) {
         out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, explore: 20000 });
         if (vcpus >= 2) out.push({ scheme, vcpus, load: 'migrate', delta, rate: 10, explore: 20000 });
@@ -87,7 +88,14 @@ function readerOf(module: unknown): ReaderVariant {
   return r;
 }
 
-function explorerCounters(prefix: string, reader: ReaderVariant, params: Params, seed: number, updateAt: 'entry' | 'host', syscallReads = false): Counter[] {
+function explorerCounters(
+  prefix: string,
+  reader: ReaderVariant,
+  params: Params,
+  seed: number,
+  updateAt: 'entry' | 'host',
+  syscallReads = false,
+): Counter[] {
   const delta = Number(params['delta']);
   // the explorer runs at most two reading tasks (the state space grows as steps^preemptions);
   // one task (vcpus=1) reads twice so that a step back between its own reads can show
@@ -107,7 +115,14 @@ function explorerCounters(prefix: string, reader: ReaderVariant, params: Params,
   });
   const trace = formatTrace(res);
   return [
-    { metric: `${prefix}interleavings`, unit: 'interleavings', value: res.interleavings, detail: res.exhaustive ? 'exhaustive (preemption bound 2)' : `budget reached; ${res.randomInterleavings} seeded random runs` },
+    {
+      metric: `${prefix}interleavings`,
+      unit: 'interleavings',
+      value: res.interleavings,
+      detail: res.exhaustive
+        ? 'exhaustive (preemption bound 2)'
+        : `budget reached; ${res.randomInterleavings} seeded random runs`,
+    },
     { metric: `${prefix}warp_reachable`, unit: 'bool', value: res.violations > 0 ? 1 : 0 },
     { metric: `${prefix}worst_warp`, unit: 'ns', value: res.worst },
     { metric: `${prefix}shortest`, unit: 'steps', value: res.shortest?.steps.length ?? 0, detail: trace },
@@ -116,7 +131,8 @@ function explorerCounters(prefix: string, reader: ReaderVariant, params: Params,
 
 export default defineSuite<PvclockLoad>({
   name: 'pvclock',
-  question: 'vDSO pvclock: per-CPU pvti (getcpu twice, retries) or vCPU0 pvti only, with and without the KVM masterclock?',
+  question:
+    'vDSO pvclock: per-CPU pvti (getcpu twice, retries) or vCPU0 pvti only, with and without the KVM masterclock?',
   variants: {
     percpu: () => import('../src/pvclock/percpu.js'),
     vcpu0: () => import('../src/pvclock/vcpu0.js'),
@@ -141,9 +157,24 @@ export default defineSuite<PvclockLoad>({
       async counters(): Promise<Counter[]> {
         const g = (run ?? (run = runGate(reader, params, load, seed))).state;
         const out: Counter[] = [
-          { metric: 'retries', unit: 'per 1e6 reads', value: Math.round((g.retries / Math.max(1, g.reads)) * 1e6), detail: `${g.retries} retries in ${g.reads} reads of the gate's seeded interleaving` },
-          { metric: 'fallbacks', unit: 'reads', value: g.fallbacks, detail: `of ${g.reads} reads in the gate's seeded interleaving (STABLE clear → syscall)` },
-          { metric: 'gate_warps', unit: 'warps', value: g.warps, detail: 'kvmclock_test count on the seeded interleaving' },
+          {
+            metric: 'retries',
+            unit: 'per 1e6 reads',
+            value: Math.round((g.retries / Math.max(1, g.reads)) * 1e6),
+            detail: `${g.retries} retries in ${g.reads} reads of the gate's seeded interleaving`,
+          },
+          {
+            metric: 'fallbacks',
+            unit: 'reads',
+            value: g.fallbacks,
+            detail: `of ${g.reads} reads in the gate's seeded interleaving (STABLE clear → syscall)`,
+          },
+          {
+            metric: 'gate_warps',
+            unit: 'warps',
+            value: g.warps,
+            detail: 'kvmclock_test count on the seeded interleaving',
+          },
           { metric: 'gate_worst_warp', unit: 'ns', value: g.worstWarp },
           ...explorerCounters('explore_', reader, params, seed, 'entry'),
         ];
@@ -158,10 +189,21 @@ export default defineSuite<PvclockLoad>({
         }
         const mt = await runThreads(variant, params, load, seed);
         out.push(
-          { metric: 'mt_reads', unit: 'reads', value: mt.reads, kind: 'gauge', detail: `${mt.readers} reader threads + host, ${mt.ms.toFixed(0)} ms, 2 cores` },
+          {
+            metric: 'mt_reads',
+            unit: 'reads',
+            value: mt.reads,
+            kind: 'gauge',
+            detail: `${mt.readers} reader threads + host, ${mt.ms.toFixed(0)} ms, 2 cores`,
+          },
           { metric: 'mt_warps', unit: 'warps', value: mt.warps, kind: 'gauge' },
           { metric: 'mt_worst_warp', unit: 'ns', value: mt.worstWarp, kind: 'gauge' },
-          { metric: 'mt_retries', unit: 'per 1e6 reads', value: Math.round((mt.retries / Math.max(1, mt.reads)) * 1e6), kind: 'gauge' },
+          {
+            metric: 'mt_retries',
+            unit: 'per 1e6 reads',
+            value: Math.round((mt.retries / Math.max(1, mt.reads)) * 1e6),
+            kind: 'gauge',
+          },
           { metric: 'mt_fallbacks', unit: 'reads', value: mt.fallbacks, kind: 'gauge' },
           { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps, kind: 'gauge' },
         );
@@ -177,10 +219,16 @@ export default defineSuite<PvclockLoad>({
             ops: READS_PER_RUN,
             setup() {
               if (r !== null) return; // reads change nothing but the TSC: one VM serves every sample
-              const vm = createVm({
-                vcpus: Number(params['vcpus']), tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
-                masterclock: String(params['scheme']) !== 'nomaster', torn: false,
-              }, true);
+              const vm = createVm(
+                {
+                  vcpus: Number(params['vcpus']),
+                  tscKhz: DEFAULT_TSC_KHZ,
+                  cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
+                  masterclock: String(params['scheme']) !== 'nomaster',
+                  torn: false,
+                },
+                true,
+              );
               const cpuOf = new Int32Array(new SharedArrayBuffer(4));
               r = reader.create({ lanes: vm.area.lanes, tsc: vm.tsc, cpuOf, task: 0 });
             },

@@ -16,6 +16,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 // One file at a time: several tests start worker pools, and two cores are all we have.
-const args = ['--test', '--test-concurrency=1', ...process.argv.slice(2), ...files.map((f) => relative(process.cwd(), f))];
+const args = [
+  '--test',
+  '--test-concurrency=1',
+  ...process.argv.slice(2),
+  ...files.map((f) => relative(process.cwd(), f)),
+];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);

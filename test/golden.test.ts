@@ -21,6 +21,10 @@ test('the default grid computes exactly the counters in test/golden/counters.csv
   const diffs: string[] = [];
   for (const [k, v] of want) if (got.get(k) !== v) diffs.push(`${k}: golden ${v}, now ${got.get(k) ?? '(gone)'}`);
   for (const [k, v] of got) if (!want.has(k)) diffs.push(`${k}: new, ${v}`);
-  assert.deepEqual(diffs, [], `counters differ from the golden file (run \`npm run golden\` if the change is intended, and say why in the commit):\n${diffs.join('\n')}`);
+  assert.deepEqual(
+    diffs,
+    [],
+    `counters differ from the golden file (run \`npm run golden\` if the change is intended, and say why in the commit):\n${diffs.join('\n')}`,
+  );
   assert.ok(golden.length > 0);
 });

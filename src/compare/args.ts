@@ -92,18 +92,25 @@ export function parseCli(argv: readonly string[]): Cli {
   const v = parsed.values;
   const help = v.help === true;
   const failOn = v['fail-on'];
-  if (failOn !== undefined && failOn !== 'regression') throw new InputError(`--fail-on ${failOn}: the only choice is 'regression'`);
+  if (failOn !== undefined && failOn !== 'regression')
+    throw new InputError(`--fail-on ${failOn}: the only choice is 'regression'`);
   const format = (v.format ?? 'text') as Format;
-  if (!['text', 'md', 'csv', 'json'].includes(format)) throw new InputError(`--format ${v.format}: choose text, md, csv or json`);
+  if (!['text', 'md', 'csv', 'json'].includes(format))
+    throw new InputError(`--format ${v.format}: choose text, md, csv or json`);
   const correction = v.correction ?? 'holm';
-  if (correction !== 'holm' && correction !== 'bh') throw new InputError(`--correction ${correction}: choose holm or bh`);
+  if (correction !== 'holm' && correction !== 'bh')
+    throw new InputError(`--correction ${correction}: choose holm or bh`);
   const testUnit = v['test-unit'] ?? 'worker';
-  if (testUnit !== 'worker' && testUnit !== 'sample') throw new InputError(`--test-unit ${testUnit}: choose worker or sample`);
+  if (testUnit !== 'worker' && testUnit !== 'sample')
+    throw new InputError(`--test-unit ${testUnit}: choose worker or sample`);
   const variants = v.variants === true;
   const sides = parsed.positionals;
   if (!help) {
     if (variants && sides.length !== 1) throw new InputError(`--variants takes one run, got ${sides.length}\n${USAGE}`);
-    if (!variants && sides.length !== 2) throw new InputError(`expected BASE and HEAD, got ${sides.length} argument${sides.length === 1 ? '' : 's'}\n${USAGE}`);
+    if (!variants && sides.length !== 2)
+      throw new InputError(
+        `expected BASE and HEAD, got ${sides.length} argument${sides.length === 1 ? '' : 's'}\n${USAGE}`,
+      );
   }
   return {
     sides,

@@ -119,7 +119,14 @@ function blocks(c: Comparison): Map<string, Map<string, RowResult[]>> {
 
 function rowCells(r: RowResult, colour: boolean): string[] {
   const note = noteText(r);
-  const changeColour = r.verdict === 'slower' ? 'red' : r.verdict === 'faster' ? 'green' : r.verdict.startsWith('counter-') && r.verdict !== 'counter-same' ? 'yellow' : undefined;
+  const changeColour =
+    r.verdict === 'slower'
+      ? 'red'
+      : r.verdict === 'faster'
+        ? 'green'
+        : r.verdict.startsWith('counter-') && r.verdict !== 'counter-same'
+          ? 'yellow'
+          : undefined;
   return [
     r.variant,
     r.case,
@@ -175,7 +182,10 @@ function suiteSections(c: Comparison): { suite: string; tables: [string, RowResu
 
 export function formatText(c: Comparison, notes: readonly string[], colour: boolean): string {
   const lines: string[] = [];
-  const heads = c.mode === 'variants' ? [`run: ${c.head}   (each variant vs its suite's baseline)`] : [`base: ${c.base}`, `head: ${c.head}`];
+  const heads =
+    c.mode === 'variants'
+      ? [`run: ${c.head}   (each variant vs its suite's baseline)`]
+      : [`base: ${c.base}`, `head: ${c.head}`];
   lines.push(...heads);
   for (const w of c.warnings) lines.push(paint(colour, 'yellow', `warning: ${w}`));
   for (const n of notes) lines.push(paint(colour, 'dim', `note: ${n}`));
@@ -189,7 +199,10 @@ export function formatText(c: Comparison, notes: readonly string[], colour: bool
     }
     if (equal.length > 0) lines.push('', `${suite} · counters equal in every row: ${equal.join(', ')}`);
     const scopes = c.geomeans.filter((g) => g.scope === suite || g.scope.startsWith(suite + ' '));
-    for (const g of scopes) lines.push(`geomean ${g.scope}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows (head/base ${g.ratio.toFixed(4)})`);
+    for (const g of scopes)
+      lines.push(
+        `geomean ${g.scope}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows (head/base ${g.ratio.toFixed(4)})`,
+      );
   }
   const all = gm.get('all');
   if (all && c.geomeans.filter((g) => g.scope !== 'all').length > 1) {
@@ -205,32 +218,60 @@ function mdEscape(s: string): string {
 
 export function formatMarkdown(c: Comparison, notes: readonly string[]): string {
   const lines: string[] = [];
-  lines.push(c.mode === 'variants' ? `**run** \`${c.head}\`: each variant vs its suite's baseline` : `**base** \`${c.base}\` → **head** \`${c.head}\``, '');
+  lines.push(
+    c.mode === 'variants'
+      ? `**run** \`${c.head}\`: each variant vs its suite's baseline`
+      : `**base** \`${c.base}\` → **head** \`${c.head}\``,
+    '',
+  );
   for (const w of c.warnings) lines.push(`> ⚠️ ${mdEscape(w)}`);
   for (const n of notes) lines.push(`> ${mdEscape(n)}`);
   for (const { suite, tables, equal } of suiteSections(c)) {
     for (const [title, rows] of tables) {
       const keep = columnsFor(rows);
       lines.push('', `#### ${suite} · ${mdEscape(title)}`, '');
-      lines.push(`| ${keep.map((i) => HEADER[i]).join(' | ')} |`, `| ${keep.map((i) => (i >= 2 && i <= 7 ? '---:' : '---')).join(' | ')} |`);
+      lines.push(
+        `| ${keep.map((i) => HEADER[i]).join(' | ')} |`,
+        `| ${keep.map((i) => (i >= 2 && i <= 7 ? '---:' : '---')).join(' | ')} |`,
+      );
       for (const r of rows) {
         const cells = rowCells(r, false).map(mdEscape);
-        if (r.verdict === 'slower' || r.verdict === 'failed' || r.verdict === 'counter-up') cells[8] = `**${cells[8]}**`;
+        if (r.verdict === 'slower' || r.verdict === 'failed' || r.verdict === 'counter-up')
+          cells[8] = `**${cells[8]}**`;
         lines.push(`| ${keep.map((i) => cells[i]).join(' | ')} |`);
       }
     }
     if (equal.length > 0) lines.push('', `${suite} · counters equal in every row: ${equal.join(', ')}`);
   }
   lines.push('');
-  for (const g of c.geomeans) lines.push(`- geomean ${mdEscape(g.scope)}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows`);
+  for (const g of c.geomeans)
+    lines.push(`- geomean ${mdEscape(g.scope)}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows`);
   lines.push('', `${tally(c)}. _${optionsLine(c)}._`);
   return lines.join('\n') + '\n';
 }
 
 const CSV_COLUMNS = [
-  'suite', 'variant', 'case', 'metric', 'unit', 'kind',
-  'base', 'base_n', 'base_status', 'head', 'head_n', 'head_status',
-  'ratio', 'change_pct', 'ci_lo_pct', 'ci_hi_pct', 'p', 'p_adj', 'aa_band_pct', 'verdict', 'reason',
+  'suite',
+  'variant',
+  'case',
+  'metric',
+  'unit',
+  'kind',
+  'base',
+  'base_n',
+  'base_status',
+  'head',
+  'head_n',
+  'head_status',
+  'ratio',
+  'change_pct',
+  'ci_lo_pct',
+  'ci_hi_pct',
+  'p',
+  'p_adj',
+  'aa_band_pct',
+  'verdict',
+  'reason',
 ] as const;
 
 function num(v: number | undefined): string {
@@ -240,9 +281,27 @@ function num(v: number | undefined): string {
 export function formatCsv(c: Comparison): string {
   const pct = (r: number) => (Number.isFinite(r) ? (r - 1) * 100 : NaN);
   const records: string[][] = c.rows.map((r) => [
-    r.suite, r.variant, r.case, r.metric, r.unit, r.kind,
-    num(r.base?.value), num(r.base?.n), r.base?.status ?? '', num(r.head?.value), num(r.head?.n), r.head?.status ?? '',
-    num(r.ratio), num(pct(r.ratio)), num(pct(r.ciLo)), num(pct(r.ciHi)), num(r.p), num(r.pAdj), num(r.aaBandPct), r.verdict, r.reason,
+    r.suite,
+    r.variant,
+    r.case,
+    r.metric,
+    r.unit,
+    r.kind,
+    num(r.base?.value),
+    num(r.base?.n),
+    r.base?.status ?? '',
+    num(r.head?.value),
+    num(r.head?.n),
+    r.head?.status ?? '',
+    num(r.ratio),
+    num(pct(r.ratio)),
+    num(pct(r.ciLo)),
+    num(pct(r.ciHi)),
+    num(r.p),
+    num(r.pAdj),
+    num(r.aaBandPct),
+    r.verdict,
+    r.reason,
   ]);
   for (const g of c.geomeans) {
     const rec = CSV_COLUMNS.map(() => '');
@@ -260,5 +319,11 @@ export function formatCsv(c: Comparison): string {
 
 export function formatJson(c: Comparison, notes: readonly string[], exitCode: number): string {
   // NaN is not JSON: write null where a statistic does not apply
-  return JSON.stringify({ ...c, notes, exit_code: exitCode }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+  return (
+    JSON.stringify(
+      { ...c, notes, exit_code: exitCode },
+      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      2,
+    ) + '\n'
+  );
 }

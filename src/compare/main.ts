@@ -25,8 +25,14 @@ async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string>
     let b = run.manifest?.baselines?.[s] ?? cli.baseline;
     if (b === undefined) b = await suiteBaseline(s);
     const variants = [...new Set(run.rows.filter((r) => r.suite === s).map((r) => r.variant))];
-    if (b === undefined) throw new InputError(`suite ${s}: no baseline variant known (the manifest names none); pass --baseline, one of ${variants.join(', ')}`);
-    if (!variants.includes(b)) throw new InputError(`suite ${s}: baseline variant '${b}' has no rows in ${run.source} (variants: ${variants.join(', ')})`);
+    if (b === undefined)
+      throw new InputError(
+        `suite ${s}: no baseline variant known (the manifest names none); pass --baseline, one of ${variants.join(', ')}`,
+      );
+    if (!variants.includes(b))
+      throw new InputError(
+        `suite ${s}: baseline variant '${b}' has no rows in ${run.source} (variants: ${variants.join(', ')})`,
+      );
     found.set(s, b);
   }
   return (suite) => found.get(suite)!;
@@ -35,7 +41,9 @@ async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string>
 /** The suite definition's baseline, when this checkout has that suite compiled. */
 async function suiteBaseline(suite: string): Promise<string | undefined> {
   try {
-    const reg = (await import(new URL('../../bench/suites.js', import.meta.url).href)) as { SUITES?: Record<string, string> };
+    const reg = (await import(new URL('../../bench/suites.js', import.meta.url).href)) as {
+      SUITES?: Record<string, string>;
+    };
     const url = reg.SUITES?.[suite];
     if (url === undefined) return undefined;
     const mod = (await import(url)) as { default?: { baseline?: unknown } };
@@ -55,7 +63,13 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     }
     let comparison: Comparison;
     let notes: string[];
-    const opts = { cwd: io.cwd, noRun: cli.noRun, benchArgs: cli.benchArgs, interleave: cli.interleave, log: (s: string) => io.err(s + '\n') };
+    const opts = {
+      cwd: io.cwd,
+      noRun: cli.noRun,
+      benchArgs: cli.benchArgs,
+      interleave: cli.interleave,
+      log: (s: string) => io.err(s + '\n'),
+    };
     if (cli.variants) {
       const [run] = resolveSides(cli.sides, opts);
       const pairs = pairVariants(run!, await baselines(run!, cli));
@@ -73,10 +87,17 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       };
       const [rb, rh] = cli.sides.map(real);
       if (rb !== undefined && rb === rh) {
-        warnings.push(`both sides are the same run (${base.source}): every change is zero by construction; an A/A comparison needs two runs`);
+        warnings.push(
+          `both sides are the same run (${base.source}): every change is zero by construction; an A/A comparison needs two runs`,
+        );
       }
       checkEnv(base, head, cli.compare, warnings);
-      comparison = judgePairs(pairRuns(base, head), { base: `${base.label} (${base.source})`, head: `${head.label} (${head.source})`, mode: 'runs' }, cli.compare, warnings);
+      comparison = judgePairs(
+        pairRuns(base, head),
+        { base: `${base.label} (${base.source})`, head: `${head.label} (${head.source})`, mode: 'runs' },
+        cli.compare,
+        warnings,
+      );
       notes = [...base.notes, ...head.notes];
     }
     const bad = regressions(comparison);
@@ -98,7 +119,9 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     }
     if (code === EXIT_REGRESSION) {
       const list = bad.slice(0, 5).map((r) => `${r.suite} ${r.variant} ${r.case} ${r.metric}: ${r.verdict}`);
-      io.err(`compare: ${bad.length} regression${bad.length > 1 ? 's' : ''} (--fail-on regression): ${list.join('; ')}${bad.length > 5 ? '; …' : ''}\n`);
+      io.err(
+        `compare: ${bad.length} regression${bad.length > 1 ? 's' : ''} (--fail-on regression): ${list.join('; ')}${bad.length > 5 ? '; …' : ''}\n`,
+      );
     }
     return code;
   } catch (e) {
@@ -113,7 +136,10 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
 
 const invoked = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (invoked) {
-  const colour = process.env['FORCE_COLOR'] !== undefined ? process.env['FORCE_COLOR'] !== '0' : process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  const colour =
+    process.env['FORCE_COLOR'] !== undefined
+      ? process.env['FORCE_COLOR'] !== '0'
+      : process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
   const code = await compareMain(process.argv.slice(2), {
     cwd: process.cwd(),
     out: (s) => process.stdout.write(s),

@@ -228,7 +228,9 @@ function checkLoads(pairs: readonly Pair[], opts: CompareOptions, warnings: stri
   const first = bad[0]!;
   const what = `${bad.length} row${bad.length > 1 ? 's were' : ' was'} measured on different loads, e.g. ${first.suite} ${first.variant} ${first.case}: seed ${first.base!.seed} load ${first.base!.load} vs seed ${first.head!.seed} load ${first.head!.load}`;
   if (!opts.allowLoadMismatch) {
-    throw new InputError(`${what}. A timing comparison across different operation streams is meaningless; rerun with the same --seed, or pass --allow-load-mismatch`);
+    throw new InputError(
+      `${what}. A timing comparison across different operation streams is meaningless; rerun with the same --seed, or pass --allow-load-mismatch`,
+    );
   }
   warnings.push(`${what} (--allow-load-mismatch)`);
 }
@@ -315,7 +317,12 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   if (hFail) return { ...r, verdict: 'failed', reason: p.head!.detail || p.head!.status };
   if (bFail && p.head) return { ...r, verdict: 'fixed', reason: `base: ${p.base!.detail || p.base!.status}` };
   if (!p.base) return { ...r, verdict: 'only-head' };
-  if (!p.head) return { ...r, verdict: bFail ? 'failed' : 'only-base', reason: bFail ? `base: ${p.base.detail || p.base.status}` : '' };
+  if (!p.head)
+    return {
+      ...r,
+      verdict: bFail ? 'failed' : 'only-base',
+      reason: bFail ? `base: ${p.base.detail || p.base.status}` : '',
+    };
   if (p.base.status !== 'ok' || p.head.status !== 'ok') {
     const why = p.head.detail || p.base.detail;
     const change = p.base.status === p.head.status ? '' : `${p.base.status} → ${p.head.status}${why ? ': ' : ''}`;
@@ -334,7 +341,10 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   if (!bs || !hs || bs.length === 0 || hs.length === 0) {
     return { ...r, verdict: 'untested', reason: 'no raw samples' };
   }
-  const byWorker = opts.testUnit === 'worker' && workerMedians(p.baseSamples!).length >= 2 && workerMedians(p.headSamples!).length >= 2;
+  const byWorker =
+    opts.testUnit === 'worker' &&
+    workerMedians(p.baseSamples!).length >= 2 &&
+    workerMedians(p.headSamples!).length >= 2;
   const x = byWorker ? workerMedians(p.baseSamples!) : bs;
   const y = byWorker ? workerMedians(p.headSamples!) : hs;
   const u = mannWhitneyU(x, y);
@@ -374,20 +384,28 @@ export function judgePairs(
     if (!(r.pAdj < opts.alpha)) r.reason = 'not significant';
     else if (ci.lo <= 1 && ci.hi >= 1) r.reason = 'interval includes no change';
     else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
-    else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct) r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
+    else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct)
+      r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
     else r.verdict = change > 0 ? 'slower' : 'faster';
   });
   const hopeless = tested.filter((r) => r.minP >= opts.alpha);
   if (hopeless.length > 0) {
     const [n1, n2] = hopeless[0]!.testN!;
     const what = hopeless[0]!.testUnit === 'worker' ? 'workers' : 'samples';
-    warnings.push(`${hopeless.length} timing row(s) cannot reach significance: with ${n1}+${n2} ${what} the smallest possible p is ${fmtP(hopeless[0]!.minP)} ≥ α=${opts.alpha}; measure more workers (bench --rounds, --aa)`);
+    warnings.push(
+      `${hopeless.length} timing row(s) cannot reach significance: with ${n1}+${n2} ${what} the smallest possible p is ${fmtP(hopeless[0]!.minP)} ≥ α=${opts.alpha}; measure more workers (bench --rounds, --aa)`,
+    );
   } else if (opts.correction === 'holm' && tested.some((r) => r.minP * tested.length >= opts.alpha)) {
     const r = tested.find((t) => t.minP * tested.length >= opts.alpha)!;
-    warnings.push(`with ${r.testN![0]}+${r.testN![1]} ${r.testUnit === 'worker' ? 'workers' : 'samples'} the smallest possible p is ${fmtP(r.minP)}: after Holm over ${tested.length} rows, only rows far from the others can be significant; measure more workers (bench --rounds, --aa)`);
+    warnings.push(
+      `with ${r.testN![0]}+${r.testN![1]} ${r.testUnit === 'worker' ? 'workers' : 'samples'} the smallest possible p is ${fmtP(r.minP)}: after Holm over ${tested.length} rows, only rows far from the others can be significant; measure more workers (bench --rounds, --aa)`,
+    );
   }
   const singles = tested.filter((r) => r.testUnit === 'sample' && opts.testUnit === 'worker').length;
-  if (singles > 0) warnings.push(`${singles} timing row(s) have a single worker on a side: tested over raw samples, which ignores worker-to-worker noise`);
+  if (singles > 0)
+    warnings.push(
+      `${singles} timing row(s) have a single worker on a side: tested over raw samples, which ignores worker-to-worker noise`,
+    );
   const untested = rows.filter((r) => r.verdict === 'untested').length;
   if (untested > 0) warnings.push(`${untested} timing row(s) lack raw samples and were not tested`);
   return { ...sides, rows, geomeans: geomeans(rows, sides.mode), warnings, options: opts };

@@ -76,7 +76,12 @@ export function readRun(path: string, label?: string): Run {
   if (path.endsWith(SAMPLES_SUFFIX)) summary = path.slice(0, -SAMPLES_SUFFIX.length) + '.csv';
   if (!summary.endsWith('.csv')) throw new InputError(`${path}: not a .csv file nor a results folder`);
   const notes: string[] = [];
-  const run = emptyRun(label ?? basename(dirname(summary)) + '/' + basename(summary), summary, readManifest(dirname(summary), notes), notes);
+  const run = emptyRun(
+    label ?? basename(dirname(summary)) + '/' + basename(summary),
+    summary,
+    readManifest(dirname(summary), notes),
+    notes,
+  );
   readSuite(summary, run);
   return run;
 }
@@ -99,7 +104,12 @@ function readFolder(dir: string, label?: string): Run {
   }
   const manifest = readManifest(dir, notes);
   if (manifest?.complete === false) notes.push(`${dir}: manifest says the run is not complete`);
-  const run = emptyRun(label ?? (manifest?.commit ? shortCommit(manifest.commit, manifest.dirty) : basename(dir)), dir, manifest, notes);
+  const run = emptyRun(
+    label ?? (manifest?.commit ? shortCommit(manifest.commit, manifest.dirty) : basename(dir)),
+    dir,
+    manifest,
+    notes,
+  );
   for (const s of suites) readSuite(join(dir, s), run);
   return run;
 }
@@ -142,7 +152,8 @@ function readTable(file: string, expected: readonly string[]): Record<string, st
   if (missing.length > 0 || unexpected.length > 0) {
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-    if (unexpected.length > 0) parts.push(`unexpected column${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')}`);
+    if (unexpected.length > 0)
+      parts.push(`unexpected column${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')}`);
     throw new InputError(`${file}: not a ${SCHEMA} file: ${parts.join('; ')}`);
   }
   const records = table.slice(1).map((cells) => {
@@ -207,7 +218,10 @@ function readSuite(file: string, run: Run): void {
   }
   for (const [key, byWorker] of clusters) {
     run.samples.set(key, [...byWorker.values()]);
-    run.replicas.set(key, [...byWorker.keys()].map((w) => w.slice(w.indexOf('/') + 1)));
+    run.replicas.set(
+      key,
+      [...byWorker.keys()].map((w) => w.slice(w.indexOf('/') + 1)),
+    );
   }
 }
 
@@ -242,7 +256,15 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
     if (b === undefined) return { ...row, aaBandPct: undefined };
     return { ...row, aaBandPct: pooledBand(samples.get(k), replicas.get(k)) ?? median(b) };
   });
-  return { label, source, manifest: runs[0]!.manifest, rows: merged, samples, replicas, notes: runs.flatMap((r) => r.notes) };
+  return {
+    label,
+    source,
+    manifest: runs[0]!.manifest,
+    rows: merged,
+    samples,
+    replicas,
+    notes: runs.flatMap((r) => r.notes),
+  };
 }
 
 /**

@@ -35,7 +35,13 @@ export interface ResolveOptions {
 
 type Located =
   | { readonly kind: 'path'; readonly spec: string; readonly run: Run }
-  | { readonly kind: 'ref'; readonly spec: string; readonly root: string; readonly commit: string; readonly label: string };
+  | {
+      readonly kind: 'ref';
+      readonly spec: string;
+      readonly root: string;
+      readonly commit: string;
+      readonly label: string;
+    };
 
 /** A folder of run folders (e.g. runs made by hand, one per machine slot): pooled. */
 function runsIn(dir: string): string[] {
@@ -43,22 +49,36 @@ function runsIn(dir: string): string[] {
   return readdirSync(dir)
     .sort()
     .map((f) => join(dir, f))
-    .filter((d) => statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith('.csv') && !f.endsWith('.samples.csv')));
+    .filter(
+      (d) => statSync(d).isDirectory() && readdirSync(d).some((f) => f.endsWith('.csv') && !f.endsWith('.samples.csv')),
+    );
 }
 
 function locate(spec: string, cwd: string): Located {
   const asPath = resolvePath(cwd, spec);
   if (existsSync(asPath)) {
     const sub = runsIn(asPath);
-    if (sub.length > 0) return { kind: 'path', spec, run: mergeRuns(sub.map((d) => readRun(d)), spec, `${sub.length} runs`) };
+    if (sub.length > 0)
+      return {
+        kind: 'path',
+        spec,
+        run: mergeRuns(
+          sub.map((d) => readRun(d)),
+          spec,
+          `${sub.length} runs`,
+        ),
+      };
     return { kind: 'path', spec, run: readRun(asPath) };
   }
   const root = repoRoot(cwd);
   if (root === undefined) {
-    throw new InputError(`${spec}: no such file or folder (and ${cwd} is not in a git repository, so not a ref either)`);
+    throw new InputError(
+      `${spec}: no such file or folder (and ${cwd} is not in a git repository, so not a ref either)`,
+    );
   }
   const commit = resolveCommit(spec, root);
-  if (commit === undefined) throw new InputError(`${spec}: no such file or folder, and git knows no commit by that name`);
+  if (commit === undefined)
+    throw new InputError(`${spec}: no such file or folder, and git knows no commit by that name`);
   const c12 = commit.slice(0, 12);
   return { kind: 'ref', spec, root, commit, label: spec === c12 || commit.startsWith(spec) ? c12 : `${spec} (${c12})` };
 }
@@ -106,7 +126,9 @@ function rel(root: string, dir: string): string {
 }
 
 function describe(root: string, dirs: readonly string[]): string {
-  return dirs.length === 1 ? rel(root, dirs[0]!) : `${rel(root, dirs[0]!)} +${dirs.length - 1} more run${dirs.length > 2 ? "s" : ""}`;
+  return dirs.length === 1
+    ? rel(root, dirs[0]!)
+    : `${rel(root, dirs[0]!)} +${dirs.length - 1} more run${dirs.length > 2 ? 's' : ''}`;
 }
 
 /** Resolves every side (one for --variants, two for BASE HEAD) to a run, measuring what must be. */
@@ -126,13 +148,16 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
     const l = loc[need[0]!] as Extract<Located, { kind: 'ref' }>;
     const c12 = l.commit.slice(0, 12);
     const more = sameCommit ? ' (an A/A comparison needs two)' : '';
-    throw new NotStoredError(`${l.spec} (${c12}): no stored run in results/${c12}*/${more}, and --no-run forbids measuring it`);
+    throw new NotStoredError(
+      `${l.spec} (${c12}): no stored run in results/${c12}*/${more}, and --no-run forbids measuring it`,
+    );
   }
   if (need.length > 0) {
     // a side measured now uses the options of the other side's run, so both are measured alike
     const other = loc.findIndex((_, i) => !need.includes(i));
     const o = loc[other];
-    const knownArgv = o === undefined ? undefined : o.kind === 'path' ? argvOf(o.run) : argvOf(readRun(dirs[other]![0]!));
+    const knownArgv =
+      o === undefined ? undefined : o.kind === 'path' ? argvOf(o.run) : argvOf(readRun(dirs[other]![0]!));
     measure(loc, need, dirs, knownArgv, opts);
   }
   return loc.map((l, i) => {
@@ -148,7 +173,13 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
 }
 
 /** Builds each needed commit once, then runs the benches, alternating between the sides. */
-function measure(loc: readonly Located[], need: readonly number[], dirs: string[][], knownArgv: string[] | undefined, opts: ResolveOptions): void {
+function measure(
+  loc: readonly Located[],
+  need: readonly number[],
+  dirs: string[][],
+  knownArgv: string[] | undefined,
+  opts: ResolveOptions,
+): void {
   const both = need.length === loc.length && loc.length === 2;
   const args = opts.benchArgs ?? (both ? DEFAULT_CHUNK_ARGS : (knownArgv ?? DEFAULT_SINGLE_ARGS));
   const runs = both ? opts.interleave : 1;

@@ -18,7 +18,11 @@ export function fmtPct(p: number, digits = 2): string {
 }
 
 /** Left-aligns the first `leftCols` columns and right-aligns the rest, two spaces apart. */
-export function align(rows: readonly (readonly string[])[], leftCols: number, visible: (s: string) => number = (s) => s.length): string[] {
+export function align(
+  rows: readonly (readonly string[])[],
+  leftCols: number,
+  visible: (s: string) => number = (s) => s.length,
+): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
   return rows.map((r) =>
@@ -34,6 +38,6 @@ export function align(rows: readonly (readonly string[])[], leftCols: number, vi
 
 /** Length of a string as shown on a terminal, not counting ANSI colour codes. */
 export function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
   return s.replace(/\x1b\[[0-9;]*m/g, '').length;
 }

@@ -90,7 +90,9 @@ export interface EvtchnVariant {
 /** The error for a port beyond what the ABI can address: never a silent wrap. */
 export function portRangeError(abi: string, port: number, capacity: number): RangeError {
   if (port === 0) return new RangeError(`${abi}: port 0 is reserved (capacity ${capacity} ports)`);
-  return new RangeError(`${abi}: port ${port} is beyond the capacity of ${capacity} ports (valid ports 1..${capacity - 1})`);
+  return new RangeError(
+    `${abi}: port ${port} is beyond the capacity of ${capacity} ports (valid ports 1..${capacity - 1})`,
+  );
 }
 
 export function checkConfig(abi: string, config: EvtchnConfig, capacity: number): void {

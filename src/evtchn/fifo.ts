@@ -85,7 +85,9 @@ export class Fifo implements EvtchnPortOps {
   private check(port: number): void {
     if (!(port > 0 && port < this.capacity)) throw portRangeError('fifo', port, this.capacity);
     if (port >= this.event.length) {
-      throw new RangeError(`fifo: port ${port} has no event word: the event array has ${this.pages} pages (${this.event.length} ports); capacity is ${this.capacity} ports`);
+      throw new RangeError(
+        `fifo: port ${port} has no event word: the event array has ${this.pages} pages (${this.event.length} ports); capacity is ${this.capacity} ports`,
+      );
     }
   }
 
@@ -101,9 +103,9 @@ export class Fifo implements EvtchnPortOps {
     const q = v * EVTCHN_FIFO_MAX_QUEUES + prio;
     let w = this.event[port]! | PENDING;
     this.event[port] = w;
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((w & MASKED) !== 0) return;
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((w & LINKED) !== 0) return; // already queued: coalesced, no reorder
     w |= LINKED;
     this.event[port] = w;
@@ -115,7 +117,7 @@ export class Fifo implements EvtchnPortOps {
     const t = this.tail[q]!;
     if (t !== 0) {
       const tw = this.event[t]!;
-      this.work[WORK_SEND_RMW]++;
+      this.work[WORK_SEND_RMW]!++;
       if ((tw & LINKED) !== 0) {
         // cmpxchg on the tail word: the guest has not consumed it yet
         this.event[t] = (tw & ~(BUSY | LINK_MASK)) | port;
@@ -126,10 +128,10 @@ export class Fifo implements EvtchnPortOps {
     this.tail[q] = port;
     if (linked) return;
     const bit = 1 << prio;
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((this.ready[v]! & bit) !== 0) return;
     this.ready[v]! |= bit;
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     this.upcallPending[v] = 1;
   }
 
@@ -143,7 +145,7 @@ export class Fifo implements EvtchnPortOps {
     this.check(port);
     const w = this.event[port]! & ~MASKED;
     this.event[port] = w;
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((w & PENDING) !== 0) this.link(this.notifyVcpu[port]!, port);
   }
 
@@ -184,14 +186,14 @@ export class Fifo implements EvtchnPortOps {
 
   upcall(v: number, handler: EventHandler): number {
     if (this.upcallPending[v] === 0) return 0;
-    this.work[WORK_UPCALLS]++;
+    this.work[WORK_UPCALLS]!++;
     let delivered = 0;
     do {
       this.upcallPending[v] = 0;
-      this.work[WORK_LOOPS]++;
+      this.work[WORK_LOOPS]!++;
       delivered += this.handleEvents(v, handler);
     } while (this.upcallPending[v] !== 0);
-    this.work[WORK_DELIVERED] += delivered;
+    this.work[WORK_DELIVERED]! += delivered;
     return delivered;
   }
 
@@ -199,7 +201,7 @@ export class Fifo implements EvtchnPortOps {
   private handleEvents(v: number, handler: EventHandler): number {
     let ready = this.ready[v]! | 0;
     this.ready[v] = 0;
-    this.work[WORK_XCHG]++;
+    this.work[WORK_XCHG]!++;
     let delivered = 0;
     while (ready !== 0) {
       const prio = 31 - Math.clz32(ready & -ready);
@@ -208,7 +210,7 @@ export class Fifo implements EvtchnPortOps {
       let head = this.localHead[qi]!;
       if (head === 0) {
         head = this.head[qi]!; // "Reached the tail last time?"
-        this.work[WORK_WORDS_READ]++;
+        this.work[WORK_WORDS_READ]!++;
       }
       const port = head;
       const w = this.event[port]!; // clear_linked: clear L and LINK, return old LINK
@@ -216,7 +218,7 @@ export class Fifo implements EvtchnPortOps {
       head = w & LINK_MASK;
       if (head === 0) ready &= ~(1 << prio);
       const now = this.event[port]!;
-      this.work[WORK_WORDS_READ] += 3;
+      this.work[WORK_WORDS_READ]! += 3;
       if ((now & PENDING) !== 0 && (now & MASKED) === 0) {
         this.event[port] = now & ~PENDING; // ack before the driver runs
         delivered++;
@@ -225,7 +227,7 @@ export class Fifo implements EvtchnPortOps {
       this.localHead[qi] = head;
       ready |= this.ready[v]!;
       this.ready[v] = 0;
-      this.work[WORK_XCHG]++;
+      this.work[WORK_XCHG]!++;
     }
     return delivered;
   }

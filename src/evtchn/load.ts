@@ -68,9 +68,12 @@ export function shapeOf(params: Params): LoadShape {
   const ports = Number(params['ports']);
   const density = Number(params['density'] ?? 0.01);
   const vcpus = Number(params['vcpus'] ?? 1);
-  if (!Number.isInteger(ports) || ports < 2) throw new RangeError(`evtchn: ports must be an integer >= 2, got ${params['ports']}`);
-  if (!(density > 0 && density <= 1)) throw new RangeError(`evtchn: density must be in (0, 1], got ${params['density']}`);
-  if (!Number.isInteger(vcpus) || vcpus < 1) throw new RangeError(`evtchn: vcpus must be a positive integer, got ${params['vcpus']}`);
+  if (!Number.isInteger(ports) || ports < 2)
+    throw new RangeError(`evtchn: ports must be an integer >= 2, got ${params['ports']}`);
+  if (!(density > 0 && density <= 1))
+    throw new RangeError(`evtchn: density must be in (0, 1], got ${params['density']}`);
+  if (!Number.isInteger(vcpus) || vcpus < 1)
+    throw new RangeError(`evtchn: vcpus must be a positive integer, got ${params['vcpus']}`);
   return { kind: kind as LoadKind, ports, density, vcpus };
 }
 
@@ -184,11 +187,14 @@ export function fromRows(rows: ReadonlyArray<Readonly<Record<string, string>>>, 
   const b = new Builder();
   rows.forEach((row, i) => {
     const op = (OP_NAMES as readonly string[]).indexOf(String(row['op']));
-    if (op < 0) throw new RangeError(`evtchn load row ${i + 1}: unknown op '${row['op']}' (valid: ${OP_NAMES.join(', ')})`);
+    if (op < 0)
+      throw new RangeError(`evtchn load row ${i + 1}: unknown op '${row['op']}' (valid: ${OP_NAMES.join(', ')})`);
     const port = Number(row['port']);
     const arg = Number(row['arg']);
     if (!Number.isInteger(port) || port < 0 || port >= shape.ports) {
-      throw new RangeError(`evtchn load row ${i + 1}: port ${row['port']} outside 1..${shape.ports - 1} (ports=${shape.ports})`);
+      throw new RangeError(
+        `evtchn load row ${i + 1}: port ${row['port']} outside 1..${shape.ports - 1} (ports=${shape.ports})`,
+      );
     }
     if (!Number.isInteger(arg) || arg < 0) throw new RangeError(`evtchn load row ${i + 1}: bad arg '${row['arg']}'`);
     if ((op === OP_BIND || op === OP_UPCALL) && arg >= shape.vcpus) {

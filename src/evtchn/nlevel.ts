@@ -85,7 +85,9 @@ export class NLevel implements EvtchnPortOps {
     this.depth = config.depth;
     this.capacity = capacity(config);
     if (this.capacity > MAX_NLEVEL_CAPACITY) {
-      throw new RangeError(`N-level: ${this.W}^${this.depth} = ${this.capacity} ports exceeds the model's limit of ${MAX_NLEVEL_CAPACITY}`);
+      throw new RangeError(
+        `N-level: ${this.W}^${this.depth} = ${this.capacity} ports exceeds the model's limit of ${MAX_NLEVEL_CAPACITY}`,
+      );
     }
     checkConfig(`N-level (depth ${this.depth})`, config, this.capacity);
     this.vcpus = config.vcpus;
@@ -121,7 +123,7 @@ export class NLevel implements EvtchnPortOps {
     this.check(port);
     const li = port >>> 5;
     const m = 1 << (port & 31);
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((this.pending[li]! & m) !== 0) return;
     this.pending[li]! |= m;
     if ((this.maskBits[li]! & m) !== 0) return;
@@ -135,11 +137,11 @@ export class NLevel implements EvtchnPortOps {
       const g = port >>> this.levelShift[k]!;
       const idx = this.selBase[base + k]! + (g >>> 5);
       const m = 1 << (g & 31);
-      this.work[WORK_SEND_RMW]++;
+      this.work[WORK_SEND_RMW]!++;
       if ((this.sel[idx]! & m) !== 0) return;
       this.sel[idx]! |= m;
     }
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     this.upcallPending[v] = 1;
   }
 
@@ -152,7 +154,7 @@ export class NLevel implements EvtchnPortOps {
     this.check(port);
     const li = port >>> 5;
     const m = 1 << (port & 31);
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((this.maskBits[li]! & m) === 0) return;
     this.maskBits[li]! &= ~m;
     if ((this.pending[li]! & m) === 0) return;
@@ -199,16 +201,16 @@ export class NLevel implements EvtchnPortOps {
 
   upcall(v: number, handler: EventHandler): number {
     if (this.upcallPending[v] === 0) return 0;
-    this.work[WORK_UPCALLS]++;
+    this.work[WORK_UPCALLS]!++;
     let delivered = 0;
     do {
       this.upcallPending[v] = 0;
-      this.work[WORK_LOOPS]++;
+      this.work[WORK_LOOPS]!++;
       this.startPort = this.cursor[v]!;
       delivered += this.visit(v, 0, 0, START, handler);
       if ((this.keep[0]! | this.keep[1]!) !== 0) delivered += this.visit(v, 0, 0, REVISIT, handler);
     } while (this.upcallPending[v] !== 0);
-    this.work[WORK_DELIVERED] += delivered;
+    this.work[WORK_DELIVERED]! += delivered;
     return delivered;
   }
 
@@ -230,7 +232,7 @@ export class NLevel implements EvtchnPortOps {
         a1 = this.sel[base + 1]! | 0;
         this.sel[base + 1] = 0;
       }
-      this.work[WORK_XCHG]++;
+      this.work[WORK_XCHG]!++;
     }
     const digit = (this.startPort >>> this.levelShift[k]!) & (W - 1);
     let from = 0;
@@ -269,7 +271,7 @@ export class NLevel implements EvtchnPortOps {
     const pb0 = this.pending[li]! & this.cpuMask[cpuBase + li]! & ~this.maskBits[li]!;
     let pb1 = 0;
     if (lanes === 2) pb1 = this.pending[li + 1]! & this.cpuMask[cpuBase + li + 1]! & ~this.maskBits[li + 1]!;
-    this.work[WORK_WORDS_READ] += 3;
+    this.work[WORK_WORDS_READ]! += 3;
     const W = this.W;
     const last = this.capacity - 1;
     let delivered = 0;

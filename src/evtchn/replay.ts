@@ -148,7 +148,9 @@ export function firstDifference(
   for (let i = 0; i < n; i += 3) {
     if (e[i] !== a[i] || e[i + 1] !== a[i + 1] || e[i + 2] !== a[i + 2]) {
       const show = (d: number[]): string =>
-        i < d.length ? `delivery #${i / 3}: vcpu ${d[i + 1]} port ${d[i + 2]} (in upcall op ${d[i]})` : `no delivery #${i / 3}`;
+        i < d.length
+          ? `delivery #${i / 3}: vcpu ${d[i + 1]} port ${d[i + 2]} (in upcall op ${d[i]})`
+          : `no delivery #${i / 3}`;
       return { at: Math.min(e[i] ?? Infinity, a[i] ?? Infinity), expected: show(e), actual: show(a) };
     }
   }

@@ -89,7 +89,7 @@ export class TwoLevel implements EvtchnPortOps {
     this.check(port);
     const li = port >>> 5;
     const m = 1 << (port & 31);
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((this.pending[li]! & m) !== 0) return; // already pending: coalesced, nothing raised
     this.pending[li]! |= m;
     if ((this.maskBits[li]! & m) !== 0) return; // masked: the edge is lost
@@ -100,10 +100,10 @@ export class TwoLevel implements EvtchnPortOps {
   private raise(v: number, word: number): void {
     const si = v * this.lanes + (word >>> 5);
     const sm = 1 << (word & 31);
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((this.pendingSel[si]! & sm) !== 0) return;
     this.pendingSel[si]! |= sm;
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     this.upcallPending[v] = 1;
   }
 
@@ -117,7 +117,7 @@ export class TwoLevel implements EvtchnPortOps {
     this.check(port);
     const li = port >>> 5;
     const m = 1 << (port & 31);
-    this.work[WORK_SEND_RMW]++;
+    this.work[WORK_SEND_RMW]!++;
     if ((this.maskBits[li]! & m) === 0) return;
     this.maskBits[li]! &= ~m;
     if ((this.pending[li]! & m) === 0) return;
@@ -164,11 +164,11 @@ export class TwoLevel implements EvtchnPortOps {
   // __xen_evtchn_do_upcall: clear the master flag first, scan, repeat while Xen re-raised it
   upcall(v: number, handler: EventHandler): number {
     if (this.upcallPending[v] === 0) return 0;
-    this.work[WORK_UPCALLS]++;
+    this.work[WORK_UPCALLS]!++;
     let delivered = 0;
     do {
       this.upcallPending[v] = 0;
-      this.work[WORK_LOOPS]++;
+      this.work[WORK_LOOPS]!++;
       delivered += this.handleEvents(v, handler);
     } while (this.upcallPending[v] !== 0);
     return delivered;
@@ -185,7 +185,7 @@ export class TwoLevel implements EvtchnPortOps {
     let pw1 = lanes === 2 ? this.pendingSel[selBase + 1]! | 0 : 0;
     this.pendingSel[selBase] = 0;
     if (lanes === 2) this.pendingSel[selBase + 1] = 0;
-    this.work[WORK_XCHG]++;
+    this.work[WORK_XCHG]!++;
 
     const cpuBase = v * this.mapLanes;
     const startWord = this.currentWordIdx[v]!;
@@ -201,12 +201,12 @@ export class TwoLevel implements EvtchnPortOps {
       word = w;
       // active_evtchns: one snapshot of pending & cpu mask & ~mask per word visit
       const li = word * lanes;
-      let pb0 = this.pending[li]! & this.cpuMask[cpuBase + li]! & ~this.maskBits[li]!;
+      const pb0 = this.pending[li]! & this.cpuMask[cpuBase + li]! & ~this.maskBits[li]!;
       let pb1 = 0;
       if (lanes === 2) {
         pb1 = this.pending[li + 1]! & this.cpuMask[cpuBase + li + 1]! & ~this.maskBits[li + 1]!;
       }
-      this.work[WORK_WORDS_READ] += 3;
+      this.work[WORK_WORDS_READ]! += 3;
       let bit = word === startWord && i === 0 ? startBit : 0;
       do {
         const b = ffsFrom(pb0, pb1, bit);
@@ -227,7 +227,7 @@ export class TwoLevel implements EvtchnPortOps {
       }
       word = (word + 1) & wmask;
     }
-    this.work[WORK_DELIVERED] += delivered;
+    this.work[WORK_DELIVERED]! += delivered;
     return delivered;
   }
 }

@@ -8,7 +8,7 @@ import { allocateRunDir, claimOutDir } from './output.js';
 import { planCases, type CasePlan, type LoadedSuite } from './plan.js';
 import { createProgress, type Progress } from './progress.js';
 import { runPlan } from './runner.js';
-import { caseKey, type SuiteDef } from './suite.js';
+import { caseKey } from './suite.js';
 import { endTable } from './table.js';
 import { loadRegistry } from './registry.js';
 
@@ -79,10 +79,16 @@ function int(name: string, raw: string | undefined, dflt: number, min: number, m
 }
 
 function list(values: string[] | undefined): string[] | undefined {
-  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
-async function loadSuites(registry: Readonly<Record<string, string>>, names: string[] | undefined): Promise<LoadedSuite[]> {
+async function loadSuites(
+  registry: Readonly<Record<string, string>>,
+  names: string[] | undefined,
+): Promise<LoadedSuite[]> {
   const known = Object.keys(registry);
   for (const n of names ?? []) {
     if (!(n in registry)) throw new UsageError(`unknown suite '${n}'; valid suites: ${known.join(', ')}`);
@@ -107,7 +113,9 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
-    const valid = Object.keys(OPTIONS).map((o) => `--${o}`).join(' ');
+    const valid = Object.keys(OPTIONS)
+      .map((o) => `--${o}`)
+      .join(' ');
     throw new UsageError(`${(e as Error).message.split('\n')[0]}; valid options: ${valid}`);
   }
   if (values.help) {
@@ -119,29 +127,44 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   if (variants) {
     const known = new Set(suites.flatMap((s) => Object.keys(s.def.variants)));
     for (const v of variants) {
-      if (!known.has(v)) throw new UsageError(`unknown variant '${v}'; valid variants of ${suites.map((s) => s.name).join(', ')}: ${[...known].join(', ')}`);
+      if (!known.has(v))
+        throw new UsageError(
+          `unknown variant '${v}'; valid variants of ${suites.map((s) => s.name).join(', ')}: ${[...known].join(', ')}`,
+        );
     }
   }
   const profile = values.full ? 'full' : 'default';
-  const cases = planCases(suites, { profile, ...(variants ? { variants } : {}), ...(values.case ? { casePattern: values.case } : {}) });
+  const cases = planCases(suites, {
+    profile,
+    ...(variants ? { variants } : {}),
+    ...(values.case ? { casePattern: values.case } : {}),
+  });
 
   if (values.list) {
     for (const s of suites) {
-      deps.out.write(`${s.name}: ${s.def.question}\n  variants: ${Object.keys(s.def.variants).map((v) => (v === s.def.baseline ? `${v} (baseline)` : v)).join(', ')}\n  ${profile} cases:\n`);
+      deps.out.write(
+        `${s.name}: ${s.def.question}\n  variants: ${Object.keys(s.def.variants)
+          .map((v) => (v === s.def.baseline ? `${v} (baseline)` : v))
+          .join(', ')}\n  ${profile} cases:\n`,
+      );
       for (const c of cases.filter((c) => c.suite === s)) deps.out.write(`    ${c.key}  [${c.variants.join(' ')}]\n`);
     }
     return 0;
   }
   if (cases.length === 0) {
     const all = suites.flatMap((s) => s.def.grid(profile).map((p) => `${s.name}: ${caseKey(p)}`));
-    throw new UsageError(`no case matches --case '${values.case ?? ''}'${variants ? ` with --variant ${variants.join(',')}` : ''}; the ${profile} cases are:\n  ${all.join('\n  ')}`);
+    throw new UsageError(
+      `no case matches --case '${values.case ?? ''}'${variants ? ` with --variant ${variants.join(',')}` : ''}; the ${profile} cases are:\n  ${all.join('\n  ')}`,
+    );
   }
   const seed = int('seed', values.seed, 1, 0, 0xffffffff);
   const loadFile = values.load ? resolve(values.load) : undefined;
   if (values['dump-load'] || loadFile) {
     const flag = values['dump-load'] ? '--dump-load' : '--load';
     if (cases.length !== 1) {
-      throw new UsageError(`${flag} needs exactly one case, but ${cases.length} match; narrow with --suite and --case, e.g. --suite ${cases[0]!.suite.name} --case '${cases[0]!.key}'`);
+      throw new UsageError(
+        `${flag} needs exactly one case, but ${cases.length} match; narrow with --suite and --case, e.g. --suite ${cases[0]!.suite.name} --case '${cases[0]!.key}'`,
+      );
     }
     if (values['dump-load']) return dumpLoad(cases[0]!, seed, values['dump-load'], deps);
   }
@@ -154,7 +177,9 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   const env = captureEnv();
   let outDir: string;
   try {
-    outDir = values.out ? claimOutDir(resolve(values.out)) : allocateRunDir(deps.resultsRoot, `${shortCommit(env.commit)}${env.dirty ? '-dirty' : ''}`);
+    outDir = values.out
+      ? claimOutDir(resolve(values.out))
+      : allocateRunDir(deps.resultsRoot, `${shortCommit(env.commit)}${env.dirty ? '-dirty' : ''}`);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -179,11 +204,14 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   });
   deps.out.write('\n' + endTable(outcome.rows, suites) + '\n');
   for (const s of suites) {
-    const mine = outcome.rows.filter((r) => r.suite === s.name).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+    const mine = outcome.rows
+      .filter((r) => r.suite === s.name)
+      .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
     if (s.def.report && mine.length > 0) deps.out.write(s.def.report(mine).trimEnd() + '\n\n');
   }
   deps.out.write(`results: ${outcome.dir}${outcome.interrupted ? ' (interrupted: files left as .partial)' : ''}\n`);
-  if (outcome.failures > 0) deps.out.write(`${outcome.failures} variant/case combination(s) FAILED: see status and detail in the CSV\n`);
+  if (outcome.failures > 0)
+    deps.out.write(`${outcome.failures} variant/case combination(s) FAILED: see status and detail in the CSV\n`);
   if (outcome.interrupted) return 130;
   return outcome.failures > 0 ? 1 : 0;
 }
@@ -195,7 +223,8 @@ function parseSlowdown(raw: string | undefined, suites: readonly LoadedSuite[]):
   for (const term of raw.split(',')) {
     const m = /^(.+)=(\d+(?:\.\d+)?)$/.exec(term.trim());
     if (!m) throw new UsageError(`--inject-slowdown takes VARIANT=PERCENT[,…], e.g. 2-level=5; got '${term}'`);
-    if (!known.has(m[1]!)) throw new UsageError(`--inject-slowdown: unknown variant '${m[1]}'; valid variants: ${[...known].join(', ')}`);
+    if (!known.has(m[1]!))
+      throw new UsageError(`--inject-slowdown: unknown variant '${m[1]}'; valid variants: ${[...known].join(', ')}`);
     out[m[1]!] = Number(m[2]) / 100;
   }
   return out;

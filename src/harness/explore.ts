@@ -113,7 +113,9 @@ function runOnce<S>(model: Model<S>, prefix: readonly number[], maxSteps: number
     if (at < prefix.length) {
       t = prefix[at]!;
       if ((runnable & (1 << t)) === 0) {
-        throw new Error(`explore: schedule replay diverged at step ${at} (thread ${t} is not runnable): the model is not deterministic`);
+        throw new Error(
+          `explore: schedule replay diverged at step ${at} (thread ${t} is not runnable): the model is not deterministic`,
+        );
       }
     } else {
       t = choose(runnable, previous);
@@ -175,7 +177,7 @@ export function explore<S>(model: Model<S>, options: ExploreOptions): ExploreRes
   // Exhaustive DFS. `tried[i]` = threads already explored at depth i under the current prefix.
   let exhaustive = false;
   let prefix: number[] = [];
-  let tried: number[] = [];
+  const tried: number[] = [];
   for (;;) {
     if (interleavings >= options.maxInterleavings) break;
     const o = runOnce(model, prefix, options.maxSteps, nonPreemptive);

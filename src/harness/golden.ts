@@ -14,13 +14,24 @@ export type GoldenRow = Record<(typeof GOLDEN_COLUMNS)[number], string>;
  * `unsupported`; a failed gate gives one `gate` row whose value is `failed: …`, so that a
  * golden file can never hide either.
  */
-export async function collectCounters(suites: readonly LoadedSuite[], profile: Profile, seed: number): Promise<GoldenRow[]> {
+export async function collectCounters(
+  suites: readonly LoadedSuite[],
+  profile: Profile,
+  seed: number,
+): Promise<GoldenRow[]> {
   const out: GoldenRow[] = [];
   for (const c of planCases(suites, { profile })) {
     const def = c.suite.def;
     const load = def.load.generate(c.params, seed);
     for (const variant of c.variants) {
-      const row = (metric: string, unit: string, value: string): GoldenRow => ({ suite: c.suite.name, case: c.key, variant, metric, unit, value });
+      const row = (metric: string, unit: string, value: string): GoldenRow => ({
+        suite: c.suite.name,
+        case: c.key,
+        variant,
+        metric,
+        unit,
+        value,
+      });
       const prepared = await def.prepare(variant, await def.variants[variant]!(), c.params, load);
       if (prepared.unsupported !== undefined) {
         out.push(row('capacity', '-', 'unsupported'));

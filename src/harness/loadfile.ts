@@ -21,7 +21,8 @@ export function readLoadCsv(file: string): Record<string, string>[] {
     throw new Error(`--load ${file}: cannot read it (${(e as Error).message})`);
   }
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  if (rows.length === 0) throw new Error(`--load ${file}: no operations in it (expected a header line and one row per operation)`);
+  if (rows.length === 0)
+    throw new Error(`--load ${file}: no operations in it (expected a header line and one row per operation)`);
   return rows;
 }
 

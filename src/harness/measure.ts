@@ -19,7 +19,6 @@ export interface MeasureOptions {
   readonly slowdown?: number;
 }
 
-
 const CHUNK_MS = 10;
 const SETTLED = 0.05;
 
@@ -29,7 +28,11 @@ const SETTLED = 0.05;
  * shared machine: the background compiler may need 400 ms for one variant and 20 ms for
  * another, and timing the first while it is still interpreted would skew every ratio.
  */
-function settle(sample: () => { overriddenDuration: number }, now: () => number, maxMs: number): { ms: number; settled: boolean } {
+function settle(
+  sample: () => { overriddenDuration: number },
+  now: () => number,
+  maxMs: number,
+): { ms: number; settled: boolean } {
   const start = now();
   const chunk: number[] = [];
   let previous = NaN;
@@ -84,7 +87,10 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
     }
     // ms per call → the body's unit (ns per op)
     const scale = 1e6 / body.ops;
-    const samples = batchMeans(Array.from(result.latency.samples, (ms) => ms * scale), MAX_SAMPLES);
+    const samples = batchMeans(
+      Array.from(result.latency.samples, (ms) => ms * scale),
+      MAX_SAMPLES,
+    );
     return { metric: body.metric, unit: body.unit, samples, warmupMs: warmup[i]!.ms, settled: warmup[i]!.settled };
   });
 }

@@ -23,7 +23,10 @@ export function allocateRunDir(resultsRoot: string, name: string): string {
 
 /** --out DIR: created if missing; refused if it already holds a run. */
 export function claimOutDir(dir: string): string {
-  if (existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.csv') || f.endsWith('.partial') || f === 'manifest.json')) {
+  if (
+    existsSync(dir) &&
+    readdirSync(dir).some((f) => f.endsWith('.csv') || f.endsWith('.partial') || f === 'manifest.json')
+  ) {
     throw new Error(`--out ${dir} already holds a run; results are never overwritten: choose another folder`);
   }
   mkdirSync(dir, { recursive: true });
@@ -34,7 +37,10 @@ class CsvFile {
   private readonly csv: Stringifier;
   private readonly done: Promise<void>;
 
-  constructor(readonly path: string, columns: readonly string[]) {
+  constructor(
+    readonly path: string,
+    columns: readonly string[],
+  ) {
     const out = createWriteStream(path + '.partial');
     this.csv = stringify({ header: true, columns: [...columns], cast: { boolean: (b) => (b ? 'true' : 'false') } });
     this.csv.pipe(out);

@@ -33,7 +33,15 @@ export function caseMatches(key: string, params: Params, pattern: string | undef
     if (eq < 0) return key.includes(term);
     const k = term.slice(0, eq);
     if (!(k in params)) return false;
-    const re = new RegExp('^' + term.slice(eq + 1).split('*').map(escapeRe).join('.*') + '$');
+    const re = new RegExp(
+      '^' +
+        term
+          .slice(eq + 1)
+          .split('*')
+          .map(escapeRe)
+          .join('.*') +
+        '$',
+    );
     return re.test(String(params[k]));
   });
 }

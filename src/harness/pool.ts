@@ -28,7 +28,10 @@ export async function runIsolated(spec: TaskSpec, timeoutMs: number, interrupt?:
     return (await pool.run(spec, { signal })) as TaskResult;
   } catch (e) {
     if (timeout.aborted) {
-      return { status: 'timeout', detail: `no result within --task-timeout ${timeoutMs} ms; the worker was terminated` };
+      return {
+        status: 'timeout',
+        detail: `no result within --task-timeout ${timeoutMs} ms; the worker was terminated`,
+      };
     }
     const err = e as Error;
     // Name the first frame outside the harness and node itself: that is where the variant broke.

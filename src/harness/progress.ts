@@ -9,7 +9,10 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(tty: boolean = Boolean(process.stderr.isTTY), out: NodeJS.WritableStream = process.stderr): Progress {
+export function createProgress(
+  tty: boolean = Boolean(process.stderr.isTTY),
+  out: NodeJS.WritableStream = process.stderr,
+): Progress {
   if (!tty) {
     let n = 0;
     let total = 0;
@@ -21,7 +24,12 @@ export function createProgress(tty: boolean = Boolean(process.stderr.isTTY), out
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} tasks | ETA {eta_formatted} | {label}', stream: out, hideCursor: true, clearOnComplete: true },
+    {
+      format: '{bar} {value}/{total} tasks | ETA {eta_formatted} | {label}',
+      stream: out,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   // Lines said while the bar is drawn would be overdrawn by it: keep them for the end.

@@ -3,7 +3,10 @@
 import type { LoadedSuite } from './plan.js';
 import type { SuiteDef } from './suite.js';
 
-export async function loadRegistry(registry: Readonly<Record<string, string>>, names: readonly string[] = Object.keys(registry)): Promise<LoadedSuite[]> {
+export async function loadRegistry(
+  registry: Readonly<Record<string, string>>,
+  names: readonly string[] = Object.keys(registry),
+): Promise<LoadedSuite[]> {
   return Promise.all(
     names.map(async (name) => {
       const url = registry[name];

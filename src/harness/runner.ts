@@ -46,7 +46,16 @@ interface VariantAcc {
   unsupported?: string;
   counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string }>;
   /** metric → unit and samples per replica, in arrival order of rounds */
-  timings: Map<string, { unit: string; replicas: number[][]; byRound: { round: number; replica: number; samples: number[] }[]; warmupMs: number[]; unsettled: number }>;
+  timings: Map<
+    string,
+    {
+      unit: string;
+      replicas: number[][];
+      byRound: { round: number; replica: number; samples: number[] }[];
+      warmupMs: number[];
+      unsettled: number;
+    }
+  >;
   checked: number;
 }
 
@@ -72,7 +81,17 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     interrupted: false,
     argv: o.argv,
     env: o.env,
-    options: { profile: o.profile, seed: o.seed, threads: o.threads, rounds: o.rounds, time_ms: o.timeMs, aa: o.aa, isolation: ISOLATION, load_file: o.loadFile ?? null, inject_slowdown: o.slowdown ?? null },
+    options: {
+      profile: o.profile,
+      seed: o.seed,
+      threads: o.threads,
+      rounds: o.rounds,
+      time_ms: o.timeMs,
+      aa: o.aa,
+      isolation: ISOLATION,
+      load_file: o.loadFile ?? null,
+      inject_slowdown: o.slowdown ?? null,
+    },
     suites: usedSuites.map((s) => s.name),
     baselines: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.baseline])),
     primary_metrics: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.primaryMetric])),
@@ -109,7 +128,8 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     let acc = accs.get(t.c);
     if (!acc) accs.set(t.c, (acc = { remaining: 0, variants: new Map() }));
     acc.remaining++;
-    if (!acc.variants.has(t.variant)) acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0 });
+    if (!acc.variants.has(t.variant))
+      acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0 });
   }
 
   const rows: SummaryRow[] = [];
@@ -125,7 +145,20 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       for (const [metric, t] of v.timings) {
         for (const { round, replica, samples } of t.byRound) {
           samples.forEach((value, index) =>
-            w.sample({ schema: SCHEMA, run_id: runId, suite: c.suite.name, variant, case: c.key, seed: o.seed, metric, unit: t.unit, round, replica, index, value }),
+            w.sample({
+              schema: SCHEMA,
+              run_id: runId,
+              suite: c.suite.name,
+              variant,
+              case: c.key,
+              seed: o.seed,
+              metric,
+              unit: t.unit,
+              round,
+              replica,
+              index,
+              value,
+            }),
           );
         }
       }
@@ -178,7 +211,13 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
 
   const interrupted = Boolean(o.interrupt?.aborted);
   await Promise.all([...writers.values()].map((w) => w.close(!interrupted)));
-  writeManifest(o.outDir, { ...manifest, complete: !interrupted, interrupted, finished_at: new Date().toISOString(), failures });
+  writeManifest(o.outDir, {
+    ...manifest,
+    complete: !interrupted,
+    interrupted,
+    finished_at: new Date().toISOString(),
+    failures,
+  });
   return { dir: o.outDir, runId, rows, failures, interrupted };
 }
 
@@ -197,7 +236,8 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       for (const c of outcome.counters) addCounter(v, c);
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
-        if (!m) v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
+        if (!m)
+          v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
         m.warmupMs.push(tm.warmupMs);
         if (!tm.settled) m.unsettled++;
         const into = (m.replicas[t.replica] ??= []);
@@ -228,13 +268,55 @@ function timingDetail(checked: number, warmupMs: number[], unsettled: number): s
   return `gate checked ${checked} observations; ${w} (${steady})`;
 }
 
-function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mean' | 'median' | 'p99' | 'min' | 'max' | 'sd' | 'rme' | 'status' | 'aa_band_pct' | 'spread_pct' | 'detail'>, v: VariantAcc): SummaryRow[] {
+function caseRows(
+  base: Omit<
+    SummaryRow,
+    | 'metric'
+    | 'unit'
+    | 'kind'
+    | 'n'
+    | 'mean'
+    | 'median'
+    | 'p99'
+    | 'min'
+    | 'max'
+    | 'sd'
+    | 'rme'
+    | 'status'
+    | 'aa_band_pct'
+    | 'spread_pct'
+    | 'detail'
+  >,
+  v: VariantAcc,
+): SummaryRow[] {
   const blank = { mean: '', median: '', p99: '', min: '', max: '', sd: '', rme: '', aa_band_pct: '', spread_pct: '' };
   if (v.failure) {
-    return [{ ...base, ...blank, metric: 'gate', unit: '-', kind: 'counter', n: 0, status: v.failure.status, detail: v.failure.detail }];
+    return [
+      {
+        ...base,
+        ...blank,
+        metric: 'gate',
+        unit: '-',
+        kind: 'counter',
+        n: 0,
+        status: v.failure.status,
+        detail: v.failure.detail,
+      },
+    ];
   }
   if (v.unsupported !== undefined) {
-    return [{ ...base, ...blank, metric: 'capacity', unit: '-', kind: 'counter', n: 0, status: 'unsupported', detail: v.unsupported }];
+    return [
+      {
+        ...base,
+        ...blank,
+        metric: 'capacity',
+        unit: '-',
+        kind: 'counter',
+        n: 0,
+        status: 'unsupported',
+        detail: v.unsupported,
+      },
+    ];
   }
   const rows: SummaryRow[] = [];
   for (const [metric, t] of v.timings) {
@@ -245,11 +327,22 @@ function caseRows(base: Omit<SummaryRow, 'metric' | 'unit' | 'kind' | 'n' | 'mea
     const perWorker = t.byRound.map((r) => summarize(r.samples).median);
     let band: number | '' = '';
     if (t.replicas.length === 2) {
-      const of = (replica: number) => summarize(t.byRound.filter((r) => r.replica === replica).map((r) => summarize(r.samples).median)).median;
+      const of = (replica: number) =>
+        summarize(t.byRound.filter((r) => r.replica === replica).map((r) => summarize(r.samples).median)).median;
       band = (Math.abs(of(0) - of(1)) / summarize(perWorker).median) * 100;
     }
     const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
-    rows.push({ ...base, metric, unit: t.unit, kind: 'timing', ...s, status: 'ok', aa_band_pct: band, spread_pct: spread, detail: timingDetail(v.checked, t.warmupMs, t.unsettled) });
+    rows.push({
+      ...base,
+      metric,
+      unit: t.unit,
+      kind: 'timing',
+      ...s,
+      status: 'ok',
+      aa_band_pct: band,
+      spread_pct: spread,
+      detail: timingDetail(v.checked, t.warmupMs, t.unsettled),
+    });
   }
   for (const [metric, c] of v.counters) {
     const s = summarize(c.values);

@@ -15,7 +15,12 @@ export function formatNumber(x: number): string {
   return x.toPrecision(3);
 }
 
-function cell(rows: readonly SummaryRow[], suite: LoadedSuite, key: string, variant: string): { text: string; median?: number } {
+function cell(
+  rows: readonly SummaryRow[],
+  suite: LoadedSuite,
+  key: string,
+  variant: string,
+): { text: string; median?: number } {
   const mine = rows.filter((r) => r.suite === suite.name && r.case === key && r.variant === variant);
   if (mine.length === 0) return { text: '' };
   const bad = mine.find((r) => r.status !== 'ok');
@@ -37,7 +42,9 @@ export function endTable(rows: readonly SummaryRow[], suites: readonly LoadedSui
     const base = suite.def.baseline;
     const unit = mine.find((r) => r.metric === suite.def.primaryMetric)?.unit ?? '';
     out.push(`${suite.name}: ${suite.def.question}`);
-    out.push(`${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians; (×N) = ratio to ${base} in this run`);
+    out.push(
+      `${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians; (×N) = ratio to ${base} in this run`,
+    );
     const table: string[][] = [['case', ...variants]];
     for (const key of keys) {
       const b = cell(rows, suite, key, base);
@@ -51,7 +58,13 @@ export function endTable(rows: readonly SummaryRow[], suites: readonly LoadedSui
       ]);
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-    for (const r of table) out.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
+    for (const r of table)
+      out.push(
+        r
+          .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      );
     out.push('');
   }
   return out.join('\n');

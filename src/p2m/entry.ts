@@ -83,8 +83,15 @@ export function stripFlags(enc: Encoding, e: number): number {
 /** A view value that can be stored: INVALID, or flags (either, not both) + MFN < MFN_LIMIT. */
 export function checkEntry(enc: Encoding, e: number): void {
   if (e === enc.INVALID) return;
-  if (!Number.isInteger(e) || e < 0 || e >= enc.FOREIGN + enc.MFN_LIMIT || (e >= enc.FOREIGN && hasIdentityBit(enc, e))) {
-    throw new RangeError(`p2m entry ${e} is not representable for a ${enc.width}-bit guest (MFN below 2^${Math.log2(enc.MFN_LIMIT)}, one flag at most)`);
+  if (
+    !Number.isInteger(e) ||
+    e < 0 ||
+    e >= enc.FOREIGN + enc.MFN_LIMIT ||
+    (e >= enc.FOREIGN && hasIdentityBit(enc, e))
+  ) {
+    throw new RangeError(
+      `p2m entry ${e} is not representable for a ${enc.width}-bit guest (MFN below 2^${Math.log2(enc.MFN_LIMIT)}, one flag at most)`,
+    );
   }
 }
 

@@ -33,14 +33,27 @@ export function runGate(p2m: P2m, load: P2mLoad): Gate {
       const e = load.values[i]!;
       const want = outcome(() => ref.set(pfn, e));
       const got = outcome(() => p2m.set(pfn, e));
-      if (want !== got) return { ok: false, at: i, expected: `set(${pfn}, ${formatEntry(enc, e)}) ${want}`, actual: `set(${pfn}, ${formatEntry(enc, e)}) ${got}` };
+      if (want !== got)
+        return {
+          ok: false,
+          at: i,
+          expected: `set(${pfn}, ${formatEntry(enc, e)}) ${want}`,
+          actual: `set(${pfn}, ${formatEntry(enc, e)}) ${got}`,
+        };
     }
     const want = ref.raw(pfn);
     const got = p2m.raw(pfn);
-    if (want !== got) return { ok: false, at: i, expected: `__pfn_to_mfn(${pfn}) = ${formatEntry(enc, want)}`, actual: `__pfn_to_mfn(${pfn}) = ${formatEntry(enc, got)}` };
+    if (want !== got)
+      return {
+        ok: false,
+        at: i,
+        expected: `__pfn_to_mfn(${pfn}) = ${formatEntry(enc, want)}`,
+        actual: `__pfn_to_mfn(${pfn}) = ${formatEntry(enc, got)}`,
+      };
     const wl = ref.lookup(pfn);
     const gl = p2m.lookup(pfn);
-    if (wl !== gl) return { ok: false, at: i, expected: `pfn_to_mfn(${pfn}) = ${wl}`, actual: `pfn_to_mfn(${pfn}) = ${gl}` };
+    if (wl !== gl)
+      return { ok: false, at: i, expected: `pfn_to_mfn(${pfn}) = ${wl}`, actual: `pfn_to_mfn(${pfn}) = ${gl}` };
   }
   return { ok: true, checked: load.ops.length };
 }

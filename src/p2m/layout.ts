@@ -130,7 +130,12 @@ export function namedLayout(name: string, gibs: number): Layout {
     case 'hotplug':
       return mk(span, [[0, gib(Math.min(4, gibs)), 'ram']]);
     case 'islands':
-      return gibs <= 2 ? mk(span, [[0, span, 'ram']]) : mk(span, [[0, gib(1), 'ram'], [span - gib(1), span, 'ram']]);
+      return gibs <= 2
+        ? mk(span, [[0, span, 'ram']])
+        : mk(span, [
+            [0, gib(1), 'ram'],
+            [span - gib(1), span, 'ram'],
+          ]);
     default:
       throw new Error(`unknown p2m layout '${name}' (known: ${LAYOUTS.join(', ')})`);
   }

@@ -250,7 +250,9 @@ export class P2mLinear implements P2m {
   set(pfn: number, e: number): boolean {
     if (this.setNoAlloc(pfn, e)) return true;
     const it = this.allocSteps(pfn);
-    while (!it.next().done) { /* run every step */ }
+    while (!it.next().done) {
+      /* run every step */
+    }
     if (!this.setNoAlloc(pfn, e)) throw new Error(`linear: set(${pfn}) failed after allocation`);
     return true;
   }
@@ -365,7 +367,8 @@ export class P2mLinear implements P2m {
     let p2mFrames = Math.floor(maxPfn / fpp) + 1;
     const startVpn = this.vaddrVpn;
     let endVpn = startVpn + p2mFrames - 1;
-    if (endVpn >= XEN_HOLE_VPN[0] && startVpn <= XEN_HOLE_VPN[1]) throw new Error('linear: p2m list overlaps the Xen hole');
+    if (endVpn >= XEN_HOLE_VPN[0] && startVpn <= XEN_HOLE_VPN[1])
+      throw new Error('linear: p2m list overlaps the Xen hole');
     let maps = 0;
     let frames = new Int32Array([this.cr3]);
     let idxStart = 0;

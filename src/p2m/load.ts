@@ -106,7 +106,8 @@ export function generate(params: Params, seed: number): P2mLoad {
   const nMissing = total(cls.missing);
   const b = new Builder();
   // a fresh MFN: above 2^32 half the time, so the hi lane of a 64-bit entry is exercised
-  const mfn = (): number => (c.width === 64 && rng.chance(0.5) ? 2 ** 32 : 0) + 0x100000 + rng.int(0x3fffffff - 0x100000);
+  const mfn = (): number =>
+    (c.width === 64 && rng.chance(0.5) ? 2 ** 32 : 0) + 0x100000 + rng.int(0x3fffffff - 0x100000);
   const ramPfn = (): number => pick(rng, cls.ram, nRam);
   const anyPfn = (): number => {
     const r = rng.float();
@@ -122,7 +123,12 @@ export function generate(params: Params, seed: number): P2mLoad {
     case 'seq': {
       // sequential scans of 4096 pfns from 0, from the first identity pfn, the first missing
       // pfn and the middle: dense RAM, identity and missing ranges (§6.1)
-      const starts = [0, cls.ident[0]?.[0] ?? Math.floor(layout.span / 4), cls.missing[0]?.[0] ?? Math.floor((3 * layout.span) / 4), Math.floor(layout.span / 2)];
+      const starts = [
+        0,
+        cls.ident[0]?.[0] ?? Math.floor(layout.span / 4),
+        cls.missing[0]?.[0] ?? Math.floor((3 * layout.span) / 4),
+        Math.floor(layout.span / 2),
+      ];
       for (const s0 of starts) for (let i = 0; i < LOOKUPS / 4; i++) b.lookup(Math.min(s0 + i, layout.span - 1));
       for (let i = 0; i < SETS; i++) rewrite();
       break;
@@ -133,11 +139,13 @@ export function generate(params: Params, seed: number): P2mLoad {
       for (let i = 0; i < SETS; i++) {
         const r = rng.float();
         if (r < 0.7) rewrite();
-        else if (r < 0.85) b.set(ramPfn(), enc.INVALID); // balloon out
+        else if (r < 0.85)
+          b.set(ramPfn(), enc.INVALID); // balloon out
         else if (r < 0.88 && nMissing > 0) {
           const p = pick(rng, cls.missing, nMissing);
           b.set(p, p + enc.IDENTITY); // an identity range at runtime: the tree flips the whole leaf
-        } else if (nMissing > 0) b.set(pick(rng, cls.missing, nMissing), mfn()); // populate a hole: may install pages
+        } else if (nMissing > 0)
+          b.set(pick(rng, cls.missing, nMissing), mfn()); // populate a hole: may install pages
         else rewrite();
         if (i % 8 === 0) b.lookup(b.pfns[b.pfns.length - 1]!);
       }
@@ -212,7 +220,8 @@ export function fromRows(rows: ReadonlyArray<Readonly<Record<string, string>>>, 
   const values = new Float64Array(n);
   rows.forEach((r, i) => {
     const op = r['op'];
-    if (op !== 'set' && op !== 'lookup') throw new Error(`p2m load row ${i}: op must be 'set' or 'lookup', got '${op}'`);
+    if (op !== 'set' && op !== 'lookup')
+      throw new Error(`p2m load row ${i}: op must be 'set' or 'lookup', got '${op}'`);
     const pfn = Number(r['pfn']);
     const value = Number(r['value'] ?? 0);
     if (!Number.isSafeInteger(pfn) || pfn < 0) throw new Error(`p2m load row ${i}: bad pfn '${r['pfn']}'`);
@@ -221,7 +230,16 @@ export function fromRows(rows: ReadonlyArray<Readonly<Record<string, string>>>, 
     pfns[i] = pfn;
     values[i] = value;
   });
-  return { width: c.width, gib: c.gib, layoutName: c.layout, layout: namedLayout(c.layout, c.gib), kind: c.load, ops, pfns, values };
+  return {
+    width: c.width,
+    gib: c.gib,
+    layoutName: c.layout,
+    layout: namedLayout(c.layout, c.gib),
+    kind: c.load,
+    ops,
+    pfns,
+    values,
+  };
 }
 
 export const codec: LoadCodec<P2mLoad> = { name: 'p2m-ops', version: 1, generate, toRows, fromRows };

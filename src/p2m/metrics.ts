@@ -47,13 +47,44 @@ export function structureCounters(p: P2m, load: P2mLoad): Counter[] {
   const view = p.mapForToolstack();
   return [
     { metric: 'capacity', unit: 'pfns', value: p.capacity, detail: formatPfns(p.capacity) },
-    { metric: 'lookup_loads', unit: 'loads/lookup', value: loads / Math.max(1, lookups), detail: 'dependent memory loads per pfn_to_mfn over the load (the MMU walk of the linear list not counted on its fast path)' },
-    { metric: 'lookup_pages', unit: 'pages', value: touched.size, detail: `distinct p2m and page-table frames touched by the load's ${lookups} lookups` },
+    {
+      metric: 'lookup_loads',
+      unit: 'loads/lookup',
+      value: loads / Math.max(1, lookups),
+      detail:
+        'dependent memory loads per pfn_to_mfn over the load (the MMU walk of the linear list not counted on its fast path)',
+    },
+    {
+      metric: 'lookup_pages',
+      unit: 'pages',
+      value: touched.size,
+      detail: `distinct p2m and page-table frames touched by the load's ${lookups} lookups`,
+    },
     { metric: 'p2m_pages_boot', unit: 'pages', value: bootPages },
-    { metric: 'p2m_pages', unit: 'pages', value: p.p2mPages(), detail: 'p2m frames in guest memory after the load (never decreases)' },
-    { metric: 'structural_changes', unit: 'changes', value: p.structuralChanges - bootChanges, detail: 'pages installed into the structure by the load' },
-    { metric: 'generation_delta', unit: 'count', value: p.generation() - bootGen, detail: 'p2m_generation increments during the load (linear: 2 per structural change; trees have none)' },
-    { metric: 'tool_maps', unit: 'maps', value: view.maps, detail: `foreign mappings for map_p2m (${view.leafMaps} leaves kept mapped), max_pfn ${p.publishedMaxPfn()}` },
+    {
+      metric: 'p2m_pages',
+      unit: 'pages',
+      value: p.p2mPages(),
+      detail: 'p2m frames in guest memory after the load (never decreases)',
+    },
+    {
+      metric: 'structural_changes',
+      unit: 'changes',
+      value: p.structuralChanges - bootChanges,
+      detail: 'pages installed into the structure by the load',
+    },
+    {
+      metric: 'generation_delta',
+      unit: 'count',
+      value: p.generation() - bootGen,
+      detail: 'p2m_generation increments during the load (linear: 2 per structural change; trees have none)',
+    },
+    {
+      metric: 'tool_maps',
+      unit: 'maps',
+      value: view.maps,
+      detail: `foreign mappings for map_p2m (${view.leafMaps} leaves kept mapped), max_pfn ${p.publishedMaxPfn()}`,
+    },
     { metric: 'tool_maps_per_gib', unit: 'maps/GiB', value: view.maps / (load.layout.span / 262144) },
   ];
 }

@@ -103,16 +103,25 @@ export function walkModel(variant: string, rounds = 2, counts: WalkCounts = { de
     }
     // Suspend: the guest quiesces in stop_machine, so no CPU is inside p2m_update_lock; the
     // tree's lock-free cmpxchg sequence can stop between any two steps.
-    while (listMode && s.p2m.generation() % 2 === 1) yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
+    while (listMode && s.p2m.generation() % 2 === 1)
+      yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
     yield 'suspend the guest';
     if (!checkVmState()) return; // the last send_dirty_pages ends in check_vm_state too
     const st = staleSlots(s);
-    s.staleAtCompletion = st.count === 0 ? null : { ...st, had: s.view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
+    s.staleAtCompletion =
+      st.count === 0 ? null : { ...st, had: s.view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
     s.completed = true;
     yield 'final copy with the mapped view: migration completed';
   };
   return {
-    init: () => ({ p2m: makeWalkP2m(variant), view: null, generationAtMap: -1, aborted: false, completed: false, staleAtCompletion: null }),
+    init: () => ({
+      p2m: makeWalkP2m(variant),
+      view: null,
+      generationAtMap: -1,
+      aborted: false,
+      completed: false,
+      staleAtCompletion: null,
+    }),
     programs: [
       { name: 'guest', program: guest },
       { name: 'toolstack', program: toolstack },
@@ -129,7 +138,13 @@ export function walkModel(variant: string, rounds = 2, counts: WalkCounts = { de
 }
 
 /** CHESS-style: every schedule with at most 2 preemptions, exhaustively (most concurrency bugs need at most 2) */
-export const WALK_OPTIONS: ExploreOptions = { maxSteps: 64, maxInterleavings: 4000, randomRuns: 400, seed: 1, preemptionBound: 2 };
+export const WALK_OPTIONS: ExploreOptions = {
+  maxSteps: 64,
+  maxInterleavings: 4000,
+  randomRuns: 400,
+  seed: 1,
+  preemptionBound: 2,
+};
 
 export interface WalkFindings {
   readonly result: ExploreResult;

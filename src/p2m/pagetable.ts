@@ -7,7 +7,7 @@
 // Virtual addresses are handled as virtual page numbers (VA >> 12) of the canonical upper
 // half, so every number stays an exact integer: VPN bits 27..35 index L4, 18..26 L3,
 // 9..17 L2 (PMD), 0..8 L1 (PTE).
-import { Arena, PAGE_SHIFT_LANES } from './memory.js';
+import { type Arena, PAGE_SHIFT_LANES } from './memory.js';
 
 /** Linux x86-64 4-level vmalloc base (0xffffc90000000000), as a 48-bit VPN */
 export const VMALLOC_START_VPN = 0xc90000000000 / 4096;

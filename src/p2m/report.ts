@@ -5,8 +5,11 @@
 type Row = Readonly<Record<string, string>>;
 
 export function p2mFindings(rows: readonly Row[]): string {
-  const get = (c: string, v: string, m: string) => rows.find((r) => r['case'] === c && r['variant'] === v && r['metric'] === m);
-  const pairs = [...new Set(rows.filter((r) => r['metric'] === 'walk_slips_past').map((r) => `${r['case']}\u0000${r['variant']}`))];
+  const get = (c: string, v: string, m: string) =>
+    rows.find((r) => r['case'] === c && r['variant'] === v && r['metric'] === m);
+  const pairs = [
+    ...new Set(rows.filter((r) => r['metric'] === 'walk_slips_past').map((r) => `${r['case']}\u0000${r['variant']}`)),
+  ];
   if (pairs.length === 0) return '';
   const lines = ['p2m migration walk vs guest (explorer): can a structural change slip past the toolstack?'];
   const traces: string[] = [];

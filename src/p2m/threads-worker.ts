@@ -3,8 +3,24 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Rng } from '../harness/rng.js';
 import {
-  C_DETECTED, C_GEN, C_GO, C_MISSED, C_NEXT_FRAME, C_PAUSED, C_PAUSE_REQ, C_READY, C_STOP, C_STRUCT, C_TORN, C_WALKS,
-  MISSING, PER_LEAF, SLOTS, isTorn, pattern, views,
+  C_DETECTED,
+  C_GEN,
+  C_GO,
+  C_MISSED,
+  C_NEXT_FRAME,
+  C_PAUSED,
+  C_PAUSE_REQ,
+  C_READY,
+  C_STOP,
+  C_STRUCT,
+  C_TORN,
+  C_WALKS,
+  MISSING,
+  PER_LEAF,
+  SLOTS,
+  isTorn,
+  pattern,
+  views,
 } from './threads-layout.js';
 
 interface Data {

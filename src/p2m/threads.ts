@@ -7,7 +7,23 @@
 // completed with a stale leaf frame (missed). Results depend on scheduling: gauges.
 import { Worker } from 'node:worker_threads';
 import {
-  C_DETECTED, C_GO, C_MISSED, C_NEXT_FRAME, C_PAUSED, C_PAUSE_REQ, C_READY, C_STOP, C_STRUCT, C_TORN, C_WALKS, MISSING, PER_LEAF, SLOTS, bufferBytes, pattern, views,
+  C_DETECTED,
+  C_GO,
+  C_MISSED,
+  C_NEXT_FRAME,
+  C_PAUSED,
+  C_PAUSE_REQ,
+  C_READY,
+  C_STOP,
+  C_STRUCT,
+  C_TORN,
+  C_WALKS,
+  MISSING,
+  PER_LEAF,
+  SLOTS,
+  bufferBytes,
+  pattern,
+  views,
 } from './threads-layout.js';
 
 export interface ThreadedWalk {

@@ -37,7 +37,12 @@ export function checkVmState(p: P2m, view: ToolView): boolean {
   return view.generation < 0 || p.generation() === view.generation;
 }
 
-export function migrateAlongLoad(p: P2m, load: P2mLoad, rounds: number, opts: { rewritesOnly: boolean }): MigrationOutcome {
+export function migrateAlongLoad(
+  p: P2m,
+  load: P2mLoad,
+  rounds: number,
+  opts: { rewritesOnly: boolean },
+): MigrationOutcome {
   const view = p.mapForToolstack();
   const sets: number[] = [];
   for (let i = 0; i < load.ops.length; i++) if (load.ops[i] === OP_SET) sets.push(i);
@@ -52,7 +57,8 @@ export function migrateAlongLoad(p: P2m, load: P2mLoad, rounds: number, opts: { 
       const pfn = load.pfns[i]!;
       const e = load.values[i]!;
       try {
-        if (opts.rewritesOnly) p.setNoAlloc(pfn, e); // a set that would need a new page is skipped
+        if (opts.rewritesOnly)
+          p.setNoAlloc(pfn, e); // a set that would need a new page is skipped
         else p.set(pfn, e);
         dirty.push(pfn);
       } catch {

@@ -105,7 +105,11 @@ export class P2mTree implements P2m {
   private fillPtr(frame: number, ptr: number): void {
     const lanes = this.mem.lanes;
     const b = frame << PAGE_SHIFT_LANES;
-    if (this.wide) for (let i = 0; i < 1024; i += 2) { lanes[b + i] = ptr; lanes[b + i + 1] = 0; }
+    if (this.wide)
+      for (let i = 0; i < 1024; i += 2) {
+        lanes[b + i] = ptr;
+        lanes[b + i + 1] = 0;
+      }
     else lanes.fill(ptr, b, b + 1024);
   }
 
@@ -134,7 +138,8 @@ export class P2mTree implements P2m {
     const lanes = this.mem.lanes;
     let f = this.top;
     if (pfn < TWO31) {
-      for (let s = this.topShift; s > 0; s -= this.sh) f = lanes[(f << PAGE_SHIFT_LANES) + (((pfn >>> s) & this.mask) << this.ls)]!;
+      for (let s = this.topShift; s > 0; s -= this.sh)
+        f = lanes[(f << PAGE_SHIFT_LANES) + (((pfn >>> s) & this.mask) << this.ls)]!;
       if (f === this.identity) return pfn;
       const b = (f << PAGE_SHIFT_LANES) + ((pfn & this.mask) << this.ls);
       if (this.wide) {
@@ -215,7 +220,9 @@ export class P2mTree implements P2m {
   set(pfn: number, e: number): boolean {
     if (this.setNoAlloc(pfn, e)) return this.grew(pfn, e);
     const it = this.allocSteps(pfn, e);
-    while (!it.next().done) { /* run every step */ }
+    while (!it.next().done) {
+      /* run every step */
+    }
     if (!this.setNoAlloc(pfn, e)) throw new Error(`${this.variant}: set(${pfn}) failed after allocation`);
     return this.grew(pfn, e);
   }
@@ -382,7 +389,8 @@ export class P2mTree implements P2m {
     let maxPfn = this.maxPfn - 1; // the tools use max_pfn - 1 (inclusive)
     const span = fpp ** (this.depth - 1); // pfns under one fll entry
     let fllEntries = Math.floor(maxPfn / span) + 1;
-    if (fllEntries > fpp) throw new Error(`${this.variant}: max_pfn ${maxPfn} too large for p2m tree (fll_entries ${fllEntries} > ${fpp})`);
+    if (fllEntries > fpp)
+      throw new Error(`${this.variant}: max_pfn ${maxPfn} too large for p2m tree (fll_entries ${fllEntries} > ${fpp})`);
     let maps = 1; // the frame list list (p2m_top_mfn)
     let savedMfn = 0;
     let savedX = 0;

@@ -39,7 +39,10 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
     case 'halt0':
       return [move, { op: 'wake0', after: 0, arg: 0 }];
     case 'stable':
-      return [{ op: 'stable-off', after: 0, arg: 0 }, { op: 'stable-on', after: 0, arg: 0 }];
+      return [
+        { op: 'stable-off', after: 0, arg: 0 },
+        { op: 'stable-on', after: 0, arg: 0 },
+      ];
     case 'idle':
       return [];
   }
@@ -56,7 +59,13 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     readsPerTask: c.readsPerTask ?? (c.syscallReads === true ? 2 : 1),
     syscallReads: c.syscallReads ?? false,
     hostOps: hostOpsFor(c.load, c.scheme, c.delta),
-    schedOps: c.load === 'migrate' ? [{ op: 'migrate', after: 0, arg: 0 }, { op: 'migrate', after: 0, arg: 0 }] : [],
+    schedOps:
+      c.load === 'migrate'
+        ? [
+            { op: 'migrate', after: 0, arg: 0 },
+            { op: 'migrate', after: 0, arg: 0 },
+          ]
+        : [],
     torn: c.torn ?? false,
     updateAt: c.updateAt ?? 'entry',
     stableWithoutMasterclock: c.stableWithoutMasterclock ?? false,

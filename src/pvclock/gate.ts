@@ -30,6 +30,7 @@ export function runGate(reader: ReaderVariant, params: Params, load: PvclockLoad
   });
   const { state } = runSeeded(model, seed, 10_000_000);
   const m = state.mismatch;
-  const gate: Gate = m === null ? { ok: true, checked: state.reads } : { ok: false, at: m.at, expected: m.expected, actual: m.actual };
+  const gate: Gate =
+    m === null ? { ok: true, checked: state.reads } : { ok: false, at: m.at, expected: m.expected, actual: m.actual };
   return { gate, state };
 }

@@ -18,8 +18,19 @@
 // Every writer is a generator whose yields separate the stores, so the same code runs to
 // completion on real threads (drain) and step by step under the interleaving explorer.
 import {
-  LANE_MUL, LANE_SHIFT_FLAGS, LANE_SYS_HI, LANE_SYS_LO, LANE_TSC_HI, LANE_TSC_LO, LANE_VERSION,
-  PVCLOCK_TSC_STABLE_BIT, PvtiArea, hi32, lo32, packShiftFlags, pvtiBase,
+  LANE_MUL,
+  LANE_SHIFT_FLAGS,
+  LANE_SYS_HI,
+  LANE_SYS_LO,
+  LANE_TSC_HI,
+  LANE_TSC_LO,
+  LANE_VERSION,
+  PVCLOCK_TSC_STABLE_BIT,
+  type PvtiArea,
+  hi32,
+  lo32,
+  packShiftFlags,
+  pvtiBase,
 } from './pvti.js';
 import { pvclockReadCyclesRef } from './scale.js';
 import type { SimTsc } from './tsc.js';
@@ -63,7 +74,13 @@ export interface HostOptions {
 }
 
 /** a body as the host meant to publish it under an even version (for reference readers) */
-export type PublishHook = (k: number, version: number, tsc_timestamp: number, system_time: number, flags: number) => void;
+export type PublishHook = (
+  k: number,
+  version: number,
+  tsc_timestamp: number,
+  system_time: number,
+  flags: number,
+) => void;
 
 export class KvmHost {
   readonly lanes: Int32Array;
@@ -103,7 +120,15 @@ export class KvmHost {
 
   /** system_time + pvclock_scale_delta(t - tsc_timestamp) (exact, not a hot path) */
   convert(t: number, tsc_timestamp: number, system_time: number): number {
-    return Number(pvclockReadCyclesRef(BigInt(t), BigInt(tsc_timestamp), BigInt(system_time), this.opts.tsc_to_system_mul, this.opts.tsc_shift));
+    return Number(
+      pvclockReadCyclesRef(
+        BigInt(t),
+        BigInt(tsc_timestamp),
+        BigInt(system_time),
+        this.opts.tsc_to_system_mul,
+        this.opts.tsc_shift,
+      ),
+    );
   }
 
   /**

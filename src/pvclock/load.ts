@@ -23,7 +23,8 @@ export const GATE_READS = 1200;
 
 export function loadKind(params: Params): LoadKind {
   const k = String(params['load'] ?? 'readers');
-  if (!(LOAD_KINDS as readonly string[]).includes(k)) throw new Error(`pvclock: unknown load '${k}' (one of ${LOAD_KINDS.join(', ')})`);
+  if (!(LOAD_KINDS as readonly string[]).includes(k))
+    throw new Error(`pvclock: unknown load '${k}' (one of ${LOAD_KINDS.join(', ')})`);
   return k as LoadKind;
 }
 
@@ -55,7 +56,12 @@ export function generateLoad(params: Params, seed: number): PvclockLoad {
     const out: number[] = [];
     if (perThousand <= 0) return out;
     const mean = 1000 / perThousand;
-    for (let at = rng.range(1, Math.max(1, Math.round(mean))); at < total; at += Math.max(1, Math.round(mean * (0.5 + rng.float())))) out.push(at);
+    for (
+      let at = rng.range(1, Math.max(1, Math.round(mean)));
+      at < total;
+      at += Math.max(1, Math.round(mean * (0.5 + rng.float())))
+    )
+      out.push(at);
     return out;
   };
   switch (kind) {
@@ -65,7 +71,11 @@ export function generateLoad(params: Params, seed: number): PvclockLoad {
       // masterclock: rewrites of the same values; without it every update is a fresh per-vCPU
       // sample, off pvclock by a random error of at most |delta|
       for (const at of ticks(rate)) {
-        hostOps.push(master ? { op: 'update', after: at, arg: 0 } : { op: 'drift', after: at, arg: delta === 0 ? 0 : rng.range(-Math.abs(delta), Math.abs(delta)) });
+        hostOps.push(
+          master
+            ? { op: 'update', after: at, arg: 0 }
+            : { op: 'drift', after: at, arg: delta === 0 ? 0 : rng.range(-Math.abs(delta), Math.abs(delta)) },
+        );
       }
       break;
     case 'rebase': {
@@ -81,7 +91,8 @@ export function generateLoad(params: Params, seed: number): PvclockLoad {
     }
     case 'migrate':
       for (const at of ticks(rate / 4)) hostOps.push({ op: move, after: at, arg: delta });
-      if (vcpus >= 2) for (const at of ticks(rate * 4)) schedOps.push({ op: 'migrate', after: at, arg: rng.int(vcpus - 1) });
+      if (vcpus >= 2)
+        for (const at of ticks(rate * 4)) schedOps.push({ op: 'migrate', after: at, arg: rng.int(vcpus - 1) });
       break;
     case 'halt0':
       // vCPU0 sleeps across a rebase, wakes, then sleeps across another one until the end
@@ -123,14 +134,16 @@ export const pvclockLoad: LoadCodec<PvclockLoad> = {
       const who = r['who'];
       const after = Number(r['after']);
       const arg = Number(r['arg']);
-      if (!Number.isFinite(after) || !Number.isFinite(arg)) throw new Error(`pvclock load row ${i}: after/arg must be numbers`);
+      if (!Number.isFinite(after) || !Number.isFinite(arg))
+        throw new Error(`pvclock load row ${i}: after/arg must be numbers`);
       if (who === 'meta') {
         if (r['op'] === 'reads_per_task') readsPerTask = arg;
         else if (r['op'] === 'seed') seed = arg >>> 0;
         return;
       }
       const op = r['op'] as OpKind;
-      if (!OP_KINDS.includes(op)) throw new Error(`pvclock load row ${i}: unknown op '${r['op']}' (one of ${OP_KINDS.join(', ')})`);
+      if (!OP_KINDS.includes(op))
+        throw new Error(`pvclock load row ${i}: unknown op '${r['op']}' (one of ${OP_KINDS.join(', ')})`);
       if (who === 'host') hostOps.push({ op, after, arg });
       else if (who === 'sched') schedOps.push({ op, after, arg });
       else throw new Error(`pvclock load row ${i}: 'who' must be meta, host or sched, got '${who}'`);

@@ -86,11 +86,18 @@ export function buildModel(p: ModelParams): Model<ModelState> {
   const masterclock = p.scheme === 'master';
 
   const init = (): ModelState => {
-    const vm = createVm({
-      vcpus, tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK, masterclock, torn: p.torn,
-      stableWithoutMasterclock: p.stableWithoutMasterclock ?? false,
-      tscOffset: p.tscOffset ?? [],
-    }, false);
+    const vm = createVm(
+      {
+        vcpus,
+        tscKhz: DEFAULT_TSC_KHZ,
+        cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
+        masterclock,
+        torn: p.torn,
+        stableWithoutMasterclock: p.stableWithoutMasterclock ?? false,
+        tscOffset: p.tscOffset ?? [],
+      },
+      false,
+    );
     const published = new Map<string, readonly [number, number]>();
     for (let k = 0; k < vcpus; k++) {
       const b = readBody(vm.area.lanes, k);
@@ -100,8 +107,21 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     const cpuOf = new Int32Array(tasks);
     for (let t = 0; t < tasks; t++) cpuOf[t] = firstTaskCpu + t;
     return {
-      vm, cpuOf, inHost: new Uint8Array(vcpus), published, maxDone: -Infinity, lastDone: -Infinity, lastValue: -Infinity,
-      reads: 0, fallbacks: 0, retries: 0, tasksDone: 0, warps: 0, worstWarp: 0, mismatch: null, violation: null,
+      vm,
+      cpuOf,
+      inHost: new Uint8Array(vcpus),
+      published,
+      maxDone: -Infinity,
+      lastDone: -Infinity,
+      lastValue: -Infinity,
+      reads: 0,
+      fallbacks: 0,
+      retries: 0,
+      tasksDone: 0,
+      warps: 0,
+      worstWarp: 0,
+      mismatch: null,
+      violation: null,
     };
   };
 
@@ -115,7 +135,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
   }
 
   const quiescent = (s: ModelState): boolean => {
-    for (let k = 0; k < vcpus; k++) if ((s.vm.area.lanes[pvtiBase(k) + LANE_VERSION]! & 1) !== 0 || s.inHost[k]) return false;
+    for (let k = 0; k < vcpus; k++)
+      if ((s.vm.area.lanes[pvtiBase(k) + LANE_VERSION]! & 1) !== 0 || s.inHost[k]) return false;
     return true;
   };
 
@@ -193,7 +214,10 @@ export function buildModel(p: ModelParams): Model<ModelState> {
               actual: `${value} ns (${how})`,
             };
             if (p.checks.torn && s.violation === null) {
-              s.violation = { violation: `torn read: pvti[${obs.pvti}] version ${obs.version} announces a body giving ${expect} ns at tsc ${obs.tsc}, the reader returned ${value} ns`, size: 1 };
+              s.violation = {
+                violation: `torn read: pvti[${obs.pvti}] version ${obs.version} announces a body giving ${expect} ns at tsc ${obs.tsc}, the reader returned ${value} ns`,
+                size: 1,
+              };
             }
           }
           if (p.checks.mixed && s.violation === null && obs.tscCpu >= 0 && obs.tscCpu !== obs.pvti) {
@@ -201,7 +225,10 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             const own = readBody(s.vm.area.lanes, obs.tscCpu);
             const right = s.vm.host.convert(obs.tsc, own.tsc_timestamp, own.system_time);
             if (right !== value && (own.version & 1) === 0) {
-              s.violation = { violation: `mixed read (W1): pvti[${obs.pvti}] with vCPU${obs.tscCpu}'s TSC gave ${value} ns, vCPU${obs.tscCpu}'s own pvti gives ${right} ns`, size: Math.abs(right - value) };
+              s.violation = {
+                violation: `mixed read (W1): pvti[${obs.pvti}] with vCPU${obs.tscCpu}'s TSC gave ${value} ns, vCPU${obs.tscCpu}'s own pvti gives ${right} ns`,
+                size: Math.abs(right - value),
+              };
             }
           }
         }
@@ -212,7 +239,10 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         }
         if (value < floor) {
           if (p.checks.warp && s.violation === null) {
-            s.violation = { violation: `warp: task${t} on vCPU${s.cpuOf[t]} (${how}) returned ${value} ns, ${floor - value} ns behind a read that had completed (${floor} ns)`, size: floor - value };
+            s.violation = {
+              violation: `warp: task${t} on vCPU${s.cpuOf[t]} (${how}) returned ${value} ns, ${floor - value} ns behind a read that had completed (${floor} ns)`,
+              size: floor - value,
+            };
           }
         }
         if (value > s.maxDone) s.maxDone = value;
@@ -269,7 +299,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       if (p.updateAt === 'host') {
         // the 2015 thread's picture: the host rewrites each pvti while guest code keeps running
         for (let k = 0; k < vcpus; k++) {
-          if (Atomics.compareExchange(h.ctl, vlane(k, V_REQ_CLOCK_UPDATE), 1, 0) === 1) yield* h.guestTimeUpdate(k, true);
+          if (Atomics.compareExchange(h.ctl, vlane(k, V_REQ_CLOCK_UPDATE), 1, 0) === 1)
+            yield* h.guestTimeUpdate(k, true);
         }
       }
     }
@@ -307,7 +338,11 @@ export function buildModel(p: ModelParams): Model<ModelState> {
  * One seeded schedule of a model, run to completion (the gate's deterministic interleaving):
  * at every step a program is drawn from those still running. Returns the final state.
  */
-export function runSeeded<S>(model: Model<S>, seed: number, maxSteps: number): { readonly state: S; readonly steps: number } {
+export function runSeeded<S>(
+  model: Model<S>,
+  seed: number,
+  maxSteps: number,
+): { readonly state: S; readonly steps: number } {
   const rng = new Rng(seed >>> 0);
   const state = model.init();
   const gens = model.programs.map((q) => q.program(state));

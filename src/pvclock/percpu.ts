@@ -6,11 +6,25 @@
 // `cpu` with that pvti valid; the version is read after it, so a vCPU that re-entered the
 // guest (and rewrote its pvti) inside the window is always caught.
 import {
-  LANE_MUL, LANE_SHIFT_FLAGS, LANE_SYS_HI, LANE_SYS_LO, LANE_TSC_HI, LANE_TSC_LO, LANE_VERSION,
-  LINE_LANES, PVCLOCK_TSC_STABLE_BIT,
+  LANE_MUL,
+  LANE_SHIFT_FLAGS,
+  LANE_SYS_HI,
+  LANE_SYS_LO,
+  LANE_TSC_HI,
+  LANE_TSC_LO,
+  LANE_VERSION,
+  LINE_LANES,
+  PVCLOCK_TSC_STABLE_BIT,
 } from './pvti.js';
 import { pvclockReadCycles, OUT_HI, OUT_LO } from './scale.js';
-import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type ReadObs, type ReaderVariant } from './reader.js';
+import {
+  PVCLOCK_FALLBACK,
+  newObs,
+  type GuestEnv,
+  type PvclockReader,
+  type ReadObs,
+  type ReaderVariant,
+} from './reader.js';
 import type { SimTsc } from './tsc.js';
 
 const TWO32 = 4294967296;
@@ -48,10 +62,14 @@ class PercpuReader implements PvclockReader {
       }
       const tsc = this.tsc.rdtsc(cpuOf[task]!); // rdtsc_ordered() on whichever vCPU runs us now
       pvclockReadCycles(
-        tsc >>> 0, Math.floor(tsc / TWO32),
-        L[b + LANE_TSC_LO]! >>> 0, L[b + LANE_TSC_HI]! >>> 0,
-        L[b + LANE_SYS_LO]! >>> 0, L[b + LANE_SYS_HI]! >>> 0,
-        L[b + LANE_MUL]! >>> 0, (sf << 24) >> 24,
+        tsc >>> 0,
+        Math.floor(tsc / TWO32),
+        L[b + LANE_TSC_LO]! >>> 0,
+        L[b + LANE_TSC_HI]! >>> 0,
+        L[b + LANE_SYS_LO]! >>> 0,
+        L[b + LANE_SYS_HI]! >>> 0,
+        L[b + LANE_MUL]! >>> 0,
+        (sf << 24) >> 24,
         out,
       );
       const cpu1 = Atomics.load(cpuOf, task); // __getcpu() again
@@ -87,8 +105,17 @@ function* percpuSteps(env: GuestEnv, obs: ReadObs): Generator<string, number, vo
     const tsLo = L[b + LANE_TSC_LO]! >>> 0;
     const tsHi = L[b + LANE_TSC_HI]! >>> 0;
     yield `pvti[${cpu}].tsc_timestamp → ${tsHi * TWO32 + tsLo}`;
-    pvclockReadCycles(tsc >>> 0, Math.floor(tsc / TWO32), tsLo, tsHi,
-      L[b + LANE_SYS_LO]! >>> 0, L[b + LANE_SYS_HI]! >>> 0, L[b + LANE_MUL]! >>> 0, (sf << 24) >> 24, out);
+    pvclockReadCycles(
+      tsc >>> 0,
+      Math.floor(tsc / TWO32),
+      tsLo,
+      tsHi,
+      L[b + LANE_SYS_LO]! >>> 0,
+      L[b + LANE_SYS_HI]! >>> 0,
+      L[b + LANE_MUL]! >>> 0,
+      (sf << 24) >> 24,
+      out,
+    );
     const value = out[OUT_HI]! * TWO32 + out[OUT_LO]!;
     yield `pvti[${cpu}].system_time → scaled: ${value}`;
     const cpu1 = Atomics.load(env.cpuOf, env.task);

@@ -35,7 +35,9 @@ export function pvclockFindings(rows: readonly Row[]): string {
       const worst = m.get(`${prefix}worst_warp`)?.['median'] ?? '?';
       const inter = m.get(`${prefix}interleavings`);
       const yes = reach['median'] === '1';
-      lines.push(`  ${variant.padEnd(7)} ${kase.padEnd(62)} ${name.padEnd(48)} ${yes ? 'WARP' : 'none'} ${String(worst).padStart(5)} ${inter?.['median'] ?? '?'}${inter?.['detail']?.startsWith('exhaustive') ? ' (exhaustive)' : ''}`);
+      lines.push(
+        `  ${variant.padEnd(7)} ${kase.padEnd(62)} ${name.padEnd(48)} ${yes ? 'WARP' : 'none'} ${String(worst).padStart(5)} ${inter?.['median'] ?? '?'}${inter?.['detail']?.startsWith('exhaustive') ? ' (exhaustive)' : ''}`,
+      );
       if (yes) traces.push(`${variant} ${kase}, ${name}:\n${m.get(`${prefix}shortest`)?.['detail'] ?? ''}`);
     }
   }

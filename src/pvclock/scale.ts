@@ -20,10 +20,14 @@ export const OUT_HI = 1;
  * Inputs are unsigned 32-bit values (as numbers); shift is the signed tsc_shift.
  */
 export function pvclockReadCycles(
-  tscLo: number, tscHi: number,
-  tsLo: number, tsHi: number,
-  sysLo: number, sysHi: number,
-  mul: number, shift: number,
+  tscLo: number,
+  tscHi: number,
+  tsLo: number,
+  tsHi: number,
+  sysLo: number,
+  sysHi: number,
+  mul: number,
+  shift: number,
   out: Uint32Array,
 ): void {
   // delta = tsc - tsc_timestamp, modulo 2^64
@@ -97,7 +101,13 @@ export function pvclockReadCycles(
 }
 
 /** Reference in BigInt, written straight from the kernel's formula (tests and the gate). */
-export function pvclockReadCyclesRef(tsc: bigint, tsc_timestamp: bigint, system_time: bigint, mul: number, shift: number): bigint {
+export function pvclockReadCyclesRef(
+  tsc: bigint,
+  tsc_timestamp: bigint,
+  system_time: bigint,
+  mul: number,
+  shift: number,
+): bigint {
   const M64 = (1n << 64n) - 1n;
   let delta = (tsc - tsc_timestamp) & M64;
   if (shift < 0) delta >>= BigInt(-shift);
@@ -112,7 +122,10 @@ export function pvclockReadCyclesRef(tsc: bigint, tsc_timestamp: bigint, system_
  * into scaled_hz ticks, ending in div_frac() = floor((scaled << 32) / tps32), so the clock
  * runs slightly slow. Not on a hot path, so BigInt.
  */
-export function kvmGetTimeScale(scaled_hz: number, base_hz: number): { readonly tsc_shift: number; readonly tsc_to_system_mul: number } {
+export function kvmGetTimeScale(
+  scaled_hz: number,
+  base_hz: number,
+): { readonly tsc_shift: number; readonly tsc_to_system_mul: number } {
   const HIGH = 0xffffffff00000000n;
   let shift = 0;
   let tps64 = BigInt(base_hz);

@@ -24,4 +24,3 @@ export interface ThreadData {
   readonly sync: SharedArrayBuffer;
   readonly stats: SharedArrayBuffer;
 }
-

@@ -12,10 +12,20 @@
 // gate cover them.
 import { Worker } from 'node:worker_threads';
 import type { Params } from '../harness/suite.js';
-import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmBuffers, type VmParams } from './vm.js';
-import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, CTL_USE_MASTER_CLOCK, V_HALTED, V_OUT_OF_GUEST, drain, vlane } from './host.js';
+import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmParams } from './vm.js';
+import {
+  CTL_MCLOCK_GEN,
+  CTL_MCLOCK_INPROGRESS,
+  CTL_READY,
+  CTL_STOP,
+  CTL_USE_MASTER_CLOCK,
+  V_HALTED,
+  V_OUT_OF_GUEST,
+  drain,
+  vlane,
+} from './host.js';
 import { loadKind, type PvclockLoad } from './load.js';
-import { S_DONE, S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
+import { S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
 
 export const DURATION_MS = 50;
 export const OPS_SCALE = 100;
@@ -33,11 +43,20 @@ export interface ThreadsResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runThreads(variant: string, params: Params, load: PvclockLoad, _seed: number, durationMs = DURATION_MS): Promise<ThreadsResult> {
+export async function runThreads(
+  variant: string,
+  params: Params,
+  load: PvclockLoad,
+  _seed: number,
+  durationMs = DURATION_MS,
+): Promise<ThreadsResult> {
   const halted0 = loadKind(params) === 'halt0';
   const vmParams: VmParams = {
-    vcpus: Number(params['vcpus']), tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
-    masterclock: String(params['scheme']) !== 'nomaster', torn: false,
+    vcpus: Number(params['vcpus']),
+    tscKhz: DEFAULT_TSC_KHZ,
+    cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
+    masterclock: String(params['scheme']) !== 'nomaster',
+    torn: false,
   };
   const vm = createVm(vmParams, true);
   const first = halted0 ? 1 : 0;
@@ -54,10 +73,12 @@ export async function runThreads(variant: string, params: Params, load: PvclockL
     const data: ThreadData = { buffers: vm.buffers, vm: vmParams, cpu: first + i, reader: i, readerUrl, sync, stats };
     const w = new Worker(new URL('./vcpu-thread.js', import.meta.url), { workerData: data });
     workers.push(w);
-    exits.push(new Promise((resolve, reject) => {
-      w.once('error', reject);
-      w.once('exit', () => resolve());
-    }));
+    exits.push(
+      new Promise((resolve, reject) => {
+        w.once('error', reject);
+        w.once('exit', () => resolve());
+      }),
+    );
   }
   try {
     const t0 = performance.now();
@@ -80,7 +101,8 @@ export async function runThreads(variant: string, params: Params, load: PvclockL
       const gen = Atomics.add(vm.ctl, CTL_MCLOCK_GEN, 1) + 1;
       Atomics.store(vm.ctl, CTL_MCLOCK_INPROGRESS, 1);
       for (let k = first; k < vmParams.vcpus; k++) {
-        while (Atomics.load(vm.ctl, vlane(k, V_OUT_OF_GUEST)) !== gen && performance.now() < end + 1000) Atomics.wait(S, S_SLEEP, 0, 0.02);
+        while (Atomics.load(vm.ctl, vlane(k, V_OUT_OF_GUEST)) !== gen && performance.now() < end + 1000)
+          Atomics.wait(S, S_SLEEP, 0, 0.02);
       }
       what();
       Atomics.store(vm.ctl, CTL_MCLOCK_INPROGRESS, 0);

@@ -16,7 +16,13 @@ function rows(opts: { seedBase: number; slow?: number; words?: number }): RowSpe
     for (const c of ['ports=64', 'ports=4096']) {
       const centre = (variant === '2-level' ? 20 : 30) * (variant === 'N-level' ? (opts.slow ?? 1) : 1);
       out.push({ variant, case: c, metric: 'deliver', samples: timings(s++, centre) });
-      out.push({ variant, case: c, metric: 'words', kind: 'counter', value: variant === 'N-level' ? (opts.words ?? 3) : 2 });
+      out.push({
+        variant,
+        case: c,
+        metric: 'words',
+        kind: 'counter',
+        value: variant === 'N-level' ? (opts.words ?? 3) : 2,
+      });
     }
   }
   return out;
@@ -24,7 +30,10 @@ function rows(opts: { seedBase: number; slow?: number; words?: number }): RowSpe
 
 function runs(base: RowSpec[], head: RowSpec[], extra: { headEnv?: Record<string, string> } = {}): [string, string] {
   const root = tmp();
-  return [writeRun(join(root, 'base'), { commit: 'b'.repeat(40), rows: base }), writeRun(join(root, 'head'), { commit: 'c'.repeat(40), rows: head, env: extra.headEnv })];
+  return [
+    writeRun(join(root, 'base'), { commit: 'b'.repeat(40), rows: base }),
+    writeRun(join(root, 'head'), { commit: 'c'.repeat(40), rows: head, env: extra.headEnv }),
+  ];
 }
 
 test('a variant made 10% slower is flagged, and --fail-on regression exits 1', () => {
@@ -37,20 +46,36 @@ test('a variant made 10% slower is flagged, and --fail-on regression exits 1', (
   const lines = gated.stdout.split('\n');
   const slow = lines.filter((l) => l.startsWith('N-level') && / slower$/.test(l));
   assert.equal(slow.length, 2, gated.stdout);
-  assert.ok(slow.every((l) => { const m = /\+(\d+\.\d\d)%/.exec(l); return m !== null && Number(m[1]) > 7 && Number(m[1]) < 13; }), slow.join('\n'));
+  assert.ok(
+    slow.every((l) => {
+      const m = /\+(\d+\.\d\d)%/.exec(l);
+      return m !== null && Number(m[1]) > 7 && Number(m[1]) < 13;
+    }),
+    slow.join('\n'),
+  );
   // the unchanged variant is not flagged
   assert.ok(lines.filter((l) => l.startsWith('2-level') && l.includes('deliver')).length === 0);
-  assert.ok(lines.some((l) => l.startsWith('2-level') && / ~ /.test(l)), gated.stdout);
+  assert.ok(
+    lines.some((l) => l.startsWith('2-level') && / ~ /.test(l)),
+    gated.stdout,
+  );
   assert.match(gated.stdout, /geomean evtchn: \+\d/);
 });
 
 test('two runs from the same distribution show no significant change', () => {
-  for (const [sb, sh] of [[1, 2], [10, 20], [300, 400]] as const) {
+  for (const [sb, sh] of [
+    [1, 2],
+    [10, 20],
+    [300, 400],
+  ] as const) {
     const [b, h] = runs(rows({ seedBase: sb * 10 }), rows({ seedBase: sh * 10 }));
     const r = compare([b, h, '--fail-on', 'regression', '--format', 'json']);
     assert.equal(r.code, 0, r.stdout);
     const j = JSON.parse(r.stdout) as { rows: { verdict: string }[] };
-    assert.ok(j.rows.every((x) => ['same', 'counter-same'].includes(x.verdict)), JSON.stringify(j.rows.map((x) => x.verdict)));
+    assert.ok(
+      j.rows.every((x) => ['same', 'counter-same'].includes(x.verdict)),
+      JSON.stringify(j.rows.map((x) => x.verdict)),
+    );
   }
 });
 
@@ -86,7 +111,15 @@ test('rows present on one side only are listed, not dropped', () => {
 
 test('a failed gate is shown as a failure, never as a speed change, and fails the gate', () => {
   const head = rows({ seedBase: 200 }).filter((r) => !(r.variant === 'N-level' && r.case === 'ports=64'));
-  head.push({ variant: 'N-level', case: 'ports=64', metric: 'gate', kind: 'counter', unit: '', status: 'gate-failed', detail: 'op 17: expected port 5, got 9' });
+  head.push({
+    variant: 'N-level',
+    case: 'ports=64',
+    metric: 'gate',
+    kind: 'counter',
+    unit: '',
+    status: 'gate-failed',
+    detail: 'op 17: expected port 5, got 9',
+  });
   const [b, h] = runs(rows({ seedBase: 100 }), head);
   const r = compare([b, h, '--fail-on', 'regression']);
   assert.equal(r.code, 1, r.stdout);
@@ -114,10 +147,15 @@ test('a different load generator version is refused too', () => {
 });
 
 test('a different environment is a warning, and a refusal under --strict-env', () => {
-  const [b, h] = runs(rows({ seedBase: 100 }), rows({ seedBase: 200 }), { headEnv: { cpu: 'Other CPU', node: 'v22.1.0' } });
+  const [b, h] = runs(rows({ seedBase: 100 }), rows({ seedBase: 200 }), {
+    headEnv: { cpu: 'Other CPU', node: 'v22.1.0' },
+  });
   const r = compare([b, h]);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /^warning: the runs come from different environments \(cpu: Test CPU @ 2\.0GHz vs Other CPU; node: v20\.20\.2 vs v22\.1\.0\)/m);
+  assert.match(
+    r.stdout,
+    /^warning: the runs come from different environments \(cpu: Test CPU @ 2\.0GHz vs Other CPU; node: v20\.20\.2 vs v22\.1\.0\)/m,
+  );
   const strict = compare([b, h, '--strict-env']);
   assert.equal(strict.code, 2);
   assert.match(strict.stderr, /--strict-env refuses/);
@@ -144,11 +182,16 @@ test('a significant change below --threshold, or inside the A/A band, shows as ~
 });
 
 test('too few values: the exact test cannot reach significance, and says so', () => {
-  const few = (seed: number, centre: number): RowSpec[] => [{ variant: '2-level', metric: 'deliver', samples: timings(seed, centre, { rounds: 1, n: 3 }) }];
+  const few = (seed: number, centre: number): RowSpec[] => [
+    { variant: '2-level', metric: 'deliver', samples: timings(seed, centre, { rounds: 1, n: 3 }) },
+  ];
   const [b, h] = runs(few(1, 100), few(2, 150));
   const r = compare([b, h, '--fail-on', 'regression']);
   assert.equal(r.code, 0, r.stdout);
-  assert.match(r.stdout, /warning: 1 timing row\(s\) cannot reach significance: with 3\+3 samples the smallest possible p is 0\.100/);
+  assert.match(
+    r.stdout,
+    /warning: 1 timing row\(s\) cannot reach significance: with 3\+3 samples the smallest possible p is 0\.100/,
+  );
   assert.match(r.stdout, /warning: 1 timing row\(s\) have a single worker on a side/);
 });
 
@@ -162,7 +205,10 @@ test('output formats: json, csv and markdown carry the same verdicts', () => {
   assert.equal(j.exit_code, 1);
   assert.equal(j.rows.filter((r) => r.verdict === 'slower').length, 2);
   assert.ok(j.rows.filter((r) => r.metric === 'words').every((r) => r.ciLo === null));
-  assert.deepEqual(j.geomeans.map((g) => g.scope), ['evtchn', 'all']);
+  assert.deepEqual(
+    j.geomeans.map((g) => g.scope),
+    ['evtchn', 'all'],
+  );
   const csv = parse(compare([b, h, '--format', 'csv']).stdout, { columns: true }) as Record<string, string>[];
   assert.equal(csv.filter((r) => r['verdict'] === 'slower').length, 2);
   assert.equal(csv.filter((r) => r['verdict'] === 'geomean').length, 2);
@@ -173,20 +219,27 @@ test('output formats: json, csv and markdown carry the same verdicts', () => {
 
 test('colour only when asked (a terminal, or FORCE_COLOR), never in a pipe', () => {
   const [b, h] = runs(rows({ seedBase: 100 }), rows({ seedBase: 200, slow: 1.1 }));
-  assert.doesNotMatch(compare([b, h]).stdout, /\x1b\[/);
-  assert.match(compare([b, h], process.cwd(), { NO_COLOR: undefined, FORCE_COLOR: '1' }).stdout, /\x1b\[31m/);
+  const esc = String.fromCharCode(27);
+  assert.ok(!compare([b, h]).stdout.includes(`${esc}[`));
+  assert.ok(compare([b, h], process.cwd(), { NO_COLOR: undefined, FORCE_COLOR: '1' }).stdout.includes(`${esc}[31m`));
 });
 
 test('--variants compares each variant with the baseline named in the manifest', () => {
   const dir = writeRun(join(tmp(), 'run'), { rows: rows({ seedBase: 1 }), baselines: { evtchn: '2-level' } });
   const r = compare([dir, '--variants', '--fail-on', 'regression']);
   assert.equal(r.code, 1, r.stdout + r.stderr); // N-level is 50% slower and reads one more word
-  assert.match(r.stdout, /^N-level vs 2-level\s+ports=64\s+20\.\d+ ±\d+%\s+(29|30)\.\d+ ±\d+%\s+\+(49|50)\.\d\d%.*slower$/m);
+  assert.match(
+    r.stdout,
+    /^N-level vs 2-level\s+ports=64\s+20\.\d+ ±\d+%\s+(29|30)\.\d+ ±\d+%\s+\+(49|50)\.\d\d%.*slower$/m,
+  );
   assert.match(r.stdout, /geomean evtchn N-level vs 2-level: \+(49|50)/);
   const other = compare([dir, '--variants', '--baseline', 'N-level']);
   assert.equal(other.code, 0);
   assert.match(other.stdout, /^run: /m);
-  const none = writeRun(join(tmp(), 'run'), { rows: [{ variant: 'x', metric: 'm', samples: timings(1, 1) }], baselines: { evtchn: 'nope' } });
+  const none = writeRun(join(tmp(), 'run'), {
+    rows: [{ variant: 'x', metric: 'm', samples: timings(1, 1) }],
+    baselines: { evtchn: 'nope' },
+  });
   const bad = compare([none, '--variants']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /baseline variant 'nope' has no rows/);
@@ -212,7 +265,8 @@ test('.partial files are ignored and said so', () => {
   assert.match(r.stdout, /note: .*ignored other\.csv\.partial/);
   const only = join(root, 'p');
   writeRun(only, { rows: rows({ seedBase: 3 }) });
-  for (const f of ['evtchn.csv', 'evtchn.samples.csv']) writeFileSync(join(only, f + '.partial'), readFileSync(join(only, f)));
+  for (const f of ['evtchn.csv', 'evtchn.samples.csv'])
+    writeFileSync(join(only, f + '.partial'), readFileSync(join(only, f)));
   rmSync(join(only, 'evtchn.csv'));
   const bad = compare([b, only]);
   assert.equal(bad.code, 2);
@@ -223,12 +277,18 @@ test('schema and file errors exit 2 naming the problem', () => {
   const root = tmp();
   const good = writeRun(join(root, 'good'), { rows: rows({ seedBase: 1 }) });
   // a missing column
-  const missing = writeRun(join(root, 'missing'), { rows: rows({ seedBase: 2 }), header: SUMMARY_COLUMNS.filter((c) => c !== 'rme') });
+  const missing = writeRun(join(root, 'missing'), {
+    rows: rows({ seedBase: 2 }),
+    header: SUMMARY_COLUMNS.filter((c) => c !== 'rme'),
+  });
   let r = compare([good, missing]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /missing[/\\]evtchn\.csv: not a hvbench\/1 file: missing column rme/);
   // an unexpected column
-  const extra = writeRun(join(root, 'extra'), { rows: rows({ seedBase: 2 }), header: [...SUMMARY_COLUMNS, 'ops_per_sec'] });
+  const extra = writeRun(join(root, 'extra'), {
+    rows: rows({ seedBase: 2 }),
+    header: [...SUMMARY_COLUMNS, 'ops_per_sec'],
+  });
   r = compare([good, extra]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unexpected column ops_per_sec/);
@@ -278,21 +338,35 @@ test('comparing a run with itself says so', () => {
 test('worker-to-worker noise is not mistaken for a change: the test unit is the worker', () => {
   // same code, workers 15% apart, samples within a worker 0.5% apart: raw samples look
   // "significantly" different, per-worker medians do not
-  const noisy = (seed: number): RowSpec[] => [{ variant: '2-level', metric: 'deliver', samples: timings(seed, 20, { rounds: 6, n: 200, cv: 0.005, workerCv: 0.15 }) }];
+  const noisy = (seed: number): RowSpec[] => [
+    {
+      variant: '2-level',
+      metric: 'deliver',
+      samples: timings(seed, 20, { rounds: 6, n: 200, cv: 0.005, workerCv: 0.15 }),
+    },
+  ];
   const [b, h] = runs(noisy(5), noisy(6)); // seeds whose workers happen to lean apart by 9%
-  const byWorker = JSON.parse(compare([b, h, '--format', 'json']).stdout) as { rows: { verdict: string; testUnit: string; testN: number[] }[] };
+  const byWorker = JSON.parse(compare([b, h, '--format', 'json']).stdout) as {
+    rows: { verdict: string; testUnit: string; testN: number[] }[];
+  };
   assert.equal(byWorker.rows[0]!.verdict, 'same');
   assert.equal(byWorker.rows[0]!.testUnit, 'worker');
   assert.deepEqual(byWorker.rows[0]!.testN, [6, 6]);
-  const bySample = JSON.parse(compare([b, h, '--format', 'json', '--test-unit', 'sample']).stdout) as { rows: { pAdj: number }[] };
+  const bySample = JSON.parse(compare([b, h, '--format', 'json', '--test-unit', 'sample']).stdout) as {
+    rows: { pAdj: number }[];
+  };
   assert.ok(bySample.rows[0]!.pAdj < 1e-6, 'over raw samples the same noise looks significant');
 });
 
 test('a folder of run folders is one side: the runs are pooled, their workers add up', () => {
   const root = tmp();
   for (let i = 0; i < 3; i++) {
-    writeRun(join(root, 'base', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(10 + i, 20, { rounds: 2 }) }] });
-    writeRun(join(root, 'head', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(20 + i, 24, { rounds: 2 }) }] });
+    writeRun(join(root, 'base', `run${i}`), {
+      rows: [{ variant: '2-level', metric: 'deliver', samples: timings(10 + i, 20, { rounds: 2 }) }],
+    });
+    writeRun(join(root, 'head', `run${i}`), {
+      rows: [{ variant: '2-level', metric: 'deliver', samples: timings(20 + i, 24, { rounds: 2 }) }],
+    });
   }
   const r = compare([join(root, 'base'), join(root, 'head'), '--format', 'json', '--fail-on', 'regression']);
   assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -301,14 +375,22 @@ test('a folder of run folders is one side: the runs are pooled, their workers ad
   assert.equal(row.verdict, 'slower');
 });
 
-test('pooled runs: the A/A band is the median of the runs\' bands, not the widest', () => {
+test("pooled runs: the A/A band is the median of the runs' bands, not the widest", () => {
   const root = tmp();
   const bands = [1, 2, 60, 1.5, 2.5]; // one run's pair of workers disagreed wildly
   bands.forEach((band, i) => {
-    writeRun(join(root, 'base', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(30 + i, 20, { rounds: 2 }), aaBandPct: band }] });
-    writeRun(join(root, 'head', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(40 + i, 22, { rounds: 2 }), aaBandPct: band }] });
+    writeRun(join(root, 'base', `run${i}`), {
+      rows: [{ variant: '2-level', metric: 'deliver', samples: timings(30 + i, 20, { rounds: 2 }), aaBandPct: band }],
+    });
+    writeRun(join(root, 'head', `run${i}`), {
+      rows: [{ variant: '2-level', metric: 'deliver', samples: timings(40 + i, 22, { rounds: 2 }), aaBandPct: band }],
+    });
   });
-  const row = (JSON.parse(compare([join(root, 'base'), join(root, 'head'), '--format', 'json']).stdout) as { rows: { verdict: string; aaBandPct: number }[] }).rows[0]!;
+  const row = (
+    JSON.parse(compare([join(root, 'base'), join(root, 'head'), '--format', 'json']).stdout) as {
+      rows: { verdict: string; aaBandPct: number }[];
+    }
+  ).rows[0]!;
   assert.equal(row.aaBandPct, 2);
   assert.equal(row.verdict, 'slower');
 });
@@ -317,10 +399,22 @@ test('pooled runs with --aa replicas: the band is recomputed over all their work
   const root = tmp();
   for (let i = 0; i < 4; i++) {
     // each run's own band (one worker per replica) says 60%; the pooled workers say otherwise
-    writeRun(join(root, 'base', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(50 + i, 20, { rounds: 2 }), aaBandPct: 60, aa: true }] });
-    writeRun(join(root, 'head', `run${i}`), { rows: [{ variant: '2-level', metric: 'deliver', samples: timings(60 + i, 22, { rounds: 2 }), aaBandPct: 60, aa: true }] });
+    writeRun(join(root, 'base', `run${i}`), {
+      rows: [
+        { variant: '2-level', metric: 'deliver', samples: timings(50 + i, 20, { rounds: 2 }), aaBandPct: 60, aa: true },
+      ],
+    });
+    writeRun(join(root, 'head', `run${i}`), {
+      rows: [
+        { variant: '2-level', metric: 'deliver', samples: timings(60 + i, 22, { rounds: 2 }), aaBandPct: 60, aa: true },
+      ],
+    });
   }
-  const row = (JSON.parse(compare([join(root, 'base'), join(root, 'head'), '--format', 'json']).stdout) as { rows: { verdict: string; aaBandPct: number }[] }).rows[0]!;
+  const row = (
+    JSON.parse(compare([join(root, 'base'), join(root, 'head'), '--format', 'json']).stdout) as {
+      rows: { verdict: string; aaBandPct: number }[];
+    }
+  ).rows[0]!;
   assert.ok(row.aaBandPct < 5, String(row.aaBandPct));
   assert.equal(row.verdict, 'slower');
 });

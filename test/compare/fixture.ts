@@ -55,7 +55,11 @@ export function gaussian(rng: Rng): number {
  * `workerCv` relative noise (its JIT and heap state), each sample by `cv`, and a sample in 20
  * is 30% slower (a GC pause).
  */
-export function timings(seed: number, centre: number, opts: { rounds?: number; n?: number; cv?: number; workerCv?: number } = {}): number[][] {
+export function timings(
+  seed: number,
+  centre: number,
+  opts: { rounds?: number; n?: number; cv?: number; workerCv?: number } = {},
+): number[][] {
   const rng = new Rng(seed);
   const rounds = opts.rounds ?? 8;
   const n = opts.n ?? 40;
@@ -158,10 +162,22 @@ export function writeRun(dir: string, spec: RunSpec): string {
           ),
         );
       }
-      writeFileSync(join(dir, `${suite}.samples.csv`), stringify(samples, { header: true, columns: [...SAMPLE_COLUMNS] }));
+      writeFileSync(
+        join(dir, `${suite}.samples.csv`),
+        stringify(samples, { header: true, columns: [...SAMPLE_COLUMNS] }),
+      );
     }
   }
-  const manifest = { run_id: `run-${commit.slice(0, 8)}`, commit, dirty: false, started_at: '2026-11-22T00:00:00.000Z', complete: true, argv: [], suites, baselines: spec.baselines };
+  const manifest = {
+    run_id: `run-${commit.slice(0, 8)}`,
+    commit,
+    dirty: false,
+    started_at: '2026-11-22T00:00:00.000Z',
+    complete: true,
+    argv: [],
+    suites,
+    baselines: spec.baselines,
+  };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
 }

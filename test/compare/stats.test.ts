@@ -21,7 +21,10 @@ import {
 } from '../../src/compare/stats.js';
 
 function close(actual: number, expected: number, rel = 1e-6, msg?: string): void {
-  assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), msg ?? `${actual} is not within ${rel} of ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= rel * Math.abs(expected),
+    msg ?? `${actual} is not within ${rel} of ${expected}`,
+  );
 }
 
 test('normal tail and quantile', () => {
@@ -143,7 +146,8 @@ test('geometric mean of ratios', () => {
 
 test('bootstrap interval of the ratio of medians: deterministic, covers the truth', () => {
   const rng = new Rng(3);
-  const draw = (centre: number) => Array.from({ length: 4 }, () => Array.from({ length: 50 }, () => centre * (1 + 0.02 * (rng.float() - 0.5))));
+  const draw = (centre: number) =>
+    Array.from({ length: 4 }, () => Array.from({ length: 50 }, () => centre * (1 + 0.02 * (rng.float() - 0.5))));
   const x = draw(100);
   const y = draw(110);
   const a = bootstrapRatioCI(x, y, { seed: 9 });
@@ -161,7 +165,10 @@ test('hierarchical bootstrap: workers that disagree widen the interval', () => {
   const y = [worker(-0.02), worker(0.02), worker(0.04), worker(0)];
   const clustered = bootstrapRatioCI(x, y, { seed: 1 });
   const flat = bootstrapRatioCI([x.flat()], [y.flat()], { seed: 1 });
-  assert.ok(clustered.hi - clustered.lo > 2 * (flat.hi - flat.lo), `clustered ${clustered.lo}..${clustered.hi}, flat ${flat.lo}..${flat.hi}`);
+  assert.ok(
+    clustered.hi - clustered.lo > 2 * (flat.hi - flat.lo),
+    `clustered ${clustered.lo}..${clustered.hi}, flat ${flat.lo}..${flat.hi}`,
+  );
   assert.ok(clustered.lo < 1, 'the offsets make a 1% difference indistinguishable');
 });
 

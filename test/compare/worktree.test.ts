@@ -20,7 +20,11 @@ writeFileSync(out + '/argv.json', JSON.stringify(args));
 `;
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args],
+    { cwd, encoding: 'utf8' },
+  ).trim();
 }
 
 function commitFixture(repo: string, centre: number, seed: number, message: string): string {
@@ -39,7 +43,13 @@ function fakeRepo(): string {
   mkdirSync(join(repo, 'bench'), { recursive: true });
   git(repo, 'init', '-q');
   writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'fake', private: true, type: 'module' }));
-  writeFileSync(join(repo, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', target: 'ES2022', outDir: 'dist', rootDir: '.', types: [] }, include: ['bench/**/*.ts'] }));
+  writeFileSync(
+    join(repo, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'NodeNext', target: 'ES2022', outDir: 'dist', rootDir: '.', types: [] },
+      include: ['bench/**/*.ts'],
+    }),
+  );
   writeFileSync(join(repo, '.gitignore'), 'dist/\nresults/\n');
   writeFileSync(join(repo, 'bench', 'main.ts'), FAKE_BENCH);
   return repo;
@@ -63,12 +73,22 @@ test('HEAD~1 HEAD with no results: both measured in worktrees, kept, worktrees r
   assert.match(r.stdout, /^head: HEAD \(\w{12}\) \(results\/\w{12} \+4 more runs\)/m);
   // both sides measured: 5 runs each (--interleave), alternating base, head, base, ...
   const order = (r.stderr.match(/compare: \w{12}: node dist\/bench\/main\.js/g) ?? []).map((l) => l.slice(9, 21));
-  assert.deepEqual(order, Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? c1 : c2).slice(0, 12)));
+  assert.deepEqual(
+    order,
+    Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? c1 : c2).slice(0, 12)),
+  );
   // the runs are kept where the next compare finds them, with the options passed through
   const results = readdirSync(join(repo, 'results')).sort();
   const runsOf = (c: string) => [c.slice(0, 12), ...[2, 3, 4, 5].map((n) => `${c.slice(0, 12)}.${n}`)];
   assert.deepEqual(results, [...runsOf(c1), ...runsOf(c2)].sort());
-  assert.deepEqual(JSON.parse(readFileSync(join(repo, 'results', c1.slice(0, 12), 'argv.json'), 'utf8')), ['--out', join(repo, 'results', c1.slice(0, 12)), '--suite', 'evtchn', '--seed', '7']);
+  assert.deepEqual(JSON.parse(readFileSync(join(repo, 'results', c1.slice(0, 12), 'argv.json'), 'utf8')), [
+    '--out',
+    join(repo, 'results', c1.slice(0, 12)),
+    '--suite',
+    'evtchn',
+    '--seed',
+    '7',
+  ]);
   // and the worktrees are gone: only the main checkout is left
   assert.deepEqual(worktrees(repo), [`worktree ${repo}`]);
   // the second time, nothing is run
@@ -83,7 +103,12 @@ test('--no-run refuses to measure a ref without results; an unknown ref exits 2'
   const c1 = commitFixture(repo, 30, 1, 'only');
   const r = compare(['HEAD', 'HEAD', '--no-run'], repo);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, new RegExp(`HEAD \\(${c1.slice(0, 12)}\\): no stored run in results/${c1.slice(0, 12)}\\*/ \\(an A/A comparison needs two\\), and --no-run forbids`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `HEAD \\(${c1.slice(0, 12)}\\): no stored run in results/${c1.slice(0, 12)}\\*/ \\(an A/A comparison needs two\\), and --no-run forbids`,
+    ),
+  );
   assert.equal(existsSync(join(repo, 'results')), false);
   const u = compare(['no-such-branch', 'HEAD'], repo);
   assert.equal(u.code, 2);
@@ -100,9 +125,16 @@ test('HEAD HEAD is an A/A comparison: two separate runs, no significant change',
   const r = compare(['HEAD', 'HEAD', '--fail-on', 'regression'], repo);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const c12 = c.slice(0, 12);
-  assert.deepEqual(readdirSync(join(repo, 'results')).sort(), [c12, ...Array.from({ length: 9 }, (_, i) => `${c12}.${i + 2}`)].sort());
+  assert.deepEqual(
+    readdirSync(join(repo, 'results')).sort(),
+    [c12, ...Array.from({ length: 9 }, (_, i) => `${c12}.${i + 2}`)].sort(),
+  );
   // no bench options given: one round and its A/A replica per run, five runs a side
-  assert.deepEqual(JSON.parse(readFileSync(join(repo, 'results', c12, 'argv.json'), 'utf8')).slice(2), ['--rounds', '1', '--aa']);
+  assert.deepEqual(JSON.parse(readFileSync(join(repo, 'results', c12, 'argv.json'), 'utf8')).slice(2), [
+    '--rounds',
+    '1',
+    '--aa',
+  ]);
   // stored now: the same A/A again shares the ten runs out, five a side, and runs nothing
   const again = compare(['HEAD', 'HEAD', '--no-run', '--format', 'json'], repo);
   assert.equal(again.code, 0, again.stderr);

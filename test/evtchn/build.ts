@@ -1,5 +1,14 @@
 // Hand-written operation streams for the tests that need one exact scenario.
-import { OP_BEGIN, OP_BIND, OP_HOT, OP_MASK, OP_SEND, OP_UNMASK, OP_UPCALL, type EvtchnLoad } from '../../src/evtchn/load.js';
+import {
+  OP_BEGIN,
+  OP_BIND,
+  OP_HOT,
+  OP_MASK,
+  OP_SEND,
+  OP_UNMASK,
+  OP_UPCALL,
+  type EvtchnLoad,
+} from '../../src/evtchn/load.js';
 
 export type Step =
   | ['send' | 'mask' | 'unmask', number]
@@ -7,7 +16,14 @@ export type Step =
   | ['upcall', number]
   | ['hot', number, number];
 
-const CODES = { send: OP_SEND, mask: OP_MASK, unmask: OP_UNMASK, bind: OP_BIND, upcall: OP_UPCALL, hot: OP_HOT } as const;
+const CODES = {
+  send: OP_SEND,
+  mask: OP_MASK,
+  unmask: OP_UNMASK,
+  bind: OP_BIND,
+  upcall: OP_UPCALL,
+  hot: OP_HOT,
+} as const;
 
 export function stream(ports: number, vcpus: number, steps: readonly Step[]): EvtchnLoad {
   const op = [OP_BEGIN];
@@ -23,12 +39,20 @@ export function stream(ports: number, vcpus: number, steps: readonly Step[]): Ev
       arg.push(s[0] === 'bind' || s[0] === 'hot' ? s[2]! : 0);
     }
   }
-  return { ports, vcpus, length: op.length, op: Uint8Array.from(op), port: Int32Array.from(port), arg: Int32Array.from(arg) };
+  return {
+    ports,
+    vcpus,
+    length: op.length,
+    op: Uint8Array.from(op),
+    port: Int32Array.from(port),
+    arg: Int32Array.from(arg),
+  };
 }
 
 /** the ports a replay delivered, in order, optionally only on one vCPU */
 export function portsSeen(deliveries: readonly number[], vcpu?: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < deliveries.length; i += 3) if (vcpu === undefined || deliveries[i + 1] === vcpu) out.push(deliveries[i + 2]!);
+  for (let i = 0; i < deliveries.length; i += 3)
+    if (vcpu === undefined || deliveries[i + 1] === vcpu) out.push(deliveries[i + 2]!);
   return out;
 }

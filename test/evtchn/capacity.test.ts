@@ -19,7 +19,18 @@ test('capacities are W^2, W^L and 2^17', () => {
   assert.equal(new Fifo({ wordBits: 64, depth: 2, vcpus: 1, ports: 2 }).capacity, 131072);
 });
 
-const cases: Array<[string, () => { setPending(p: number): void; mask(p: number): void; unmask(p: number): void; bind(p: number, v: number): void }, number]> = [
+const cases: Array<
+  [
+    string,
+    () => {
+      setPending(p: number): void;
+      mask(p: number): void;
+      unmask(p: number): void;
+      bind(p: number, v: number): void;
+    },
+    number,
+  ]
+> = [
   ['2-level W=64', () => new TwoLevel({ wordBits: 64, depth: 2, vcpus: 1, ports: 4096 }), 4096],
   ['2-level W=32', () => new TwoLevel({ wordBits: 32, depth: 2, vcpus: 1, ports: 1024 }), 1024],
   ['N-level W=64 depth 3', () => new NLevel({ wordBits: 64, depth: 3, vcpus: 1, ports: 262144 }), 262144],
@@ -33,9 +44,16 @@ for (const [name, make, cap] of cases) {
     const abi = make();
     for (const port of [cap, cap + 1, 2 * cap, cap * 64]) {
       for (const op of ['setPending', 'mask', 'unmask'] as const) {
-        assert.throws(() => abi[op](port), (e: unknown) => e instanceof RangeError && e.message.includes(String(cap)), `${op}(${port})`);
+        assert.throws(
+          () => abi[op](port),
+          (e: unknown) => e instanceof RangeError && e.message.includes(String(cap)),
+          `${op}(${port})`,
+        );
       }
-      assert.throws(() => abi.bind(port, 0), (e: unknown) => e instanceof RangeError && e.message.includes(String(cap)));
+      assert.throws(
+        () => abi.bind(port, 0),
+        (e: unknown) => e instanceof RangeError && e.message.includes(String(cap)),
+      );
     }
     assert.throws(() => abi.setPending(0), /reserved/);
     assert.throws(() => abi.setPending(-1), RangeError);

@@ -41,7 +41,17 @@ for (const subject of SUBJECTS) {
 
   test(`${subject.name}: repeated sends to a pending port coalesce into one delivery`, () => {
     const c = subject.config(64, 4096, 1);
-    const obs = replay(subject.module.create(c), stream(4096, 1, [['send', 9], ['send', 9], ['send', 9], ['send', 100], ['send', 9], ['upcall', 0]]));
+    const obs = replay(
+      subject.module.create(c),
+      stream(4096, 1, [
+        ['send', 9],
+        ['send', 9],
+        ['send', 9],
+        ['send', 100],
+        ['send', 9],
+        ['upcall', 0],
+      ]),
+    );
     assert.deepEqual(portsSeen(obs.deliveries), [9, 100]);
     assert.equal(obs.edges, 2);
   });
@@ -70,7 +80,12 @@ for (const subject of SUBJECTS) {
   test(`${subject.name}: a port re-raised by its own handler is delivered again (ack before the driver)`, () => {
     const obs = replay(
       subject.module.create(subject.config(64, 4096, 1)),
-      stream(4096, 1, [['send', 5], ['send', 6], ['hot', 5, 1], ['upcall', 0]]),
+      stream(4096, 1, [
+        ['send', 5],
+        ['send', 6],
+        ['hot', 5, 1],
+        ['upcall', 0],
+      ]),
     );
     assert.equal(portsSeen(obs.deliveries).filter((p) => p === 5).length, 2);
     assert.equal(obs.leftPending, 0);
@@ -79,7 +94,14 @@ for (const subject of SUBJECTS) {
   test(`${subject.name}: a port is delivered on the vCPU it is bound to`, () => {
     const obs = replay(
       subject.module.create(subject.config(64, 4096, 3)),
-      stream(4096, 3, [['bind', 70, 2], ['send', 70], ['send', 71], ['upcall', 1], ['upcall', 0], ['upcall', 2]]),
+      stream(4096, 3, [
+        ['bind', 70, 2],
+        ['send', 70],
+        ['send', 71],
+        ['upcall', 1],
+        ['upcall', 0],
+        ['upcall', 2],
+      ]),
     );
     assert.deepEqual(portsSeen(obs.deliveries, 0), [71]);
     assert.deepEqual(portsSeen(obs.deliveries, 1), []);

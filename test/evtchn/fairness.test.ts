@@ -64,7 +64,7 @@ for (const [name, make] of cursorModels) {
 }
 
 /** k ports pending on one vCPU, one of them re-raised by its handler `reraises` times */
-function hotScenario(ports: number, others: number[], hot: number, reraises: number): Step[] {
+function hotScenario(_ports: number, others: number[], hot: number, reraises: number): Step[] {
   const steps: Step[] = others.map((p) => ['send', p] as Step);
   steps.push(['send', hot], ['hot', hot, reraises], ['upcall', 0]);
   return steps;
@@ -83,7 +83,10 @@ for (const subject of SUBJECTS) {
           const seen = portsSeen(obs.deliveries);
           assert.equal(seen.filter((p) => p === hot).length, reraises + 1);
           for (const p of others) assert.equal(seen.filter((q) => q === p).length, 1, `port ${p}`);
-          assert.ok(obs.worstWait <= others.length, `worst wait ${obs.worstWait} > ${others.length} other pending ports`);
+          assert.ok(
+            obs.worstWait <= others.length,
+            `worst wait ${obs.worstWait} > ${others.length} other pending ports`,
+          );
         },
       ),
       { numRuns: 100 },
@@ -144,7 +147,8 @@ for (const [name, make] of cursorModels) {
           for (const p of new Set(inFirst)) {
             const n = inFirst.filter((q) => q === p).length;
             assert.ok(n <= 2, `port ${p} handled ${n} times in one scan`);
-            if (n === 2) assert.ok(Math.floor(p / w) === startWord && p >= c, `port ${p} handled twice but cursor is ${c}`);
+            if (n === 2)
+              assert.ok(Math.floor(p / w) === startWord && p >= c, `port ${p} handled twice but cursor is ${c}`);
           }
           // nothing is lost: every port is handled exactly twice over the whole upcall
           for (const p of ports) assert.equal(h.seen.filter(([, q]) => q === p).length, 2);

@@ -22,7 +22,17 @@ test('ports are delivered in the order they were sent', () => {
 });
 
 test('a second send of a queued port does not move it; a re-raise from the handler goes to the tail', () => {
-  const obs = replay(make(), stream(8192, 1, [['send', 30], ['send', 20], ['send', 10], ['send', 30], ['hot', 30, 1], ['upcall', 0]]));
+  const obs = replay(
+    make(),
+    stream(8192, 1, [
+      ['send', 30],
+      ['send', 20],
+      ['send', 10],
+      ['send', 30],
+      ['hot', 30, 1],
+      ['upcall', 0],
+    ]),
+  );
   assert.deepEqual(portsSeen(obs.deliveries), [30, 20, 10, 30]);
 });
 
@@ -43,10 +53,29 @@ test('a masked queued port is skipped, stays pending, and unmask appends it at t
 });
 
 test('queues are per vCPU: a rebound port still queued on its old vCPU is delivered there', () => {
-  const obs = replay(make(2), stream(8192, 2, [['send', 40], ['mask', 40], ['bind', 40, 1], ['unmask', 40], ['upcall', 1], ['upcall', 0]]));
+  const obs = replay(
+    make(2),
+    stream(8192, 2, [
+      ['send', 40],
+      ['mask', 40],
+      ['bind', 40, 1],
+      ['unmask', 40],
+      ['upcall', 1],
+      ['upcall', 0],
+    ]),
+  );
   assert.deepEqual(portsSeen(obs.deliveries, 1), []);
   assert.deepEqual(portsSeen(obs.deliveries, 0), [40]);
   // once consumed, the next send goes to the new vCPU
-  const again = replay(make(2), stream(8192, 2, [['send', 40], ['upcall', 0], ['bind', 40, 1], ['send', 40], ['upcall', 1]]));
+  const again = replay(
+    make(2),
+    stream(8192, 2, [
+      ['send', 40],
+      ['upcall', 0],
+      ['bind', 40, 1],
+      ['send', 40],
+      ['upcall', 1],
+    ]),
+  );
   assert.deepEqual(portsSeen(again.deliveries, 1), [40]);
 });

@@ -31,16 +31,33 @@ test('every default case passes the gate for every variant that applies, with ex
       assert.ok(gate.checked > 0);
       const counters = await p.counters();
       const names = counters.map((c) => c.metric);
-      for (const m of ['words_read', 'xchg', 'worst_wait', 'shared_bytes_guest', 'shared_bytes_vcpu', 'capacity', 'send_rmw']) {
+      for (const m of [
+        'words_read',
+        'xchg',
+        'worst_wait',
+        'shared_bytes_guest',
+        'shared_bytes_vcpu',
+        'capacity',
+        'send_rmw',
+      ]) {
         assert.ok(names.includes(m), `${variant} ${caseKey(params)} lacks ${m}`);
       }
       for (const c of counters) assert.ok(Number.isFinite(c.value) && c.value >= 0, `${c.metric} = ${c.value}`);
       // counters are exact: a second preparation, even without a gate first, counts the same
       const p2 = await prepared(variant, params as Record<string, string | number>);
-      assert.deepEqual((await p2.counters()).map((c) => c.value), counters.map((c) => c.value));
+      assert.deepEqual(
+        (await p2.counters()).map((c) => c.value),
+        counters.map((c) => c.value),
+      );
       const timed = p.timed();
-      assert.deepEqual(timed.map((t) => t.metric), ['deliver', 'send']);
-      assert.deepEqual(timed.map((t) => t.unit), ['ns/event', 'ns/send']);
+      assert.deepEqual(
+        timed.map((t) => t.metric),
+        ['deliver', 'send'],
+      );
+      assert.deepEqual(
+        timed.map((t) => t.unit),
+        ['ns/event', 'ns/send'],
+      );
       for (const t of timed) {
         assert.ok(t.ops > 0);
         t.setup?.();
@@ -89,7 +106,8 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
     create: (config: Parameters<typeof twolevel.create>[0]) => {
       const abi = twolevel.create(config);
       const upcall = abi.upcall.bind(abi);
-      abi.upcall = (v, handler) => upcall(v, { handle: (vcpu, port) => handler.handle(vcpu, port === 100 ? 101 : port) });
+      abi.upcall = (v, handler) =>
+        upcall(v, { handle: (vcpu, port) => handler.handle(vcpu, port === 100 ? 101 : port) });
       return abi;
     },
   };
@@ -105,7 +123,14 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
 });
 
 test('fifo skips deep rows that have a depth-2 twin, and runs those that have none', () => {
-  const row = (depth: number, ports: number, abi = 64) => ({ abi, depth, ports, density: 0.1, vcpus: 4, load: 'sparse' });
+  const row = (depth: number, ports: number, abi = 64) => ({
+    abi,
+    depth,
+    ports,
+    density: 0.1,
+    vcpus: 4,
+    load: 'sparse',
+  });
   assert.equal(suite.applies!('fifo', row(3, 4096)), false);
   assert.equal(suite.applies!('fifo', row(3, 32768)), true);
   assert.equal(suite.applies!('fifo', row(3, 32768, 32)), true);

@@ -26,7 +26,12 @@ test('an unknown variant exits 2 and lists the valid variants', async () => {
 });
 
 test('a bad number names the option and the valid range', async () => {
-  for (const [opt, val] of [['--seed', '4294967296'], ['--threads', '0'], ['--rounds', 'x'], ['--time', '1.5']] as const) {
+  for (const [opt, val] of [
+    ['--seed', '4294967296'],
+    ['--threads', '0'],
+    ['--rounds', 'x'],
+    ['--time', '1.5'],
+  ] as const) {
     const r = await cli([opt, val]);
     assert.equal(r.code, 2, `${opt} ${val}`);
     assert.match(r.err, new RegExp(`${opt} must be an integer from`));
@@ -50,7 +55,21 @@ test('--list shows suites, the baseline, and cases', async () => {
 test('--help exits 0 and documents every option', async () => {
   const r = await cli(['--help']);
   assert.equal(r.code, 0);
-  for (const o of ['--suite', '--variant', '--case', '--full', '--seed', '--threads', '--rounds', '--time', '--out', '--aa', '--dump-load', '--load', '--list']) {
+  for (const o of [
+    '--suite',
+    '--variant',
+    '--case',
+    '--full',
+    '--seed',
+    '--threads',
+    '--rounds',
+    '--time',
+    '--out',
+    '--aa',
+    '--dump-load',
+    '--load',
+    '--list',
+  ]) {
     assert.ok(r.out.includes(o), o);
   }
 });

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explore, formatTrace, SPIN_PREFIX, type Model } from '../../src/harness/explore.js';
 
-interface Counter { x: number; done: number }
+interface Counter {
+  x: number;
+  done: number;
+}
 
 /** Two threads doing `x = x + 1` as a read step and a write step: the classic lost update. */
 function lostUpdate(threads = 2): Model<Counter> {
@@ -15,7 +18,8 @@ function lostUpdate(threads = 2): Model<Counter> {
   return {
     init: () => ({ x: 0, done: 0 }),
     programs: Array.from({ length: threads }, (_, i) => ({ name: `cpu${i}`, program: inc })),
-    check: (s) => (s.done === threads && s.x !== threads ? { violation: `lost update: x=${s.x}`, size: threads - s.x } : null),
+    check: (s) =>
+      s.done === threads && s.x !== threads ? { violation: `lost update: x=${s.x}`, size: threads - s.x } : null,
   };
 }
 
@@ -52,7 +56,10 @@ test('lost update is found, with the shortest counterexample of 4 steps', () => 
   assert.ok(r.shortest);
   assert.equal(r.shortest.steps.length, 4);
   assert.equal(r.shortest.steps.filter((s) => s.label.startsWith('read')).length, 2);
-  assert.ok(r.shortest.steps.slice(0, 2).every((s) => s.label.startsWith('read')), 'both reads precede both writes');
+  assert.ok(
+    r.shortest.steps.slice(0, 2).every((s) => s.label.startsWith('read')),
+    'both reads precede both writes',
+  );
   const text = formatTrace(r);
   assert.match(text, /shortest counterexample \(4 steps\): lost update: x=1/);
   assert.match(text, /^1\. cpu0 +read x=0$/m);
@@ -85,7 +92,13 @@ test('the locked version has no violation and the binomial number of interleavin
 test('a trailing yield makes the empty return one more step', () => {
   const m: Model<Counter> = {
     init: () => ({ x: 0, done: 0 }),
-    programs: [0, 1].map((i) => ({ name: `t${i}`, program: function* (s: Counter) { s.x++; yield 'inc'; } })),
+    programs: [0, 1].map((i) => ({
+      name: `t${i}`,
+      program: function* (s: Counter) {
+        s.x++;
+        yield 'inc';
+      },
+    })),
     check: () => null,
   };
   assert.equal(explore(m, opts).interleavings, binomial(4, 2));
@@ -132,15 +145,32 @@ test('a nondeterministic model is reported, not silently explored', () => {
   const m: Model<{ n: number }> = {
     init: () => ({ n: flip++ }),
     programs: [
-      { name: 'a', program: function* (s) { if (s.n % 2 === 0) { yield 'x'; yield 'y'; } } },
-      { name: 'b', program: function* () { yield 'z'; } },
+      {
+        name: 'a',
+        program: function* (s) {
+          if (s.n % 2 === 0) {
+            yield 'x';
+            yield 'y';
+          }
+        },
+      },
+      {
+        name: 'b',
+        program: function* () {
+          yield 'z';
+        },
+      },
     ],
     check: () => null,
   };
   assert.throws(() => explore(m, opts), /not deterministic/);
 });
 
-interface Locked { lock: number; x: number; done: number }
+interface Locked {
+  lock: number;
+  x: number;
+  done: number;
+}
 
 /** a spin lock around a two-step increment: the waits are SPIN_PREFIX steps */
 function spinLocked(k: number, withLock = true): Model<Locked> {
@@ -185,8 +215,20 @@ test('every thread waiting ends the interleaving as a deadlock', () => {
   const m: Model<{ a: boolean; b: boolean }> = {
     init: () => ({ a: false, b: false }),
     programs: [
-      { name: 'a', program: function* (s) { while (!s.b) yield `${SPIN_PREFIX}wait for b`; s.a = true; } },
-      { name: 'b', program: function* (s) { while (!s.a) yield `${SPIN_PREFIX}wait for a`; s.b = true; } },
+      {
+        name: 'a',
+        program: function* (s) {
+          while (!s.b) yield `${SPIN_PREFIX}wait for b`;
+          s.a = true;
+        },
+      },
+      {
+        name: 'b',
+        program: function* (s) {
+          while (!s.a) yield `${SPIN_PREFIX}wait for a`;
+          s.b = true;
+        },
+      },
     ],
     check: () => null,
   };

@@ -24,7 +24,10 @@ class Capture extends Writable {
 
 export const quiet: Progress = { start() {}, done() {}, log() {}, stop() {} };
 
-export async function cli(argv: string[], opts: { resultsRoot?: string; interrupt?: AbortSignal; progress?: Progress } = {}) {
+export async function cli(
+  argv: string[],
+  opts: { resultsRoot?: string; interrupt?: AbortSignal; progress?: Progress } = {},
+) {
   const out = new Capture();
   const err = new Capture();
   const code = await runCli(argv, {

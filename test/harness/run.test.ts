@@ -39,7 +39,8 @@ test('the CSV round trip: documented columns, numbers that parse, samples that j
   const timings = rows.filter((x) => x.kind === 'timing');
   assert.equal(timings.length, 4, 'one timing row per variant per case');
   for (const row of timings) {
-    for (const col of ['n', 'mean', 'median', 'p99', 'min', 'max', 'sd', 'rme']) assert.ok(Number.isFinite(Number(row[col])), col);
+    for (const col of ['n', 'mean', 'median', 'p99', 'min', 'max', 'sd', 'rme'])
+      assert.ok(Number.isFinite(Number(row[col])), col);
     assert.ok(Number(row.min) <= Number(row.median) && Number(row.median) <= Number(row.max));
     const mine = samples.filter((s) => s.variant === row.variant && s.case === row.case && s.metric === row.metric);
     assert.equal(mine.length, Number(row.n), 'n counts the samples written');
@@ -110,8 +111,18 @@ test('an interrupted run leaves files marked partial and a manifest that says so
   const out = join(tempDir(), 'run');
   const ac = new AbortController();
   let started = 0;
-  const progress = { start() {}, done() { if (++started === 2) ac.abort(); }, log() {}, stop() {} };
-  const r = await cli(['--rounds', '3', '--time', '20', '--variant', 'good,slow', '--out', out], { interrupt: ac.signal, progress });
+  const progress = {
+    start() {},
+    done() {
+      if (++started === 2) ac.abort();
+    },
+    log() {},
+    stop() {},
+  };
+  const r = await cli(['--rounds', '3', '--time', '20', '--variant', 'good,slow', '--out', out], {
+    interrupt: ac.signal,
+    progress,
+  });
   assert.equal(r.code, 130);
   assert.ok(existsSync(join(out, 'toy.csv.partial')));
   assert.ok(!existsSync(join(out, 'toy.csv')), 'no file that looks complete');
@@ -122,7 +133,20 @@ test('an interrupted run leaves files marked partial and a manifest that says so
 
 test('--inject-slowdown stretches the named variant only, and the manifest records it', async () => {
   const out = join(tempDir(), 'run');
-  const r = await cli(['--rounds', '1', '--time', '20', '--variant', 'good,slow', '--case', 'words=64', '--inject-slowdown', 'slow=200', '--out', out]);
+  const r = await cli([
+    '--rounds',
+    '1',
+    '--time',
+    '20',
+    '--variant',
+    'good,slow',
+    '--case',
+    'words=64',
+    '--inject-slowdown',
+    'slow=200',
+    '--out',
+    out,
+  ]);
   assert.equal(r.code, 0, r.err);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.deepEqual(manifest.options.inject_slowdown, { slow: 2 });

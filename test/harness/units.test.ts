@@ -25,8 +25,14 @@ test('case patterns: k=v is exact, * is a wildcard, a bare word is a substring',
 
 test('variants alternate within each round: A B A B', () => {
   const c = { key: 'k', params: {}, variants: ['A', 'B'] } as unknown as CasePlan;
-  assert.deepEqual(planTasks([c], 2, false).map((t) => `${t.variant}${t.round}`), ['A0', 'B0', 'A1', 'B1']);
-  assert.deepEqual(planTasks([c], 1, true).map((t) => `${t.variant}.${t.replica}`), ['A.0', 'B.0', 'A.1', 'B.1']);
+  assert.deepEqual(
+    planTasks([c], 2, false).map((t) => `${t.variant}${t.round}`),
+    ['A0', 'B0', 'A1', 'B1'],
+  );
+  assert.deepEqual(
+    planTasks([c], 1, true).map((t) => `${t.variant}.${t.replica}`),
+    ['A.0', 'B.0', 'A.1', 'B.1'],
+  );
 });
 
 test('the seeded Rng gives the same stream for the same seed', () => {
@@ -47,19 +53,23 @@ test('summary statistics of a known sample', () => {
   assert.equal(s.mean, 22);
   assert.equal(s.min, 1);
   assert.equal(s.max, 100);
-  assert.ok(Math.abs(s.sd - Math.sqrt(((21 ** 2) + (20 ** 2) + (19 ** 2) + (18 ** 2) + (78 ** 2)) / 4)) < 1e-9);
+  assert.ok(Math.abs(s.sd - Math.sqrt((21 ** 2 + 20 ** 2 + 19 ** 2 + 18 ** 2 + 78 ** 2) / 4)) < 1e-9);
 });
 
 test('batch means keep the mean and at most the requested count', () => {
   fc.assert(
-    fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 2000 }), fc.integer({ min: 1, max: 300 }), (xs, max) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      const b = batchMeans(sorted, max);
-      assert.ok(b.length <= Math.max(max, 0) || b.length === xs.length);
-      if (xs.length % max === 0 || xs.length <= max) {
-        const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-        assert.ok(Math.abs(mean(b) - mean(sorted)) <= 1e-6 * (1 + mean(sorted)));
-      }
-    }),
+    fc.property(
+      fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 2000 }),
+      fc.integer({ min: 1, max: 300 }),
+      (xs, max) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const b = batchMeans(sorted, max);
+        assert.ok(b.length <= Math.max(max, 0) || b.length === xs.length);
+        if (xs.length % max === 0 || xs.length <= max) {
+          const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+          assert.ok(Math.abs(mean(b) - mean(sorted)) <= 1e-6 * (1 + mean(sorted)));
+        }
+      },
+    ),
   );
 });

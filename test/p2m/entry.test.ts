@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { E32, E64, viewOf, hiLaneOf, identityFrame, foreignFrame, stripFlags, checkEntry, hasIdentityBit, hasForeignBit } from '../../src/p2m/entry.js';
+import {
+  E32,
+  E64,
+  viewOf,
+  hiLaneOf,
+  identityFrame,
+  foreignFrame,
+  stripFlags,
+  checkEntry,
+  hasIdentityBit,
+  hasForeignBit,
+} from '../../src/p2m/entry.js';
 import { P2mTree } from '../../src/p2m/tree.js';
 import { PAGE_SHIFT_LANES } from '../../src/p2m/memory.js';
 
@@ -22,14 +33,18 @@ test('64-bit entries are stored as the real bit pattern in two lanes', () => {
 
 test('view <-> lanes round trip is exact for every representable entry', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 2 ** 50 - 1 }), fc.constantFrom(0, E64.FOREIGN, E64.IDENTITY), (mfn, flag) => {
-      const e = mfn + flag;
-      checkEntry(E64, e);
-      assert.equal(viewOf(e >>> 0, hiLaneOf(e)), e);
-      assert.equal(stripFlags(E64, e), mfn);
-      assert.equal(hasIdentityBit(E64, e), flag === E64.IDENTITY);
-      assert.equal(hasForeignBit(E64, e), flag === E64.FOREIGN);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 50 - 1 }),
+      fc.constantFrom(0, E64.FOREIGN, E64.IDENTITY),
+      (mfn, flag) => {
+        const e = mfn + flag;
+        checkEntry(E64, e);
+        assert.equal(viewOf(e >>> 0, hiLaneOf(e)), e);
+        assert.equal(stripFlags(E64, e), mfn);
+        assert.equal(hasIdentityBit(E64, e), flag === E64.IDENTITY);
+        assert.equal(hasForeignBit(E64, e), flag === E64.FOREIGN);
+      },
+    ),
   );
 });
 

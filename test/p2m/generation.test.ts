@@ -8,18 +8,27 @@ import { build, smallPc } from './helpers.js';
 
 test('p2m_generation: 0 at boot, even when idle, +2 per structural change, untouched by entry writes (§5.9 a, b)', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * PFNS_PER_GIB - 1 }), fc.oneof(fc.integer({ min: 1, max: 2 ** 40 }), fc.constant(E64.INVALID))), { maxLength: 80 }), (ops) => {
-      const l = build('linear', smallPc());
-      assert.equal(l.generation(), 0);
-      for (const [pfn, e] of ops) {
-        const before = l.structuralChanges;
-        const g = l.generation();
-        l.set(pfn, e);
-        assert.equal(l.generation() % 2, 0);
-        assert.equal(l.generation() - g, 2 * (l.structuralChanges - before));
-      }
-      assert.equal(l.generation(), 2 * l.structuralChanges);
-    }),
+    fc.property(
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: 3 * PFNS_PER_GIB - 1 }),
+          fc.oneof(fc.integer({ min: 1, max: 2 ** 40 }), fc.constant(E64.INVALID)),
+        ),
+        { maxLength: 80 },
+      ),
+      (ops) => {
+        const l = build('linear', smallPc());
+        assert.equal(l.generation(), 0);
+        for (const [pfn, e] of ops) {
+          const before = l.structuralChanges;
+          const g = l.generation();
+          l.set(pfn, e);
+          assert.equal(l.generation() % 2, 0);
+          assert.equal(l.generation() - g, 2 * (l.structuralChanges - before));
+        }
+        assert.equal(l.generation(), 2 * l.structuralChanges);
+      },
+    ),
     { numRuns: 50, seed: 7 },
   );
 });
@@ -29,7 +38,10 @@ test('p2m_generation is odd exactly while an install is in progress', () => {
   const steps = l.setSteps(6 * PFNS_PER_GIB, 99);
   const seen: Array<[string, number]> = [];
   for (let r = steps.next(); !r.done; r = steps.next()) seen.push([r.value, l.generation()]);
-  assert.deepEqual(seen.map(([, g]) => g), [0, 1, 1, 2, 2, 3, 3, 4]); // alloc PTE page, install it; alloc leaf, install it
+  assert.deepEqual(
+    seen.map(([, g]) => g),
+    [0, 1, 1, 2, 2, 3, 3, 4],
+  ); // alloc PTE page, install it; alloc leaf, install it
   assert.ok(seen.filter(([lab]) => lab.startsWith('set_')).every(([, g]) => g % 2 === 1));
   assert.equal(l.lookup(6 * PFNS_PER_GIB), 99);
 });
@@ -112,7 +124,9 @@ test('two CPUs first-touching the same missing leaf: one page per level survives
         check: (s) => {
           if (s.done < 2) return null;
           const ok = s.p.raw(T) === 111 && s.p.raw(T + 1) === 222 && s.p.p2mPages() === boot + grow[v]!;
-          return ok ? null : { violation: `raw ${s.p.raw(T)}, ${s.p.raw(T + 1)}, pages +${s.p.p2mPages() - boot}`, size: 1 };
+          return ok
+            ? null
+            : { violation: `raw ${s.p.raw(T)}, ${s.p.raw(T + 1)}, pages +${s.p.p2mPages() - boot}`, size: 1 };
         },
       },
       { maxSteps: 100, maxInterleavings: 200_000, randomRuns: 0, seed: 1 },

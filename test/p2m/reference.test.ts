@@ -13,7 +13,13 @@ function opArb(span: number, width: Width): fc.Arbitrary<Op> {
   // pfns cluster in a few leaves so that sets, flips and reads of the same leaf meet
   const pfn = fc.oneof(
     fc.integer({ min: 0, max: span - 1 }),
-    fc.integer({ min: 0, max: 7 }).chain((leaf) => fc.integer({ min: 0, max: enc.perPage - 1 }).map((i) => ((leaf * 97 + 3) % Math.floor(span / enc.perPage)) * enc.perPage + i)),
+    fc
+      .integer({ min: 0, max: 7 })
+      .chain((leaf) =>
+        fc
+          .integer({ min: 0, max: enc.perPage - 1 })
+          .map((i) => ((leaf * 97 + 3) % Math.floor(span / enc.perPage)) * enc.perPage + i),
+      ),
   );
   const value = fc.oneof(
     fc.integer({ min: 1, max: enc.MFN_LIMIT - 1 }),
@@ -42,7 +48,10 @@ for (const name of NAMES) {
               const now = p.p2mPages();
               assert.ok(now >= pages, 'page count never decreases');
               // per set: tree3 at most mid + mid_mfn + leaf, tree4 two more, linear PTE page + leaf (§5.6)
-              assert.ok(now - pages <= (name === 'tree3' ? 3 : name === 'tree4' ? 5 : 2), `${name} grew by ${now - pages}`);
+              assert.ok(
+                now - pages <= (name === 'tree3' ? 3 : name === 'tree4' ? 5 : 2),
+                `${name} grew by ${now - pages}`,
+              );
               pages = now;
             }
             const want = ref.raw(op.pfn);

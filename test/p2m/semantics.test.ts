@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { E32, E64 } from '../../src/p2m/entry.js';
 import { PFNS_PER_GIB, namedLayout, bootMfn } from '../../src/p2m/layout.js';
 import { CapacityError } from '../../src/p2m/variant.js';
-import { P2mLinear } from '../../src/p2m/linear.js';
+import type { P2mLinear } from '../../src/p2m/linear.js';
 import { NAMES, build, smallPc } from './helpers.js';
 
 const HOLE = 2500 * 256; // a pfn in smallPc's missing gap (2001-2900 MiB)
@@ -37,7 +37,8 @@ test('identity reads come from the shared page; IDENTITY_FRAME(pfn) is a no-op, 
     assert.equal(p.set(IDENT + 1, 777), true);
     assert.equal(p.lookup(IDENT + 1), 777);
     const base = IDENT - (IDENT % 512);
-    for (let i = 0; i < 512; i++) if (base + i !== IDENT + 1) assert.equal(p.raw(base + i), base + i + E64.IDENTITY, `${name} ${base + i}`);
+    for (let i = 0; i < 512; i++)
+      if (base + i !== IDENT + 1) assert.equal(p.raw(base + i), base + i + E64.IDENTITY, `${name} ${base + i}`);
   }
 });
 
@@ -83,7 +84,10 @@ test('capacity: tree3 holds exactly 2^27 pfns (64-bit) and 2^30 (32-bit); beyond
   assert.equal(t.lookup(2 ** 27 - 1), 42);
   assert.equal(t.lookup(2 ** 27), E64.INVALID);
   assert.equal(t.set(2 ** 27, E64.INVALID), true);
-  assert.throws(() => t.set(2 ** 27, 42), (e: unknown) => e instanceof CapacityError && /134217728 pfns \(512 GiB\)/.test(e.message));
+  assert.throws(
+    () => t.set(2 ** 27, 42),
+    (e: unknown) => e instanceof CapacityError && /134217728 pfns \(512 GiB\)/.test(e.message),
+  );
   assert.throws(() => build('tree3', namedLayout('islands', 513)), /capacity of 134217728 pfns \(512 GiB\)/);
   const t32 = build('tree3', namedLayout('islands', 4096), 32);
   assert.equal(t32.capacity, 2 ** 30);

@@ -18,7 +18,8 @@ test('foreign mappings for a dense 64-bit guest of N GiB equal the closed forms 
 });
 
 test('32-bit PAE tree: 1 + ceil(N/4) + 256N mappings', () => {
-  for (const N of [1, 4, 8]) assert.equal(build('tree3', namedLayout('dense', N), 32).mapForToolstack().maps, 1 + Math.ceil(N / 4) + 256 * N);
+  for (const N of [1, 4, 8])
+    assert.equal(build('tree3', namedLayout('dense', N), 32).mapForToolstack().maps, 1 + Math.ceil(N / 4) + 256 * N);
 });
 
 test('guest pages for dense guests: tree leaves + 2 mids + 7, linear leaves + PTE pages + 1 PMD + 4 (§4.1 table)', () => {
@@ -41,7 +42,13 @@ test('layouts A-E of research §4.1: guest pages and toolstack mappings', () => 
       { start: 4 * G, end: 9 * G, kind: 'ram' },
     ],
   };
-  const layouts: Record<string, Layout> = { A: namedLayout('dense', 8), B, C: namedLayout('hotplug', 64), D: namedLayout('hotplug', 64), E: namedLayout('islands', 512) };
+  const layouts: Record<string, Layout> = {
+    A: namedLayout('dense', 8),
+    B,
+    C: namedLayout('hotplug', 64),
+    D: namedLayout('hotplug', 64),
+    E: namedLayout('islands', 512),
+  };
   // [tree pages, linear pages, tree maps, list maps]
   const want: Record<string, [number, number, number, number]> = {
     A: [4119, 4109, 4105, 4107],
@@ -60,7 +67,11 @@ test('layouts A-E of research §4.1: guest pages and toolstack mappings', () => 
         for (let pfn = 4 * G; pfn < 64 * G; pfn += 512) p.set(pfn, E64.INVALID);
       }
     }
-    assert.deepEqual([t.p2mPages(), l.p2mPages(), t.mapForToolstack().maps, l.mapForToolstack().maps], want[k], `layout ${k}`);
+    assert.deepEqual(
+      [t.p2mPages(), l.p2mPages(), t.mapForToolstack().maps, l.mapForToolstack().maps],
+      want[k],
+      `layout ${k}`,
+    );
   }
 });
 

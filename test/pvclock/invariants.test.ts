@@ -34,7 +34,11 @@ test('INV-A3: per-cpu + rebase with vCPUs updated at different times → cross-v
     const r = exploreCase({ ...base, reader: percpu, scheme: 'master', load: 'rebase', delta, updateAt: 'host' });
     assert.ok(r.violations > 0, `delta ${delta}: ${formatTrace(r)}`);
     assert.ok(r.worst <= DELTA && r.worst > DELTA / 2);
-      assert.ok(r.shortest!.steps.some((s) => s.label.startsWith('vCPU0: read')) && r.shortest!.steps.some((s) => s.label.startsWith('vCPU1: read')), 'the warp crosses vCPUs');
+    assert.ok(
+      r.shortest!.steps.some((s) => s.label.startsWith('vCPU0: read')) &&
+        r.shortest!.steps.some((s) => s.label.startsWith('vCPU1: read')),
+      'the warp crosses vCPUs',
+    );
   }
 });
 
@@ -63,12 +67,23 @@ test('INV-A5: the W1 interleaving (getcpu → migrate → read → migrate back 
   const mixed = { warp: false, torn: true, mixed: true };
   // per-vCPU bases that differ (unsynced TSC, STABLE set by a hypothetical host): wrong value
   const differ = exploreCase({
-    ...base, budget: 8000, preemptionBound: 3, reader: percpu, scheme: 'nomaster', load: 'migrate', delta: 0, checks: mixed,
-    stableWithoutMasterclock: true, tscOffset: [0, 5000],
+    ...base,
+    budget: 8000,
+    preemptionBound: 3,
+    reader: percpu,
+    scheme: 'nomaster',
+    load: 'migrate',
+    delta: 0,
+    checks: mixed,
+    stableWithoutMasterclock: true,
+    tscOffset: [0, 5000],
   });
   assert.ok(differ.violations > 0, formatTrace(differ));
   assert.match(differ.shortest!.violation, /mixed read/);
-  assert.ok(differ.shortest!.steps.filter((s) => s.thread === 'sched' && /migrates/.test(s.label)).length === 2, formatTrace(differ));
+  assert.ok(
+    differ.shortest!.steps.filter((s) => s.thread === 'sched' && /migrates/.test(s.label)).length === 2,
+    formatTrace(differ),
+  );
   // masterclock, synced TSC: identical pvti, the mix is harmless
   const same = exploreCase({ ...base, reader: percpu, scheme: 'master', load: 'migrate', delta: 0, checks: mixed });
   assert.equal(same.violations, 0, formatTrace(same));

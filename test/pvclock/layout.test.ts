@@ -1,15 +1,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PVTI_FLAGS, PVTI_PAD, PVTI_PAD0, PVTI_SIZE, PVTI_STRIDE, PVTI_SYSTEM_TIME, PVTI_TSC_SHIFT, PVTI_TSC_TIMESTAMP,
-  PVTI_TSC_TO_SYSTEM_MUL, PVTI_VERSION, PVCLOCK_TSC_STABLE_BIT, PvtiArea, readBody,
+  PVTI_FLAGS,
+  PVTI_PAD,
+  PVTI_PAD0,
+  PVTI_SIZE,
+  PVTI_STRIDE,
+  PVTI_SYSTEM_TIME,
+  PVTI_TSC_SHIFT,
+  PVTI_TSC_TIMESTAMP,
+  PVTI_TSC_TO_SYSTEM_MUL,
+  PVTI_VERSION,
+  PVCLOCK_TSC_STABLE_BIT,
+  PvtiArea,
+  readBody,
 } from '../../src/pvclock/pvti.js';
 import { createVm } from '../../src/pvclock/vm.js';
 import { drain } from '../../src/pvclock/host.js';
 
 test('pvclock_vcpu_time_info offsets match pvclock-abi.h (packed, 32 bytes)', () => {
   assert.deepEqual(
-    [PVTI_VERSION, PVTI_PAD0, PVTI_TSC_TIMESTAMP, PVTI_SYSTEM_TIME, PVTI_TSC_TO_SYSTEM_MUL, PVTI_TSC_SHIFT, PVTI_FLAGS, PVTI_PAD, PVTI_SIZE],
+    [
+      PVTI_VERSION,
+      PVTI_PAD0,
+      PVTI_TSC_TIMESTAMP,
+      PVTI_SYSTEM_TIME,
+      PVTI_TSC_TO_SYSTEM_MUL,
+      PVTI_TSC_SHIFT,
+      PVTI_FLAGS,
+      PVTI_PAD,
+      PVTI_SIZE,
+    ],
     [0, 4, 8, 16, 24, 28, 29, 30, 32],
   );
   assert.equal(PVTI_STRIDE, 64, 'one pvti per SMP_CACHE_BYTES line');
@@ -33,6 +54,7 @@ test('the host writes each field at its ABI byte offset, in its own line, pads u
   assert.equal(dv.getInt8(line + PVTI_TSC_SHIFT), -1);
   assert.equal(dv.getUint8(line + PVTI_FLAGS), PVCLOCK_TSC_STABLE_BIT);
   assert.equal(dv.getUint16(line + PVTI_PAD, true), 0);
-  for (let b = PVTI_SIZE; b < PVTI_STRIDE; b++) assert.equal(dv.getUint8(line + b), 0, `byte ${b} past the pvti stays 0`);
+  for (let b = PVTI_SIZE; b < PVTI_STRIDE; b++)
+    assert.equal(dv.getUint8(line + b), 0, `byte ${b} past the pvti stays 0`);
   assert.ok(body.tsc_timestamp > 2 ** 32 && body.system_time > 2 ** 32, 'both lanes of the u64 fields are in use');
 });

@@ -10,7 +10,9 @@ test('loads are deterministic from the seed and survive the CSV round trip', () 
       const params = { scheme, vcpus: 4, load, delta: -1000, rate: 20 };
       const a = pvclockLoad.generate(params, 42);
       assert.deepEqual(pvclockLoad.generate(params, 42), a);
-      const rows = pvclockLoad.toRows(a).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+      const rows = pvclockLoad
+        .toRows(a)
+        .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
       assert.deepEqual(pvclockLoad.fromRows(rows, params), a);
     }
   }
@@ -22,11 +24,17 @@ test('rebase storms carry the sign of delta; halt0 wakes vCPU0 between two rebas
   const pos = pvclockLoad.generate({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000 }, 1);
   assert.ok(pos.hostOps.every((o) => o.arg >= 0));
   const h = pvclockLoad.generate({ scheme: 'master', vcpus: 4, load: 'halt0', delta: 1000 }, 1);
-  assert.deepEqual(h.hostOps.map((o) => o.op), ['rebase', 'wake0', 'rebase']);
+  assert.deepEqual(
+    h.hostOps.map((o) => o.op),
+    ['rebase', 'wake0', 'rebase'],
+  );
 });
 
 test('a bad row names the valid ops', () => {
-  assert.throws(() => pvclockLoad.fromRows([{ who: 'host', op: 'explode', after: '1', arg: '0' }], { vcpus: 2, load: 'rebase' }), /one of rebase, drift/);
+  assert.throws(
+    () => pvclockLoad.fromRows([{ who: 'host', op: 'explode', after: '1', arg: '0' }], { vcpus: 2, load: 'rebase' }),
+    /one of rebase, drift/,
+  );
 });
 
 test('default grid: 5-7 readable cases covering both schemes and both signs of delta', () => {
@@ -34,7 +42,13 @@ test('default grid: 5-7 readable cases covering both schemes and both signs of d
   assert.ok(g.length >= 5 && g.length <= 7);
   const keys = g.map(caseKey);
   assert.ok(keys.includes('scheme=master,vcpus=2,load=rebase,delta=-1000,explore=4000'));
-  assert.ok(g.some((p) => p['scheme'] === 'nomaster' && Number(p['delta']) < 0) && g.some((p) => p['scheme'] === 'nomaster' && Number(p['delta']) > 0));
-  assert.ok(g.some((p) => p['scheme'] === 'master' && Number(p['delta']) < 0) && g.some((p) => p['scheme'] === 'master' && Number(p['delta']) > 0));
+  assert.ok(
+    g.some((p) => p['scheme'] === 'nomaster' && Number(p['delta']) < 0) &&
+      g.some((p) => p['scheme'] === 'nomaster' && Number(p['delta']) > 0),
+  );
+  assert.ok(
+    g.some((p) => p['scheme'] === 'master' && Number(p['delta']) < 0) &&
+      g.some((p) => p['scheme'] === 'master' && Number(p['delta']) > 0),
+  );
   assert.ok(suite.grid('full').some((p) => p['vcpus'] === 16));
 });

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { pvclockFindings } from '../../src/pvclock/report.js';
 
 test('findings: one line per (case, variant, model) and the trace of each warping configuration', () => {
-  const row = (variant: string, metric: string, median: string, detail = '') => ({ suite: 'pvclock', variant, case: 'scheme=master,delta=-1', metric, median, detail });
+  const row = (variant: string, metric: string, median: string, detail = '') => ({
+    suite: 'pvclock',
+    variant,
+    case: 'scheme=master,delta=-1',
+    metric,
+    median,
+    detail,
+  });
   const text = pvclockFindings([
     row('percpu', 'explore_warp_reachable', '1'),
     row('percpu', 'explore_worst_warp', '982'),

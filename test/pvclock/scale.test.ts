@@ -15,30 +15,56 @@ function fast(tsc: bigint, ts: bigint, sys: bigint, mul: number, shift: number):
 
 test('the 32-bit-halves conversion equals the BigInt pvclock_scale_delta over random u64 inputs', () => {
   fc.assert(
-    fc.property(u64, u64, u64, fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: -63, max: 63 }), (tsc, ts, sys, mul, shift) => {
-      assert.equal(fast(tsc, ts, sys, mul, shift), pvclockReadCyclesRef(tsc, ts, sys, mul, shift));
-    }),
+    fc.property(
+      u64,
+      u64,
+      u64,
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: -63, max: 63 }),
+      (tsc, ts, sys, mul, shift) => {
+        assert.equal(fast(tsc, ts, sys, mul, shift), pvclockReadCyclesRef(tsc, ts, sys, mul, shift));
+      },
+    ),
     { numRuns: 20000 },
   );
 });
 
 test('realistic deltas: small positive deltas and kvm_get_time_scale multipliers', () => {
   fc.assert(
-    fc.property(u64, fc.bigInt({ min: 0n, max: 1n << 40n }), u64, fc.constantFrom(1_999_968, 2_500_000, 2_995_200, 3_700_000, 100_000, 10_000_000), (ts, d, sys, khz) => {
-      const { tsc_shift, tsc_to_system_mul } = kvmGetTimeScale(1e9, khz * 1000);
-      const tsc = (ts + d) & ((1n << 64n) - 1n);
-      assert.equal(fast(tsc, ts, sys, tsc_to_system_mul, tsc_shift), pvclockReadCyclesRef(tsc, ts, sys, tsc_to_system_mul, tsc_shift));
-    }),
+    fc.property(
+      u64,
+      fc.bigInt({ min: 0n, max: 1n << 40n }),
+      u64,
+      fc.constantFrom(1_999_968, 2_500_000, 2_995_200, 3_700_000, 100_000, 10_000_000),
+      (ts, d, sys, khz) => {
+        const { tsc_shift, tsc_to_system_mul } = kvmGetTimeScale(1e9, khz * 1000);
+        const tsc = (ts + d) & ((1n << 64n) - 1n);
+        assert.equal(
+          fast(tsc, ts, sys, tsc_to_system_mul, tsc_shift),
+          pvclockReadCyclesRef(tsc, ts, sys, tsc_to_system_mul, tsc_shift),
+        );
+      },
+    ),
     { numRuns: 5000 },
   );
 });
 
 test('edge values: wrap of tsc - tsc_timestamp, all-ones, shifts of 0, ±31, ±32', () => {
   const M = (1n << 64n) - 1n;
-  for (const [tsc, ts, sys] of [[0n, 1n, 0n], [M, 0n, M], [M, M, 0n], [1n << 63n, 0n, 1n << 63n], [0xffffffffn, 0n, 0xffffffffn]] as const) {
+  for (const [tsc, ts, sys] of [
+    [0n, 1n, 0n],
+    [M, 0n, M],
+    [M, M, 0n],
+    [1n << 63n, 0n, 1n << 63n],
+    [0xffffffffn, 0n, 0xffffffffn],
+  ] as const) {
     for (const shift of [-32, -31, -1, 0, 1, 31, 32]) {
       for (const mul of [0, 1, 0x80000000, 0xffffffff]) {
-        assert.equal(fast(tsc, ts, sys, mul, shift), pvclockReadCyclesRef(tsc, ts, sys, mul, shift), `tsc=${tsc} ts=${ts} sys=${sys} mul=${mul} shift=${shift}`);
+        assert.equal(
+          fast(tsc, ts, sys, mul, shift),
+          pvclockReadCyclesRef(tsc, ts, sys, mul, shift),
+          `tsc=${tsc} ts=${ts} sys=${sys} mul=${mul} shift=${shift}`,
+        );
       }
     }
   }

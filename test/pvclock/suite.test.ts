@@ -11,7 +11,16 @@ test('a case end to end: gate, counters (exact and gauges, traces in detail), a 
     assert.ok(gate.ok);
     const counters = await prepared.counters();
     const by = new Map(counters.map((c) => [c.metric, c]));
-    for (const m of ['retries', 'fallbacks', 'gate_warps', 'explore_interleavings', 'explore_warp_reachable', 'explore_worst_warp', 'explore_shortest', 'explore_hostwrite_warp_reachable']) {
+    for (const m of [
+      'retries',
+      'fallbacks',
+      'gate_warps',
+      'explore_interleavings',
+      'explore_warp_reachable',
+      'explore_worst_warp',
+      'explore_shortest',
+      'explore_hostwrite_warp_reachable',
+    ]) {
       assert.ok(by.has(m), `${variant}: ${m}`);
       assert.notEqual(by.get(m)!.kind, 'gauge');
     }
