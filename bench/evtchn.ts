@@ -4,12 +4,13 @@
 // fifo is the ABI Xen chose instead (research/evtchn.md §3).
 import {
   defineSuite,
+  unsupported,
   type Counter,
   type Params,
-  type Prepared,
+  type Preparation,
   type Profile,
   type Timed,
-} from '../src/harness/suite.js';
+} from '../src/harness/kit.js';
 import {
   WORK_SEND_RMW,
   WORK_UPCALLS,
@@ -45,17 +46,12 @@ function fresh(variant: EvtchnVariant, config: EvtchnConfig, load: EvtchnLoad): 
   return abi;
 }
 
-function prepare(name: string, module: unknown, params: Params, load: EvtchnLoad): Prepared {
-  const variant = module as EvtchnVariant;
+function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad): Preparation {
+  const name = variant.name;
   const config = configOf(params);
   const capacity = variant.capacity(config);
   if (config.ports > capacity) {
-    return {
-      unsupported: `${name} addresses ${capacity} ports (abi=${config.wordBits}); the case needs ${config.ports}`,
-      gate: () => ({ ok: true, checked: 0 }),
-      counters: () => [],
-      timed: () => [],
-    };
+    return unsupported(`${name} addresses ${capacity} ports (abi=${config.wordBits}); the case needs ${config.ports}`);
   }
   // the variant's own observation of the whole stream, kept from the gate for worst_wait
   let observed: Observation | undefined;
@@ -168,7 +164,7 @@ function grid(profile: Profile): Params[] {
   return out;
 }
 
-export default defineSuite<EvtchnLoad>({
+export default defineSuite<EvtchnLoad, EvtchnVariant>({
   name: 'evtchn',
   question:
     'What does each event delivered cost the guest in Xen 2-level bitmaps vs an N-level (3-level) tree vs FIFO queues, and how far does each reach?',
@@ -185,7 +181,7 @@ export default defineSuite<EvtchnLoad>({
   // fifo has no depth: a deeper row with as few ports as a 2-level tree holds has a depth-2
   // twin, which fifo has already run; beyond that (32768, 131072, 262144 ports) it has none
   applies: (variant, params) => {
-    if (variant !== 'fifo' || Number(params['depth']) === 2) return true;
+    if (variant.family !== 'fifo' || Number(params['depth']) === 2) return true;
     const w = Number(params['abi']);
     return Number(params['ports']) > w * w;
   },

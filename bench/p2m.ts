@@ -6,31 +6,30 @@
 import { p2mFindings } from '../src/p2m/report.js';
 import {
   defineSuite,
+  unsupported,
   type Counter,
   type Params,
-  type Prepared,
+  type Preparation,
   type Profile,
   type Timed,
-} from '../src/harness/suite.js';
+} from '../src/harness/kit.js';
 import { caseParams, codec, lookupPfns, setOps, type P2mLoad } from '../src/p2m/load.js';
 import { runGate } from '../src/p2m/gate.js';
 import { applySets, structureCounters } from '../src/p2m/metrics.js';
 import { exploreWalk, WALK_OPTIONS } from '../src/p2m/migration.js';
 import { formatPfns, type VariantModule } from '../src/p2m/variant.js';
+import type { Width } from '../src/p2m/entry.js';
 import { runThreadedWalk } from '../src/p2m/threads.js';
 import { migrateAlongLoad } from '../src/p2m/toolstack.js';
 
-function prepare(name: string, module: unknown, params: Params, load: P2mLoad): Prepared {
-  const variant = module as VariantModule;
+function prepare(variant: VariantModule, params: Params, load: P2mLoad): Preparation {
+  const name = variant.name;
   const c = caseParams(params);
   const cap = variant.capacity(c.width);
   if (load.layout.span > cap) {
-    return {
-      unsupported: `${name} holds ${cap} pfns (${formatPfns(cap)}) for a ${c.width}-bit guest; the case needs ${load.layout.span} (${formatPfns(load.layout.span)})`,
-      gate: () => ({ ok: true, checked: 0 }),
-      counters: () => [],
-      timed: () => [],
-    };
+    return unsupported(
+      `${name} holds ${cap} pfns (${formatPfns(cap)}) for a ${c.width}-bit guest; the case needs ${load.layout.span} (${formatPfns(load.layout.span)})`,
+    );
   }
   const fresh = () => variant.create(c.width, load.layout);
   return {
@@ -96,29 +95,34 @@ function prepare(name: string, module: unknown, params: Params, load: P2mLoad): 
           },
           { metric: 'walk_shortest_miss', unit: 'steps', value: r.shortest?.steps.length ?? 0 },
         );
+      }
+      return out;
+    },
+
+    async gauges(): Promise<Counter[]> {
+      if (c.load !== 'migrate') return [];
+      const out: Counter[] = [];
+      {
         const t = await runThreadedWalk(name, { ms: 80, seed: 1 });
         const how = `${t.walks} walks in ${t.ms} ms, guest and toolstack on two worker threads over one SharedArrayBuffer`;
         out.push(
-          { metric: 'threads_struct_changes', unit: 'changes', value: t.structural, kind: 'gauge', detail: how },
+          { metric: 'threads_struct_changes', unit: 'changes', value: t.structural, detail: how },
           {
             metric: 'threads_detected',
             unit: 'walks',
             value: t.detected,
-            kind: 'gauge',
             detail: 'walks aborted by the generation check',
           },
           {
             metric: 'threads_missed',
             unit: 'walks',
             value: t.missed,
-            kind: 'gauge',
             detail: 'walks completed with a stale leaf frame in the view',
           },
           {
             metric: 'threads_torn',
             unit: 'reads',
             value: t.torn,
-            kind: 'gauge',
             detail: 'entry reads with mismatched 32-bit halves (entries are single 64-bit atomic stores)',
           },
         );
@@ -193,7 +197,7 @@ function grid(profile: Profile): Params[] {
   return out;
 }
 
-export default defineSuite<P2mLoad>({
+export default defineSuite<P2mLoad, VariantModule>({
   name: 'p2m',
   question:
     "What does a pfn->mfn lookup, a set and the migration toolstack's view cost in the 3-level p2m tree vs a 4-level tree vs the linear list, how far does each reach, and can a structural change slip past the toolstack?",
@@ -209,5 +213,5 @@ export default defineSuite<P2mLoad>({
   load: codec,
   prepare,
   // the linear list is modelled for 64-bit guests only (32-bit PAE Linux stops at 64 GiB)
-  applies: (variant, params) => !(variant === 'linear' && Number(params['guest']) === 32),
+  applies: (variant, params) => variant.widths.includes(Number(params['guest']) as Width),
 });

@@ -20,7 +20,7 @@
 //     *_interleavings, *_warp_reachable (0/1), *_worst_warp (ns), *_shortest (steps; detail = the trace)
 //   mt_reads, mt_warps, mt_worst_warp (ns), mt_retries (per 1e6), mt_fallbacks, mt_host_ops   gauge: real threads
 // The explorer findings are printed after the end table (report); `node dist/src/pvclock/report.js results/<run>/pvclock.csv` prints them from a file.
-import { defineSuite, type Counter, type Params, type Profile, type Timed } from '../src/harness/suite.js';
+import { defineSuite, type Counter, type Params, type Profile, type Timed } from '../src/harness/kit.js';
 import { pvclockLoad, loadKind, tasksOf, type PvclockLoad } from '../src/pvclock/load.js';
 import { runGate, type GateRun } from '../src/pvclock/gate.js';
 import { exploreCase, formatTrace, type ExploreLoad } from '../src/pvclock/findings.js';
@@ -129,7 +129,7 @@ function explorerCounters(
   ];
 }
 
-export default defineSuite<PvclockLoad>({
+export default defineSuite<PvclockLoad, { readonly reader: ReaderVariant }>({
   name: 'pvclock',
   question:
     'vDSO pvclock: per-CPU pvti (getcpu twice, retries) or vCPU0 pvti only, with and without the KVM masterclock?',
@@ -145,7 +145,7 @@ export default defineSuite<PvclockLoad>({
   applies(_variant, params) {
     return !(loadKind(params) === 'halt0' && Number(params['vcpus']) < 2);
   },
-  prepare(variant, module, params, load) {
+  prepare(module, params, load) {
     const reader = readerOf(module);
     const seed = load.seed;
     let run: GateRun | null = null;
@@ -187,27 +187,27 @@ export default defineSuite<PvclockLoad>({
           // vDSO and kernel timestamps are mixed while vCPU0 sleeps on the old base
           out.push(...explorerCounters('explore_syscallmix_', reader, params, seed, 'entry', true));
         }
-        const mt = await runThreads(variant, params, load, seed);
-        out.push(
+        return out;
+      },
+      async gauges(): Promise<Counter[]> {
+        const mt = await runThreads(reader.name, params, load, seed);
+        return [
           {
             metric: 'mt_reads',
             unit: 'reads',
             value: mt.reads,
-            kind: 'gauge',
             detail: `${mt.readers} reader threads + host, ${mt.ms.toFixed(0)} ms, 2 cores`,
           },
-          { metric: 'mt_warps', unit: 'warps', value: mt.warps, kind: 'gauge' },
-          { metric: 'mt_worst_warp', unit: 'ns', value: mt.worstWarp, kind: 'gauge' },
+          { metric: 'mt_warps', unit: 'warps', value: mt.warps },
+          { metric: 'mt_worst_warp', unit: 'ns', value: mt.worstWarp },
           {
             metric: 'mt_retries',
             unit: 'per 1e6 reads',
             value: Math.round((mt.retries / Math.max(1, mt.reads)) * 1e6),
-            kind: 'gauge',
           },
-          { metric: 'mt_fallbacks', unit: 'reads', value: mt.fallbacks, kind: 'gauge' },
-          { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps, kind: 'gauge' },
-        );
-        return out;
+          { metric: 'mt_fallbacks', unit: 'reads', value: mt.fallbacks },
+          { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps },
+        ];
       },
       timed(): Timed[] {
         // single thread, host quiescent: the cost of the read path itself

@@ -81,6 +81,8 @@ export interface EvtchnPortOps {
 
 /** What a variant module exports. */
 export interface EvtchnVariant {
+  /** the ABI's name, as its errors and capacity messages say it */
+  readonly name: string;
   /** which reference model decides its observable order */
   readonly family: 'bitmap' | 'fifo';
   capacity(config: EvtchnConfig): number;

@@ -23,6 +23,7 @@ import {
   type EvtchnPortOps,
 } from './abi.js';
 
+export const name = 'fifo';
 export const family = 'fifo';
 
 export const EVTCHN_FIFO_NR_CHANNELS = 1 << 17;

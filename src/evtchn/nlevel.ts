@@ -31,6 +31,7 @@ import {
 } from './abi.js';
 import { ffsFrom, wordShift } from './bits.js';
 
+export const name = 'N-level';
 export const family = 'bitmap';
 
 /** Largest tree this model allocates (bitmaps are dense). */

@@ -24,6 +24,7 @@ import {
 } from './abi.js';
 import { ffsFrom, wordShift } from './bits.js';
 
+export const name = '2-level';
 export const family = 'bitmap';
 
 /** EVTCHN_2L_NR_CHANNELS: W * W */

@@ -3,7 +3,7 @@
 // shows up as a readable diff of counters in the commit that made it.
 import { stringify } from 'csv-stringify/sync';
 import { planCases, type LoadedSuite } from './plan.js';
-import type { Profile } from './suite.js';
+import { isUnsupported, type Profile } from './suite.js';
 
 export const GOLDEN_COLUMNS = ['suite', 'case', 'variant', 'metric', 'unit', 'value'] as const;
 export type GoldenRow = Record<(typeof GOLDEN_COLUMNS)[number], string>;
@@ -32,8 +32,8 @@ export async function collectCounters(
         unit,
         value,
       });
-      const prepared = await def.prepare(variant, await def.variants[variant]!(), c.params, load);
-      if (prepared.unsupported !== undefined) {
+      const prepared = await def.prepare(c.suite.modules[variant], c.params, load);
+      if (isUnsupported(prepared)) {
         out.push(row('capacity', '-', 'unsupported'));
         continue;
       }
@@ -43,9 +43,7 @@ export async function collectCounters(
         continue;
       }
       out.push(row('gate_checked', 'observations', String(gate.checked)));
-      for (const k of await prepared.counters()) {
-        if ((k.kind ?? 'counter') === 'counter') out.push(row(k.metric, k.unit, String(k.value)));
-      }
+      for (const k of await prepared.counters()) out.push(row(k.metric, k.unit, String(k.value)));
     }
   }
   return out;

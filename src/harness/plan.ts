@@ -7,6 +7,8 @@ export interface LoadedSuite {
   readonly name: string;
   readonly url: string;
   readonly def: SuiteDef;
+  /** every variant's module, loaded in the main thread to ask `applies` (never timed here) */
+  readonly modules: Readonly<Record<string, unknown>>;
 }
 
 export interface CasePlan {
@@ -57,7 +59,7 @@ export function planCases(suites: readonly LoadedSuite[], sel: Selection): CaseP
     for (const params of suite.def.grid(sel.profile)) {
       const key = caseKey(params);
       if (!caseMatches(key, params, sel.casePattern)) continue;
-      const variants = names.filter((v) => suite.def.applies?.(v, params) ?? true);
+      const variants = names.filter((v) => suite.def.applies?.(suite.modules[v], params) ?? true);
       if (variants.length > 0) cases.push({ suite, key, params, variants });
     }
   }

@@ -11,7 +11,11 @@ export async function loadRegistry(
     names.map(async (name) => {
       const url = registry[name];
       if (url === undefined) throw new Error(`no suite '${name}' in the registry`);
-      return { name, url, def: ((await import(url)) as { default: SuiteDef }).default };
+      const def = ((await import(url)) as { default: SuiteDef }).default;
+      const entries = await Promise.all(
+        Object.entries(def.variants).map(async ([v, load]) => [v, await load()] as const),
+      );
+      return { name, url, def, modules: Object.fromEntries(entries) };
     }),
   );
 }

@@ -233,7 +233,8 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       return;
     case 'ok':
       v.checked = outcome.checked;
-      for (const c of outcome.counters) addCounter(v, c);
+      for (const c of outcome.counters) addCounter(v, c, 'counter');
+      for (const c of outcome.gauges) addCounter(v, c, 'gauge');
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
         if (!m)
@@ -247,8 +248,7 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
   }
 }
 
-function addCounter(v: VariantAcc, c: Counter): void {
-  const kind = c.kind ?? 'counter';
+function addCounter(v: VariantAcc, c: Counter, kind: 'counter' | 'gauge'): void {
   let m = v.counters.get(c.metric);
   if (!m) v.counters.set(c.metric, (m = { unit: c.unit, kind, values: [], detail: c.detail ?? '' }));
   // An exact counter that differs between rounds of the same seed is a bug in the model

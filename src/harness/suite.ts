@@ -1,6 +1,7 @@
 // The contract between the harness and a suite. The harness knows nothing of Xen: it only
 // knows that a suite has variants, a grid of cases, a seeded load, a reference to check
-// against, and bodies to time. A suite (bench/<name>.ts) knows nothing of workers or CSV.
+// against, and bodies to time. A suite knows nothing of workers or CSV; it reaches the
+// harness through src/harness/kit.ts only.
 
 export type ParamValue = number | string | boolean;
 export type Params = Readonly<Record<string, ParamValue>>;
@@ -19,13 +20,15 @@ export type MetricKind =
   /** measured once but not deterministic (e.g. warps seen on real threads) */
   | 'gauge';
 
-/** An exact or observed single value a variant reports for a case. */
+/**
+ * A single value a variant reports for a case. Returned by `counters()` it is exact
+ * (deterministic: any change means the model changed, and the golden file shows it);
+ * returned by `gauges()` it was observed and depends on scheduling.
+ */
 export interface Counter {
   readonly metric: string;
   readonly unit: string;
   readonly value: number;
-  /** 'counter' (default) if exact, 'gauge' if it depends on scheduling */
-  readonly kind?: 'counter' | 'gauge';
   /** free text carried into the CSV, e.g. a shortest counterexample */
   readonly detail?: string;
 }
@@ -58,18 +61,32 @@ export type Gate =
 
 /** What a suite hands back for one (variant, case) inside the worker. */
 export interface Prepared {
-  /**
-   * Set when the case is beyond what this variant can represent (a capacity limit): the
-   * message names the limit. The row is written with status 'unsupported'; it is a result,
-   * not a failure.
-   */
-  readonly unsupported?: string;
   /** Compare the variant with the reference on the case's load. Runs before any timing. */
   gate(): Gate;
-  /** Exact counters (work done, memory, capacity) and gauges; called after a passing gate. */
+  /** Exact counters (work done, memory, capacity); called after a passing gate. */
   counters(): Counter[] | Promise<Counter[]>;
+  /** Observed values that depend on scheduling (e.g. warps seen on real threads). */
+  gauges?(): Counter[] | Promise<Counter[]>;
   /** Bodies to time; called after a passing gate. */
   timed(): Timed[];
+}
+
+/**
+ * The case is beyond what this variant can represent (a capacity limit): the message names
+ * the limit. The row is written with status 'unsupported'; it is a result, not a failure.
+ */
+export interface Unsupported {
+  readonly unsupported: string;
+}
+
+export type Preparation = Prepared | Unsupported;
+
+export function unsupported(message: string): Unsupported {
+  return { unsupported: message };
+}
+
+export function isUnsupported(p: Preparation): p is Unsupported {
+  return 'unsupported' in p;
 }
 
 export interface LoadCodec<L> {
@@ -82,19 +99,25 @@ export interface LoadCodec<L> {
   fromRows(rows: ReadonlyArray<Readonly<Record<string, string>>>, params: Params): L;
 }
 
-export interface SuiteDef<L = unknown> {
+/**
+ * A suite, declared in bench/<name>.ts. L is its load, M the shape of a variant module:
+ * what every file behind `variants` exports. The module is the variant's identity (as an
+ * ops table is an ABI's in Xen): the suite is handed the module, never the variant's name,
+ * so no domain code can switch on a name.
+ */
+export interface SuiteDef<L = unknown, M = unknown> {
   readonly name: string;
   /** the one-line question the suite answers */
   readonly question: string;
-  /** variant name → loader of its module; only the variant being run is ever imported */
-  readonly variants: Readonly<Record<string, () => Promise<unknown>>>;
+  /** variant name → loader of its module; a worker imports only the variant it runs */
+  readonly variants: Readonly<Record<string, () => Promise<M>>>;
   readonly baseline: string;
   /** the metric shown in the end-of-run table */
   readonly primaryMetric: string;
   grid(profile: Profile): Params[];
   readonly load: LoadCodec<L>;
   /** Runs in the worker: build the variant from its module, the load and the parameters. */
-  prepare(variant: string, module: unknown, params: Params, load: L): Prepared | Promise<Prepared>;
+  prepare(module: M, params: Params, load: L): Preparation | Promise<Preparation>;
   /**
    * Optional: a readable account of what the counters found (e.g. an explorer's shortest
    * counterexamples), printed after the end-of-run table. Rows arrive as CSV strings, the
@@ -102,10 +125,11 @@ export interface SuiteDef<L = unknown> {
    */
   report?(rows: ReadonlyArray<Readonly<Record<string, string>>>): string;
   /**
-   * Optional: variants that do not apply to a case (e.g. a depth parameter meaningless to
-   * another variant). Skipped silently, listed in --list.
+   * Optional: whether a variant has anything to say about a case (e.g. a depth parameter is
+   * meaningless to a variant without levels). Asked of the module, in the main thread; a
+   * variant that does not apply is skipped silently and listed in --list.
    */
-  applies?(variant: string, params: Params): boolean;
+  applies?(module: M, params: Params): boolean;
 }
 
 /** Stable, readable key of a case's parameters, in their declared order. */
@@ -115,7 +139,7 @@ export function caseKey(params: Params): string {
     .join(',');
 }
 
-export function defineSuite<L>(suite: SuiteDef<L>): SuiteDef<L> {
+export function defineSuite<L, M>(suite: SuiteDef<L, M>): SuiteDef<L, M> {
   if (!(suite.baseline in suite.variants)) {
     throw new Error(
       `suite ${suite.name}: baseline '${suite.baseline}' is not one of its variants (${Object.keys(suite.variants).join(', ')})`,

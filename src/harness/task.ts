@@ -31,6 +31,12 @@ export interface TimingSamples {
 }
 
 export type TaskResult =
-  | { readonly status: 'ok'; readonly checked: number; readonly counters: Counter[]; readonly timings: TimingSamples[] }
+  | {
+      readonly status: 'ok';
+      readonly checked: number;
+      readonly counters: Counter[];
+      readonly gauges: Counter[];
+      readonly timings: TimingSamples[];
+    }
   | { readonly status: 'unsupported'; readonly detail: string }
   | { readonly status: 'gate-failed'; readonly detail: string };

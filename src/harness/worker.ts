@@ -3,7 +3,7 @@
 // imports exactly one variant module, so no other variant's code or type feedback is here.
 import { measure } from './measure.js';
 import { readLoadCsv } from './loadfile.js';
-import type { SuiteDef } from './suite.js';
+import { isUnsupported, type SuiteDef } from './suite.js';
 import type { TaskResult, TaskSpec } from './task.js';
 
 export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
@@ -13,8 +13,8 @@ export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
     : suite.load.generate(spec.params, spec.seed);
   const loader = suite.variants[spec.variant];
   if (!loader) throw new Error(`suite ${spec.suite} has no variant '${spec.variant}'`);
-  const prepared = await suite.prepare(spec.variant, await loader(), spec.params, load);
-  if (prepared.unsupported) return { status: 'unsupported', detail: prepared.unsupported };
+  const prepared = await suite.prepare(await loader(), spec.params, load);
+  if (isUnsupported(prepared)) return { status: 'unsupported', detail: prepared.unsupported };
   const gate = prepared.gate();
   if (!gate.ok) {
     return {
@@ -23,6 +23,7 @@ export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
     };
   }
   const counters = await prepared.counters();
+  const gauges = (await prepared.gauges?.()) ?? [];
   const timings = await measure(prepared.timed(), { timeMs: spec.timeMs, slowdown: spec.slowdown ?? 0 });
-  return { status: 'ok', checked: gate.checked, counters, timings };
+  return { status: 'ok', checked: gate.checked, counters, gauges, timings };
 }

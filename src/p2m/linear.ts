@@ -22,6 +22,8 @@ import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte
 import { CapacityError, type LookupTrace, type P2m, type ToolView } from './variant.js';
 
 export const name = 'linear';
+/** modelled for 64-bit guests only (32-bit PAE Linux stops at 64 GiB and keeps the tree) */
+export const widths: readonly Width[] = [64];
 /** CONFIG_XEN_MEMORY_HOTPLUG_LIMIT default: 512 GiB, i.e. 2^27 pfns of VA reserved at least */
 export const P2M_LIMIT_PFNS = 2 ** 27;
 /** MAXMEM on 4-level paging: 2^46 bytes = 2^34 pfns (xen_get_pages_limit) */

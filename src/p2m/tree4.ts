@@ -8,6 +8,8 @@ import { P2mTree } from './tree.js';
 import type { P2m } from './variant.js';
 
 export const name = 'tree4';
+/** 64-bit guests and 32-bit PAE guests alike */
+export const widths: readonly Width[] = [64, 32];
 export const DEPTH = 4;
 
 export function capacity(width: Width): number {

@@ -104,4 +104,6 @@ export interface VariantModule {
   /** capacity in pfns for a guest width (for `unsupported` before building anything) */
   capacity(width: Width): number;
   readonly name: string;
+  /** the guest widths the variant is modelled for */
+  readonly widths: readonly Width[];
 }

@@ -2,13 +2,11 @@
 // case, exact counters, and timed bodies that return a number and do the same work each time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { caseKey, type Prepared } from '../../src/harness/suite.js';
+import { caseKey } from '../../src/harness/kit.js';
 import suite from '../../bench/evtchn.js';
+import { applies, prepare, runnable, unsupportedOf } from '../suite-helpers.js';
 
-async function prepared(variant: string, params: Record<string, string | number>): Promise<Prepared> {
-  const module = await suite.variants[variant]!();
-  return suite.prepare(variant, module, params, suite.load.generate(params, 1));
-}
+const prepared = (variant: string, params: Record<string, string | number>) => prepare(suite, variant, params);
 
 test('the default grid is small, the full grid larger, and case keys are unique', () => {
   const def = suite.grid('default');
@@ -23,9 +21,10 @@ test('the default grid is small, the full grid larger, and case keys are unique'
 test('every default case passes the gate for every variant that applies, with exact counters and timed bodies', async () => {
   for (const params of suite.grid('default')) {
     for (const variant of Object.keys(suite.variants)) {
-      if (suite.applies && !suite.applies(variant, params)) continue;
-      const p = await prepared(variant, params as Record<string, string | number>);
-      if (p.unsupported) continue;
+      if (!(await applies(suite, variant, params))) continue;
+      const pp = await prepared(variant, params as Record<string, string | number>);
+      if (unsupportedOf(pp) !== undefined) continue;
+      const p = runnable(pp);
       const gate = p.gate();
       assert.ok(gate.ok, `${variant} ${caseKey(params)}: ${JSON.stringify(gate)}`);
       assert.ok(gate.checked > 0);
@@ -44,7 +43,7 @@ test('every default case passes the gate for every variant that applies, with ex
       }
       for (const c of counters) assert.ok(Number.isFinite(c.value) && c.value >= 0, `${c.metric} = ${c.value}`);
       // counters are exact: a second preparation, even without a gate first, counts the same
-      const p2 = await prepared(variant, params as Record<string, string | number>);
+      const p2 = runnable(await prepared(variant, params as Record<string, string | number>));
       assert.deepEqual(
         (await p2.counters()).map((c) => c.value),
         counters.map((c) => c.value),
@@ -74,23 +73,26 @@ test('a case beyond a variant’s capacity is a capacity row naming the capacity
   const big = suite.grid('default').find((p) => Number(p['ports']) === 262144)!;
   assert.ok(big, 'the default grid has a 262144-port case');
   const two = await prepared('2-level', big as Record<string, string | number>);
-  assert.match(two.unsupported ?? '', /4096/);
+  assert.match(unsupportedOf(two) ?? '', /4096/);
   const fifo = await prepared('fifo', big as Record<string, string | number>);
-  assert.match(fifo.unsupported ?? '', /131072/);
-  assert.ok(suite.applies!('fifo', big));
-  const n = await prepared('N-level', big as Record<string, string | number>);
-  assert.equal(n.unsupported, undefined);
+  assert.match(unsupportedOf(fifo) ?? '', /131072/);
+  assert.ok(await applies(suite, 'fifo', big));
+  const n = runnable(await prepared('N-level', big as Record<string, string | number>));
   const counters = await n.counters();
   assert.equal(counters.find((c) => c.metric === 'capacity')!.value, 262144);
 });
 
 test('N-level memory follows the tree: 2 x W^L/8 shared, W/8 + W^2/8 (+ upcall byte) per vCPU', async () => {
-  const p = await prepared('N-level', { abi: 64, depth: 3, ports: 4096, density: 0.1, vcpus: 1, load: 'sparse' });
+  const p = runnable(
+    await prepared('N-level', { abi: 64, depth: 3, ports: 4096, density: 0.1, vcpus: 1, load: 'sparse' }),
+  );
   p.gate();
   const c = Object.fromEntries((await p.counters()).map((x) => [x.metric, x.value]));
   assert.equal(c['shared_bytes_guest'], (2 * 262144) / 8);
   assert.equal(c['shared_bytes_vcpu'], 8 + 512 + 1);
-  const two = await prepared('2-level', { abi: 32, depth: 2, ports: 1024, density: 0.1, vcpus: 1, load: 'sparse' });
+  const two = runnable(
+    await prepared('2-level', { abi: 32, depth: 2, ports: 1024, density: 0.1, vcpus: 1, load: 'sparse' }),
+  );
   two.gate();
   const c2 = Object.fromEntries((await two.counters()).map((x) => [x.metric, x.value]));
   assert.equal(c2['shared_bytes_guest'], 256);
@@ -101,6 +103,7 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
   const twolevel = await import('../../src/evtchn/twolevel.js');
   // a 2-level model whose handler is told port 101 when port 100 is delivered
   const skewed = {
+    name: 'skewed',
     family: 'bitmap' as const,
     capacity: twolevel.capacity,
     create: (config: Parameters<typeof twolevel.create>[0]) => {
@@ -112,7 +115,7 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
     },
   };
   const params = { abi: 64, depth: 2, ports: 4096, density: 1, vcpus: 1, load: 'storm' };
-  const p = await suite.prepare('skewed', skewed, params, suite.load.generate(params, 1));
+  const p = runnable(await suite.prepare(skewed, params, suite.load.generate(params, 1)));
   const gate = p.gate();
   assert.equal(gate.ok, false);
   if (!gate.ok) {
@@ -122,7 +125,7 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
   }
 });
 
-test('fifo skips deep rows that have a depth-2 twin, and runs those that have none', () => {
+test('fifo skips deep rows that have a depth-2 twin, and runs those that have none', async () => {
   const row = (depth: number, ports: number, abi = 64) => ({
     abi,
     depth,
@@ -131,10 +134,10 @@ test('fifo skips deep rows that have a depth-2 twin, and runs those that have no
     vcpus: 4,
     load: 'sparse',
   });
-  assert.equal(suite.applies!('fifo', row(3, 4096)), false);
-  assert.equal(suite.applies!('fifo', row(3, 32768)), true);
-  assert.equal(suite.applies!('fifo', row(3, 32768, 32)), true);
-  assert.equal(suite.applies!('fifo', row(2, 4096)), true);
-  assert.equal(suite.applies!('2-level', row(3, 4096)), true);
-  assert.equal(suite.applies!('N-level', row(3, 262144)), true);
+  assert.equal(await applies(suite, 'fifo', row(3, 4096)), false);
+  assert.equal(await applies(suite, 'fifo', row(3, 32768)), true);
+  assert.equal(await applies(suite, 'fifo', row(3, 32768, 32)), true);
+  assert.equal(await applies(suite, 'fifo', row(2, 4096)), true);
+  assert.equal(await applies(suite, '2-level', row(3, 4096)), true);
+  assert.equal(await applies(suite, 'N-level', row(3, 262144)), true);
 });
