@@ -17,13 +17,12 @@ export interface Io {
   readonly colour: boolean;
 }
 
-/** The baseline variant of each suite: the run's manifest, --baseline, or the suite definition. */
-async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string> {
+/** The baseline variant of each suite: the run's manifest (written by the bench), or --baseline. */
+function baselines(run: Run, cli: Cli): (suite: string) => string {
   const suites = [...new Set(run.rows.map((r) => r.suite))];
   const found = new Map<string, string>();
   for (const s of suites) {
-    let b = run.manifest?.baselines?.[s] ?? cli.baseline;
-    if (b === undefined) b = await suiteBaseline(s);
+    const b = run.manifest?.baselines?.[s] ?? cli.baseline;
     const variants = [...new Set(run.rows.filter((r) => r.suite === s).map((r) => r.variant))];
     if (b === undefined)
       throw new InputError(
@@ -36,21 +35,6 @@ async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string>
     found.set(s, b);
   }
   return (suite) => found.get(suite)!;
-}
-
-/** The suite definition's baseline, when this checkout has that suite compiled. */
-async function suiteBaseline(suite: string): Promise<string | undefined> {
-  try {
-    const reg = (await import(new URL('../../bench/suites.js', import.meta.url).href)) as {
-      SUITES?: Record<string, string>;
-    };
-    const url = reg.SUITES?.[suite];
-    if (url === undefined) return undefined;
-    const mod = (await import(url)) as { default?: { baseline?: unknown } };
-    return typeof mod.default?.baseline === 'string' ? mod.default.baseline : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function compareMain(argv: readonly string[], io: Io): Promise<number> {
@@ -72,7 +56,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     };
     if (cli.variants) {
       const [run] = resolveSides(cli.sides, opts);
-      const pairs = pairVariants(run!, await baselines(run!, cli));
+      const pairs = pairVariants(run!, baselines(run!, cli));
       comparison = judgePairs(pairs, { base: run!.label, head: run!.label, mode: 'variants' }, cli.compare);
       notes = run!.notes;
     } else {

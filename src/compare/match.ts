@@ -9,7 +9,8 @@
 //   ratio of medians, --threshold and the A/A band.
 import { FAILED } from '../harness/schema.js';
 import { InputError } from './errors.js';
-import { ENV_FIELDS, rowKey, type Run, type SummaryRec } from './read.js';
+import { ENV_FIELDS } from '../harness/rundir.js';
+import { rowKey, type Run, type SummaryRec } from './read.js';
 import {
   benjaminiHochberg,
   bootstrapRatioCI,

@@ -2,9 +2,9 @@
 // wrong and what would be right, and exit code 2; a run with a failed variant exits 1.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { captureEnv, shortCommit } from './env.js';
+import { captureEnv } from './env.js';
 import { writeLoadCsv } from './loadfile.js';
-import { allocateRunDir, claimOutDir } from './output.js';
+import { allocateRunDir, claimOutDir, runDirName } from './rundir.js';
 import { planCases, type CasePlan, type LoadedSuite } from './plan.js';
 import { createProgress, type Progress } from './progress.js';
 import { runPlan } from './runner.js';
@@ -179,7 +179,7 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   try {
     outDir = values.out
       ? claimOutDir(resolve(values.out))
-      : allocateRunDir(deps.resultsRoot, `${shortCommit(env.commit)}${env.dirty ? '-dirty' : ''}`);
+      : allocateRunDir(deps.resultsRoot, runDirName(env.commit, env.dirty));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
