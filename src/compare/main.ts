@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCli, USAGE, type Cli } from './args.js';
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, InputError } from './errors.js';
+import { EXIT, InputError } from '../harness/exit.js';
 import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
 import { checkEnv, judgePairs, pairRuns, pairVariants, regressions, type Comparison } from './match.js';
 import type { Run } from './read.js';
@@ -43,7 +43,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     cli = parseCli(argv);
     if (cli.help) {
       io.out(USAGE + '\n');
-      return EXIT_OK;
+      return EXIT.ok;
     }
     let comparison: Comparison;
     let notes: string[];
@@ -85,7 +85,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       notes = [...base.notes, ...head.notes];
     }
     const bad = regressions(comparison);
-    const code = cli.failOnRegression && bad.length > 0 ? EXIT_REGRESSION : EXIT_OK;
+    const code = cli.failOnRegression && bad.length > 0 ? EXIT.failed : EXIT.ok;
     switch (cli.format) {
       case 'text':
         io.out(formatText(comparison, notes, io.colour));
@@ -101,7 +101,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
         io.out(formatJson(comparison, notes, code));
         break;
     }
-    if (code === EXIT_REGRESSION) {
+    if (code === EXIT.failed) {
       const list = bad.slice(0, 5).map((r) => `${r.suite} ${r.variant} ${r.case} ${r.metric}: ${r.verdict}`);
       io.err(
         `compare: ${bad.length} regression${bad.length > 1 ? 's' : ''} (--fail-on regression): ${list.join('; ')}${bad.length > 5 ? '; …' : ''}\n`,
@@ -111,10 +111,10 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`compare: ${e.message}\n`);
-      return EXIT_BAD_INPUT;
+      return EXIT.badInput;
     }
     io.err(`compare: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT_BAD_INPUT;
+    return EXIT.badInput;
   }
 }
 

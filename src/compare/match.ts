@@ -8,7 +8,7 @@
 //   corrected for the number of rows tested, and must also clear the bootstrap interval of the
 //   ratio of medians, --threshold and the A/A band.
 import { FAILED } from '../harness/schema.js';
-import { InputError } from './errors.js';
+import { InputError } from '../harness/exit.js';
 import { ENV_FIELDS } from '../harness/rundir.js';
 import { rowKey, type Run, type SummaryRec } from './read.js';
 import {

@@ -13,7 +13,7 @@ import {
   runDirName,
 } from '../harness/rundir.js';
 import { FAILED, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
-import { InputError } from './errors.js';
+import { InputError } from '../harness/exit.js';
 import { median } from './stats.js';
 
 export type { Manifest } from '../harness/rundir.js';

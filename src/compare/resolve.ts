@@ -5,7 +5,7 @@
 // of the machine during the comparison hits both sides alike (asv's interleaved rounds).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { InputError } from './errors.js';
+import { InputError } from '../harness/exit.js';
 import { repoRoot, resolveCommit } from './git.js';
 import { type Manifest, parseRunDirName, readManifest, shortCommit } from '../harness/rundir.js';
 import { mergeRuns, readRun, type Run } from './read.js';

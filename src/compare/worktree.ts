@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allocateRunDir, runDirName } from '../harness/rundir.js';
 import { git } from './git.js';
-import { InputError } from './errors.js';
+import { InputError } from '../harness/exit.js';
 
 function sameFile(a: string, b: string): boolean {
   return existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
