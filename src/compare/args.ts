@@ -3,7 +3,7 @@
 import { exitLines, InputError } from '../harness/exit.js';
 import { choiceOption, helpLines, numberOption, type OptionSpec, parseOptions } from '../harness/options.js';
 import type { Format } from './format.js';
-import { DEFAULTS, type CompareOptions } from './match.js';
+import { DEFAULTS, type CompareOptions } from './types.js';
 import { DEFAULT_CHUNK_ARGS, DEFAULT_SINGLE_ARGS } from './resolve.js';
 
 export interface Cli {

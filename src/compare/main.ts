@@ -6,7 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { parseCli, USAGE, type Cli } from './args.js';
 import { EXIT, InputError } from '../harness/exit.js';
 import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
-import { checkEnv, judgePairs, pairRuns, pairVariants, regressions, type Comparison } from './match.js';
+import { checkEnv } from './checks.js';
+import { judgePairs } from './judge.js';
+import { pairRuns, pairVariants } from './pair.js';
+import { regressions } from './summary.js';
+import type { Comparison } from './types.js';
 import type { Run } from './read.js';
 import { resolveSides } from './resolve.js';
 

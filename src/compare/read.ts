@@ -190,19 +190,19 @@ function readSuite(file: string, run: Run): void {
     if (timing > 0) run.notes.push(`${samplesFile}: missing, so timings are compared by median only, without a test`);
     return;
   }
-  const clusters = new Map<string, Map<string, number[]>>();
+  const workers = new Map<string, Map<string, number[]>>();
   for (const s of readTable(samplesFile, SAMPLE_COLUMNS)) {
     const v = num(s['value']);
     if (!Number.isFinite(v)) throw new InputError(`${samplesFile}: sample value '${s['value']}' is not a number`);
     const key = rowKey({ suite: s['suite']!, variant: s['variant']!, case: s['case']!, metric: s['metric']! });
-    let byWorker = clusters.get(key);
-    if (byWorker === undefined) clusters.set(key, (byWorker = new Map()));
+    let byWorker = workers.get(key);
+    if (byWorker === undefined) workers.set(key, (byWorker = new Map()));
     const w = `${s['round']}/${s['replica']}`;
     let vs = byWorker.get(w);
     if (vs === undefined) byWorker.set(w, (vs = []));
     vs.push(v);
   }
-  for (const [key, byWorker] of clusters) {
+  for (const [key, byWorker] of workers) {
     run.samples.set(key, [...byWorker.values()]);
     run.replicas.set(
       key,
@@ -213,7 +213,7 @@ function readSuite(file: string, run: Run): void {
 
 /**
  * Pools several runs of one commit into one side of a comparison: their workers add up (each
- * run's workers stay separate clusters). A row that failed in any run is a failure. The A/A
+ * run's workers stay separate). A row that failed in any run is a failure. The A/A
  * band is recomputed over the pooled workers as the harness defines it (the medians of the two
  * replicas' samples, apart, relative to the median of all): a run of one round has a single
  * worker per replica, so its own band is one pair's disagreement, far wider than the noise of a
@@ -232,9 +232,9 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
       if (row.aaBandPct !== undefined) bands.set(k, [...(bands.get(k) ?? []), row.aaBandPct]);
       if (prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status))) rows.set(k, row);
     }
-    for (const [k, clusters] of run.samples) {
-      samples.set(k, [...(samples.get(k) ?? []), ...clusters]);
-      replicas.set(k, [...(replicas.get(k) ?? []), ...(run.replicas.get(k) ?? clusters.map(() => '0'))]);
+    for (const [k, workers] of run.samples) {
+      samples.set(k, [...(samples.get(k) ?? []), ...workers]);
+      replicas.set(k, [...(replicas.get(k) ?? []), ...(run.replicas.get(k) ?? workers.map(() => '0'))]);
     }
   }
   const merged = [...rows].map(([k, row]) => {

@@ -159,7 +159,7 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
     const o = loc[other];
     const knownArgv =
       o === undefined ? undefined : o.kind === 'path' ? argvOf(o.run) : argvOf(readRun(dirs[other]![0]!));
-    measure(loc, need, dirs, knownArgv, opts);
+    benchRefs(loc, need, dirs, knownArgv, opts);
   }
   return loc.map((l, i) => {
     if (l.kind === 'path') return l.run;
@@ -174,7 +174,7 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
 }
 
 /** Builds each needed commit once, then runs the benches, alternating between the sides. */
-function measure(
+function benchRefs(
   loc: readonly Located[],
   need: readonly number[],
   dirs: string[][],

@@ -43,7 +43,7 @@ export function endTable(rows: readonly SummaryRow[], suites: readonly LoadedSui
     const unit = mine.find((r) => r.metric === suite.def.primaryMetric)?.unit ?? '';
     out.push(`${suite.name}: ${suite.def.question}`);
     out.push(
-      `${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians; (×N) = ratio to ${base} in this run`,
+      `${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians (not compare's ±, an interval); (×N) = ratio to ${base} in this run`,
     );
     const table: string[][] = [['case', ...variants]];
     for (const key of keys) {
