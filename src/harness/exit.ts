@@ -40,3 +40,8 @@ export const EXIT_MEANINGS: readonly (readonly [number, string])[] = [
 export function exitLines(): string {
   return ['exit codes:', ...EXIT_MEANINGS.map(([c, m]) => `  ${String(c).padEnd(4)}${m.replace(/`/g, '')}`)].join('\n');
 }
+
+/** The exit-code table as the README and docs/guarantees.md carry it (checked by a test). */
+export function exitMarkdown(): string {
+  return ['| exit | meaning |', '|---|---|', ...EXIT_MEANINGS.map(([c, m]) => `| ${c} | ${m} |`)].join('\n');
+}

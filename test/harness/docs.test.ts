@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { COMPARE_OPTIONS, USAGE } from '../../src/compare/args.js';
 import { BENCH_OPTIONS } from '../../src/harness/bench-options.js';
 import { HELP } from '../../src/harness/cli.js';
+import { exitMarkdown } from '../../src/harness/exit.js';
 import { markdownTable } from '../../src/harness/options.js';
 
 const doc = (path: string) => readFileSync(fileURLToPath(new URL(`../../../${path}`, import.meta.url)), 'utf8');
@@ -33,4 +34,8 @@ test("docs/ci.md's option table is compare's option table (plus the bench option
 test('--help of bench and compare lists every option of their tables', () => {
   for (const o of BENCH_OPTIONS) assert.ok(HELP.includes(`--${o.name}`), o.name);
   for (const o of COMPARE_OPTIONS) assert.ok(USAGE.includes(`--${o.name}`), o.name);
+});
+
+test("the README's exit-code table is the CLIs' exit-code table", () => {
+  assert.ok(doc('README.md').includes(exitMarkdown()), 'README.md: exit-code table differs from src/harness/exit.ts');
 });
