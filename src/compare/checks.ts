@@ -2,6 +2,7 @@
 // the same environment (a warning, or refused under --strict-env).
 import { InputError } from '../harness/exit.js';
 import { ENV_FIELDS } from '../harness/rundir.js';
+import { differences, measurementOf } from './pool.js';
 import type { Run } from './read.js';
 import type { CompareOptions, Pair } from './types.js';
 
@@ -27,6 +28,14 @@ export function checkEnv(base: Run, head: Run, opts: CompareOptions, warnings: s
     const hv = [...new Set(head.rows.map((r) => r.env[f]))].sort().join(' | ');
     if (bv !== hv) diffs.push(`${f}: ${bv || '(empty)'} vs ${hv || '(empty)'}`);
   }
+  // the runtime's flags (a --jitless run is another machine) are in the manifests, not the rows
+  const flags = (r: Run) => r.manifest?.env?.node_flags;
+  if (flags(base) !== undefined && flags(head) !== undefined && flags(base) !== flags(head))
+    diffs.push(`node flags: ${flags(base) || '(none)'} vs ${flags(head) || '(none)'}`);
+  const [mb, mh] = [measurementOf(base.manifest), measurementOf(head.manifest)];
+  const other = differences(mb, mh).filter((d) => /^(time_ms|inject_slowdown|profile) /.test(d));
+  if (mb && mh && other.length > 0)
+    warnings.push(`the sides were measured with different options (${other.join('; ')}): a change may be the options'`);
   if (diffs.length === 0) return;
   const msg = `the runs come from different environments (${diffs.join('; ')})`;
   if (opts.strictEnv) throw new InputError(`${msg}; --strict-env refuses to compare them`);

@@ -8,6 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { InputError } from '../harness/exit.js';
 import { repoRoot, resolveCommit } from './git.js';
 import { type Manifest, parseRunDirName, readManifest, shortCommit } from '../harness/rundir.js';
+import { measurementOf, poolFolder, poolRef } from './pool.js';
 import { mergeRuns, readRun, type Run } from './read.js';
 import { openWorktree, type Worktree } from './worktree.js';
 
@@ -55,6 +56,15 @@ function runsIn(dir: string): string[] {
     );
 }
 
+function pooledFolder(sub: readonly string[], spec: string): Run {
+  const runs = poolFolder(
+    sub.map((d) => readRun(d)),
+    spec,
+  );
+  const run = mergeRuns(runs, spec, `${runs.length} runs`);
+  return { ...run, notes: [...run.notes, `${spec}: pooled ${runs.length} runs: ${sub.join(', ')}`] };
+}
+
 function locate(spec: string, cwd: string): Located {
   const asPath = resolvePath(cwd, spec);
   if (existsSync(asPath)) {
@@ -63,11 +73,7 @@ function locate(spec: string, cwd: string): Located {
       return {
         kind: 'path',
         spec,
-        run: mergeRuns(
-          sub.map((d) => readRun(d)),
-          spec,
-          `${sub.length} runs`,
-        ),
+        run: pooledFolder(sub, spec),
       };
     return { kind: 'path', spec, run: readRun(asPath) };
   }
@@ -132,10 +138,32 @@ function describe(root: string, dirs: readonly string[]): string {
     : `${rel(root, dirs[0]!)} +${dirs.length - 1} more run${dirs.length > 2 ? 's' : ''}`;
 }
 
+/** Reads stored runs, leaving out (with the reason) any that cannot be read. */
+function readStored(dirs: readonly string[], label: string, leftOut: string[]): Run[] {
+  const out: Run[] = [];
+  for (const d of dirs) {
+    try {
+      out.push(readRun(d, label));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      leftOut.push(`${d}: unreadable (${e.message})`);
+    }
+  }
+  return out;
+}
+
 /** Resolves every side (one for --variants, two for BASE HEAD) to a run, measuring what must be. */
 export function resolveSides(specs: readonly string[], opts: ResolveOptions): Run[] {
   const loc = specs.map((s) => locate(s, opts.cwd));
-  const dirs: string[][] = loc.map((l) => (l.kind === 'ref' ? storedRuns(l.root, l.commit) : []));
+  const leftOut: string[][] = loc.map(() => []);
+  const pathRun = loc.find((l) => l.kind === 'path');
+  const prefer = pathRun?.kind === 'path' ? measurementOf(pathRun.run.manifest) : undefined;
+  const dirs: string[][] = loc.map((l, i) => {
+    if (l.kind !== 'ref') return [];
+    const pooled = poolRef(readStored(storedRuns(l.root, l.commit), l.label, leftOut[i]!), l.commit, prefer);
+    leftOut[i]!.push(...pooled.leftOut);
+    return pooled.runs.map((r) => r.source);
+  });
   const [a, b] = loc;
   const sameCommit = a?.kind === 'ref' && b?.kind === 'ref' && a.commit === b.commit;
   if (sameCommit) {
@@ -143,14 +171,17 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
     const all = dirs[0]!;
     dirs[0] = all.filter((_, i) => i % 2 === 0);
     dirs[1] = all.filter((_, i) => i % 2 === 1);
+    leftOut[1] = [];
   }
   const need = loc.map((l, i) => (l.kind === 'ref' && dirs[i]!.length === 0 ? i : -1)).filter((i) => i >= 0);
   if (need.length > 0 && opts.noRun) {
-    const l = loc[need[0]!] as Extract<Located, { kind: 'ref' }>;
+    const i = need[0]!;
+    const l = loc[i] as Extract<Located, { kind: 'ref' }>;
     const c12 = l.commit.slice(0, 12);
     const more = sameCommit ? ' (an A/A comparison needs two)' : '';
+    const why = leftOut[i]!.length > 0 ? `; left out: ${leftOut[i]!.join('; ')}` : '';
     throw new NotStoredError(
-      `${l.spec} (${c12}): no stored run in results/${c12}*/${more}, and --no-run forbids measuring it`,
+      `${l.spec} (${c12}): no stored run in results/${c12}*/${more}, and --no-run forbids measuring it${why}`,
     );
   }
   if (need.length > 0) {
@@ -165,11 +196,15 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
     if (l.kind === 'path') return l.run;
     const d = dirs[i]!;
     opts.log(`compare: ${l.spec} → ${describe(l.root, d)}`);
-    return mergeRuns(
+    const run = mergeRuns(
       d.map((dir) => readRun(dir, l.label)),
       l.label,
       describe(l.root, d),
     );
+    const notes = [...run.notes];
+    if (d.length > 1) notes.push(`${l.spec}: pooled ${d.length} runs: ${d.map((x) => rel(l.root, x)).join(', ')}`);
+    for (const x of leftOut[i]!) notes.push(`${l.spec}: left out ${x.startsWith(l.root) ? rel(l.root, x) : x}`);
+    return { ...run, notes };
   });
 }
 

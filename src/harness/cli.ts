@@ -167,6 +167,11 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     ...(slowdown ? { slowdown } : {}),
     env,
     argv,
+    selection: {
+      suites: list(values.suite)?.join(',') ?? '',
+      variants: variants?.join(',') ?? '',
+      case: values.case ?? '',
+    },
     progress,
     ...(deps.interrupt ? { interrupt: deps.interrupt } : {}),
   });

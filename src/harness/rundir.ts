@@ -16,6 +16,10 @@ export interface RunEnv {
   readonly cores: number;
   readonly node: string;
   readonly v8: string;
+  /** the runtime's own flags: process.execArgv and NODE_OPTIONS (a --jitless run is another machine) */
+  readonly node_flags?: string;
+  /** sha256 of the compiled code that ran (dist/), which git status does not see */
+  readonly code_sha?: string;
 }
 
 /**
@@ -93,6 +97,8 @@ export interface Manifest {
   readonly argv?: readonly string[];
   readonly env?: RunEnv;
   readonly options?: Readonly<Record<string, unknown>>;
+  /** what the user selected: suites, variants and the case pattern ('' for all) */
+  readonly selection?: { readonly suites: string; readonly variants: string; readonly case: string };
   readonly suites?: readonly string[];
   /** suite → its baseline variant */
   readonly baselines?: Readonly<Record<string, string>>;

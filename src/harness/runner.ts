@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly slowdown?: Readonly<Record<string, number>>;
   readonly env: RunEnv;
   readonly argv: readonly string[];
+  /** what the user selected (recorded: runs of other selections are not pooled by compare) */
+  readonly selection?: Manifest['selection'];
   readonly progress: Progress;
   /** aborts the run: running tasks are terminated, files are left marked partial */
   readonly interrupt?: AbortSignal;
@@ -92,6 +94,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       load_file: o.loadFile ?? null,
       inject_slowdown: o.slowdown ?? null,
     },
+    selection: o.selection ?? { suites: '', variants: '', case: '' },
     suites: usedSuites.map((s) => s.name),
     baselines: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.baseline])),
     primary_metrics: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.primaryMetric])),

@@ -41,7 +41,24 @@ export interface RunSpec {
   /** override the header (schema tests) */
   header?: string[];
   schema?: string;
+  /** manifest.options fields to override (e.g. inject_slowdown, time_ms) */
+  options?: Record<string, unknown>;
+  /** manifest fields to override */
+  manifest?: Record<string, unknown>;
 }
+
+/** The options a default bench run records in its manifest. */
+export const DEFAULT_OPTIONS = {
+  profile: 'default',
+  seed: 1,
+  threads: 1,
+  rounds: 3,
+  time_ms: 100,
+  aa: false,
+  isolation: 'worker-per-task',
+  load_file: null,
+  inject_slowdown: null,
+};
 
 /** Standard normal draws from the harness Rng (Box-Muller): deterministic per seed. */
 export function gaussian(rng: Rng): number {
@@ -175,8 +192,10 @@ export function writeRun(dir: string, spec: RunSpec): string {
     started_at: '2026-11-22T00:00:00.000Z',
     complete: true,
     argv: [],
+    options: { ...DEFAULT_OPTIONS, ...spec.options },
     suites,
     baselines: spec.baselines,
+    ...spec.manifest,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;

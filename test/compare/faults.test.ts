@@ -1,0 +1,76 @@
+// Faults a hostile or unlucky user meets, each reproduced: compare must pool only runs that
+// measured the same thing, and refuse corrupt input naming file, line and column.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compare, type RowSpec, timings, tmp, writeRun } from './fixture.js';
+
+function rows(seedBase: number, slow = 1): RowSpec[] {
+  return ['2-level', 'N-level'].map((variant, i) => ({
+    variant,
+    metric: 'deliver',
+    samples: timings(seedBase + i, (variant === '2-level' ? 20 : 30) * (variant === '2-level' ? slow : 1)),
+  }));
+}
+
+function repoWithCommit(): { repo: string; commit: string } {
+  const repo = join(tmp('hvbench-pool-'), 'repo');
+  mkdirSync(repo, { recursive: true });
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], {
+      cwd: repo,
+      encoding: 'utf8',
+    }).trim();
+  git('init', '-q');
+  git('commit', '-q', '--allow-empty', '-m', 'one');
+  return { repo, commit: git('rev-parse', 'HEAD') };
+}
+
+test('a ref pools only runs measured alike: calibration, other --time and other-commit runs are left out, and listed', () => {
+  const { repo, commit } = repoWithCommit();
+  const c12 = commit.slice(0, 12);
+  const results = join(repo, 'results');
+  const base = writeRun(join(repo, 'B'), { commit, rows: rows(1) });
+  writeRun(join(results, c12), { commit, rows: rows(3) });
+  // a calibration run of the same commit: 2-level made 50% slower
+  writeRun(join(results, `${c12}.2`), { commit, rows: rows(5, 1.5), options: { inject_slowdown: { '2-level': 0.5 } } });
+  writeRun(join(results, `${c12}.3`), { commit, rows: rows(7, 1.5), options: { time_ms: 20 } });
+  // a folder named after this commit whose rows are another commit's
+  writeRun(join(results, `${c12}.4`), { commit: 'f'.repeat(40), rows: rows(9, 1.5) });
+  const r = compare([base, 'HEAD', '--no-run', '--fail-on', 'regression'], repo);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /slower/);
+  assert.match(r.stdout, new RegExp(`left out results/${c12}\\.2: a calibration run \\(--inject-slowdown`));
+  assert.match(r.stdout, new RegExp(`left out results/${c12}\\.3: measured differently .*time_ms 20 vs 100`));
+  assert.match(r.stdout, new RegExp(`left out results/${c12}\\.4: its rows are of commit ffffffffffff`));
+});
+
+test('a folder of runs that were not measured alike is refused, naming the runs and the difference', () => {
+  const root = tmp();
+  const base = writeRun(join(root, 'base'), { rows: rows(1) });
+  writeRun(join(root, 'head', 'run1'), { rows: rows(3) });
+  writeRun(join(root, 'head', 'run2'), { rows: rows(5), options: { seed: 2 } });
+  const r = compare([base, join(root, 'head')]);
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(r.stderr, /not measured alike.*run2 \(seed 2 vs 1\)/);
+  const ok = writeRun(join(root, 'same', 'run1'), { rows: rows(3) });
+  writeRun(join(root, 'same', 'run2'), { rows: rows(5) });
+  const p = compare([base, join(ok, '..')]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /pooled 2 runs/);
+});
+
+test('a run with other node flags (e.g. --jitless) is another environment: a warning, refused under --strict-env', () => {
+  const root = tmp();
+  const env = { host: 'box', cpu: 'Test CPU @ 2.0GHz', cores: 2, node: 'v20.20.2', v8: '11.3.244.8-node.33' };
+  const base = writeRun(join(root, 'base'), { rows: rows(1), manifest: { env: { ...env, node_flags: '' } } });
+  const head = writeRun(join(root, 'head'), { rows: rows(3), manifest: { env: { ...env, node_flags: '--jitless' } } });
+  const r = compare([base, head]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /different environments \(node flags: \(none\) vs --jitless\)/);
+  const strict = compare([base, head, '--strict-env']);
+  assert.equal(strict.code, 2);
+  assert.match(strict.stderr, /node flags: \(none\) vs --jitless.*--strict-env refuses/);
+});
