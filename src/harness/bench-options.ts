@@ -16,6 +16,7 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
     name: 'case',
     type: 'string',
     arg: 'PATTERN',
+    multiple: true,
     help: 'cases whose parameters match: comma-separated terms, `k=v` exact (`*` is a wildcard), a bare word a substring of the key',
     default: 'all',
   },
@@ -55,6 +56,7 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
     arg: 'FILE',
     help: "write the selected case's operation stream as CSV and exit (needs exactly one case)",
   },
+  { name: 'force', type: 'boolean', help: '`--dump-load` may replace an existing file' },
   {
     name: 'load',
     type: 'string',

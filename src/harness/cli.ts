@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { BENCH_OPTIONS } from './bench-options.js';
 import { captureEnv } from './env.js';
 import { EXIT, exitLines, InputError } from './exit.js';
-import { writeLoadCsv } from './loadfile.js';
+import { readLoadFile, writeLoadCsv } from './loadfile.js';
 import { helpLines, intOption, parseOptions } from './options.js';
 import { allocateRunDir, claimOutDir, runDirName } from './rundir.js';
 import { planCases, type CasePlan, type LoadedSuite } from './plan.js';
@@ -35,11 +35,17 @@ export interface CliDeps {
   readonly interrupt?: AbortSignal;
 }
 
+/** Comma lists, repeated options joined, each name once (--suite a,a runs a once). */
 function list(values: string[] | undefined): string[] | undefined {
-  return values
-    ?.flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
+  if (values === undefined) return undefined;
+  return [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 async function loadSuites(
@@ -68,7 +74,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
 interface BenchValues {
   suite?: string[];
   variant?: string[];
-  case?: string;
+  case?: string[];
   full?: boolean;
   seed?: string;
   threads?: string;
@@ -78,6 +84,7 @@ interface BenchValues {
   out?: string;
   aa?: boolean;
   'dump-load'?: string;
+  force?: boolean;
   load?: string;
   'inject-slowdown'?: string;
   list?: boolean;
@@ -90,6 +97,14 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     deps.out.write(HELP);
     return EXIT.ok;
   }
+  for (const o of ['out', 'dump-load', 'load'] as const) {
+    if (values[o] === '') throw new InputError(`--${o} needs a path, got an empty one`);
+  }
+  if (values.case && values.case.length > 1)
+    throw new InputError(
+      `--case given ${values.case.length} times; give it once, with its terms joined by commas (e.g. --case ${values.case.join(',')})`,
+    );
+  const casePattern = values.case?.[0];
   const suites = await loadSuites(deps.registry, list(values.suite));
   const variants = list(values.variant);
   if (variants) {
@@ -105,9 +120,15 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   const cases = planCases(suites, {
     profile,
     ...(variants ? { variants } : {}),
-    ...(values.case ? { casePattern: values.case } : {}),
+    ...(casePattern ? { casePattern } : {}),
   });
 
+  if (cases.length === 0) {
+    const all = suites.flatMap((s) => s.def.grid(profile).map((p) => `${s.name}: ${caseKey(p)}`));
+    throw new InputError(
+      `no case matches --case '${casePattern ?? ''}'${variants ? ` with --variant ${variants.join(',')}` : ''}; the ${profile} cases are:\n  ${all.join('\n  ')}`,
+    );
+  }
   if (values.list) {
     for (const s of suites) {
       deps.out.write(
@@ -119,12 +140,6 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     }
     return EXIT.ok;
   }
-  if (cases.length === 0) {
-    const all = suites.flatMap((s) => s.def.grid(profile).map((p) => `${s.name}: ${caseKey(p)}`));
-    throw new InputError(
-      `no case matches --case '${values.case ?? ''}'${variants ? ` with --variant ${variants.join(',')}` : ''}; the ${profile} cases are:\n  ${all.join('\n  ')}`,
-    );
-  }
   const seed = intOption('seed', values.seed, 1, 0, 0xffffffff);
   const loadFile = values.load ? resolve(values.load) : undefined;
   if (values['dump-load'] || loadFile) {
@@ -134,8 +149,10 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
         `${flag} needs exactly one case, but ${cases.length} match; narrow with --suite and --case, e.g. --suite ${cases[0]!.suite.name} --case '${cases[0]!.key}'`,
       );
     }
-    if (values['dump-load']) return dumpLoad(cases[0]!, seed, values['dump-load'], deps);
+    if (values['dump-load']) return dumpLoad(cases[0]!, seed, values['dump-load'], Boolean(values.force), deps);
   }
+  // validated whole before any run folder exists
+  const load = loadFile ? readLoadFile(loadFile, cases[0]!.suite.def.load, cases[0]!.params) : undefined;
 
   const slowdown = parseSlowdown(values['inject-slowdown'], suites);
   const threads = intOption('threads', values.threads, 1, 1, 64);
@@ -143,6 +160,14 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
   const timeMs = intOption('time', values.time, 100, 1, 3_600_000);
   const taskTimeoutMs = intOption('task-timeout', values['task-timeout'], 120_000, 100, 86_400_000);
   const env = captureEnv();
+  if (threads > env.cores)
+    deps.err.write(
+      `hvbench: warning: --threads ${threads} is more than the ${env.cores} cores here: tasks will share cores and every timing inflates\n`,
+    );
+  if (timeMs >= taskTimeoutMs)
+    deps.err.write(
+      `hvbench: warning: --time ${timeMs} ms is not below --task-timeout ${taskTimeoutMs} ms: every timed task will time out\n`,
+    );
   let outDir: string;
   try {
     outDir = values.out
@@ -163,14 +188,14 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     taskTimeoutMs,
     aa: Boolean(values.aa),
     outDir,
-    ...(loadFile ? { loadFile } : {}),
+    ...(loadFile && load ? { loadFile, load } : {}),
     ...(slowdown ? { slowdown } : {}),
     env,
     argv,
     selection: {
       suites: list(values.suite)?.join(',') ?? '',
       variants: variants?.join(',') ?? '',
-      case: values.case ?? '',
+      case: casePattern ?? '',
     },
     progress,
     ...(deps.interrupt ? { interrupt: deps.interrupt } : {}),
@@ -203,9 +228,9 @@ function parseSlowdown(raw: string | undefined, suites: readonly LoadedSuite[]):
   return out;
 }
 
-async function dumpLoad(c: CasePlan, seed: number, file: string, deps: CliDeps): Promise<number> {
+async function dumpLoad(c: CasePlan, seed: number, file: string, force: boolean, deps: CliDeps): Promise<number> {
   const load = c.suite.def.load.generate(c.params, seed);
-  writeLoadCsv(resolve(file), c.suite.def.load.toRows(load));
+  writeLoadCsv(resolve(file), c.suite.def.load.toRows(load), force);
   deps.out.write(`wrote the operation stream of ${c.suite.name} ${c.key} (seed ${seed}) to ${file}\n`);
   return EXIT.ok;
 }

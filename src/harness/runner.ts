@@ -2,7 +2,7 @@
 // completes, its summary rows are written. A failing variant (gate, throw, hang) is written
 // as a failed row and skipped for the rest of that case; everything else goes on.
 import { randomBytes } from 'node:crypto';
-import { loadFileId } from './loadfile.js';
+import type { LoadFile } from './loadfile.js';
 import { SuiteWriter } from './output.js';
 import { planTasks, type CasePlan, type LoadedSuite, type PlannedTask } from './plan.js';
 import { ISOLATION, runIsolated, type Outcome } from './pool.js';
@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly aa: boolean;
   readonly outDir: string;
   readonly loadFile?: string;
+  /** the --load file as read and validated once; every task gets this same text */
+  readonly load?: LoadFile;
   /** calibration: variant → fraction by which its timed calls are stretched */
   readonly slowdown?: Readonly<Record<string, number>>;
   readonly env: RunEnv;
@@ -92,6 +94,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       aa: o.aa,
       isolation: ISOLATION,
       load_file: o.loadFile ?? null,
+      load_id: o.load?.id ?? null,
       inject_slowdown: o.slowdown ?? null,
     },
     selection: o.selection ?? { suites: '', variants: '', case: '' },
@@ -102,7 +105,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
   };
   writeManifest(o.outDir, manifest);
 
-  const loadIdFile = o.loadFile ? loadFileId(o.loadFile) : undefined;
+  const loadIdFile = o.load?.id;
   const base = (c: CasePlan, variant: string) => ({
     schema: SCHEMA,
     run_id: runId,
@@ -188,7 +191,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
           round: t.round,
           replica: t.replica,
           timeMs: o.timeMs,
-          ...(o.loadFile ? { loadFile: o.loadFile } : {}),
+          ...(o.load ? { loadCsv: o.load.text } : {}),
           ...(o.slowdown?.[t.variant] ? { slowdown: o.slowdown[t.variant] } : {}),
         },
         o.taskTimeoutMs,

@@ -14,8 +14,8 @@ export interface TaskSpec {
   /** 0, or 0/1 for the two A/A replicas of --aa */
   readonly replica: number;
   readonly timeMs: number;
-  /** replay this load CSV instead of generating from the seed */
-  readonly loadFile?: string;
+  /** replay this load CSV text (read once by the main thread) instead of generating from the seed */
+  readonly loadCsv?: string;
   /** calibration: stretch each timed call by this fraction (see measure.ts) */
   readonly slowdown?: number;
 }

@@ -2,15 +2,16 @@
 // only if the variant agrees with the reference, collect counters and time it. The worker
 // imports exactly one variant module, so no other variant's code or type feedback is here.
 import { measure } from './measure.js';
-import { readLoadCsv } from './loadfile.js';
+import { parseLoadText } from './loadfile.js';
 import { isUnsupported, type SuiteDef } from './suite.js';
 import type { TaskResult, TaskSpec } from './task.js';
 
 export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
   const suite = ((await import(spec.suiteUrl)) as { default: SuiteDef }).default;
-  const load = spec.loadFile
-    ? suite.load.fromRows(readLoadCsv(spec.loadFile), spec.params)
-    : suite.load.generate(spec.params, spec.seed);
+  const load =
+    spec.loadCsv !== undefined
+      ? suite.load.fromRows(parseLoadText(spec.loadCsv), spec.params)
+      : suite.load.generate(spec.params, spec.seed);
   const loader = suite.variants[spec.variant];
   if (!loader) throw new Error(`suite ${spec.suite} has no variant '${spec.variant}'`);
   const prepared = await suite.prepare(await loader(), spec.params, load);

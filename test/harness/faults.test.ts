@@ -1,0 +1,92 @@
+// Faults a hostile or unlucky user meets, each reproduced in-process on the toy suite: nothing
+// overwrites a file it did not create, bad input is refused before any run folder exists,
+// and options that would silently do something else are refused or warned about.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cli, readCsv, tempDir } from './helpers.js';
+
+const FAST = ['--rounds', '1', '--time', '2', '--variant', 'good', '--case', 'words=8'];
+
+test('--dump-load refuses an existing path (a stored run, a symlink to one, a folder) unless --force', async () => {
+  const dir = tempDir();
+  const stored = join(dir, 'toy.csv');
+  writeFileSync(stored, 'a stored baseline\n');
+  const link = join(dir, 'link.csv');
+  symlinkSync(stored, link);
+  for (const target of [stored, link]) {
+    const r = await cli(['--case', 'words=8', '--dump-load', target]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /already exists; nothing was written \(pass --force/);
+  }
+  assert.equal(readFileSync(stored, 'utf8'), 'a stored baseline\n');
+  const folder = await cli(['--case', 'words=8', '--dump-load', dir, '--force']);
+  assert.equal(folder.code, 2);
+  assert.match(folder.err, /is a folder/);
+  // --force replaces the symlink itself, never the file it points to
+  const forced = await cli(['--case', 'words=8', '--dump-load', link, '--force']);
+  assert.equal(forced.code, 0, forced.err);
+  assert.equal(readFileSync(stored, 'utf8'), 'a stored baseline\n');
+  assert.equal(readCsv(link).length, 8);
+  const noDir = await cli(['--case', 'words=8', '--dump-load', join(dir, 'no', 'such', 'x.csv')]);
+  assert.equal(noDir.code, 2, 'an unwritable path is bad input, not a failed variant');
+  assert.deepEqual(readdirSync(dir).sort(), ['link.csv', 'toy.csv']);
+});
+
+test('a bad --load file is refused before any run folder exists, naming line and column; a BOM is fine', async () => {
+  const dir = tempDir();
+  const root = join(dir, 'results');
+  const missing = await cli([...FAST, '--load', join(dir, 'nope.csv')], { resultsRoot: root });
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /--load .*nope\.csv: cannot read it \(ENOENT\)/);
+  const good = join(dir, 'load.csv');
+  assert.equal((await cli(['--case', 'words=8', '--dump-load', good])).code, 0);
+  const lines = readFileSync(good, 'utf8').split('\n');
+  for (const bad of ['x', '', '0x10', '1e1']) {
+    const file = join(dir, `bad-${bad || 'empty'}.csv`);
+    writeFileSync(file, [lines[0], lines[1], `1,${bad}`, ...lines.slice(3)].join('\n'));
+    const r = await cli([...FAST, '--load', file], { resultsRoot: root });
+    assert.equal(r.code, 2, `${bad}: ${r.err}`);
+    assert.match(r.err, new RegExp(`line 3, column word: '${bad}' is not a valid value`));
+  }
+  assert.equal(existsSync(root), false, 'no run folder was created for bad input');
+  const bom = join(dir, 'bom.csv');
+  writeFileSync(bom, '\uFEFF' + readFileSync(good, 'utf8'));
+  const out = join(dir, 'run');
+  const r = await cli([...FAST, '--load', bom, '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(readCsv(join(out, 'toy.csv'))[0]!.load!, /^file:bom\.csv@[0-9a-f]{12}$/);
+});
+
+test('option nits: empty paths, a repeated --case, a doubled suite, --list matching nothing, hopeless settings', async () => {
+  for (const o of ['--out', '--dump-load', '--load']) {
+    const r = await cli([...FAST, o, '']);
+    assert.equal(r.code, 2, o);
+    assert.match(r.err, new RegExp(`${o} needs a path`));
+  }
+  const twice = await cli(['--case', 'words=8', '--case', 'words=64']);
+  assert.equal(twice.code, 2);
+  assert.match(twice.err, /--case given 2 times/);
+  const list = await cli(['--list', '--case', 'words=3']);
+  assert.equal(list.code, 2);
+  assert.match(list.err, /no case matches --case 'words=3'/);
+  const out = join(tempDir(), 'run');
+  const r = await cli([
+    ...FAST,
+    '--suite',
+    'toy,toy',
+    '--threads',
+    '64',
+    '--time',
+    '200',
+    '--task-timeout',
+    '150',
+    '--out',
+    out,
+  ]);
+  assert.match(r.err, /--threads 64 is more than the \d+ cores/);
+  assert.match(r.err, /--time 200 ms is not below --task-timeout 150 ms/);
+  const rows = readCsv(join(out, 'toy.csv'));
+  assert.equal(rows.filter((x) => x.metric === 'gate').length, 1, '--suite toy,toy runs toy once');
+});
