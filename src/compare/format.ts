@@ -4,6 +4,7 @@
 // it means (slower, counter grew, FAILED), so that no reader has to decode colours
 // (google-benchmark's compare.py paints "different" green, which readers misread).
 import { stringify } from 'csv-stringify/sync';
+import { csvCell } from '../harness/csvcell.js';
 import { align, fmtP, fmtPct, fmtValue, visibleLength } from './text.js';
 import type { Cell, Comparison, RowResult } from './types.js';
 
@@ -219,8 +220,14 @@ export function formatText(c: Comparison, notes: readonly string[], colour: bool
   return lines.join('\n') + '\n';
 }
 
+/** A Markdown table cell: no raw HTML, no pipe or newline that would break the table. */
 function mdEscape(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
 }
 
 export function formatMarkdown(c: Comparison, notes: readonly string[]): string {
@@ -321,7 +328,7 @@ export function formatCsv(c: Comparison): string {
     rec[20] = `${g.n} rows`;
     records.push(rec);
   }
-  return stringify(records, { header: true, columns: [...CSV_COLUMNS] });
+  return stringify(records, { header: true, columns: [...CSV_COLUMNS], cast: { string: csvCell } });
 }
 
 export function formatJson(c: Comparison, notes: readonly string[], exitCode: number): string {

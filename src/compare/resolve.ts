@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { InputError } from '../harness/exit.js';
 import { repoRoot, resolveCommit } from './git.js';
-import { type Manifest, parseRunDirName, readManifest, shortCommit } from '../harness/rundir.js';
+import { lockedBy, type Manifest, parseRunDirName, readManifest, shortCommit } from '../harness/rundir.js';
 import { measurementOf, poolFolder, poolRef } from './pool.js';
 import { mergeRuns, readRun, type Run } from './read.js';
 import { openWorktree, type Worktree } from './worktree.js';
@@ -142,6 +142,11 @@ function describe(root: string, dirs: readonly string[]): string {
 function readStored(dirs: readonly string[], label: string, leftOut: string[]): Run[] {
   const out: Run[] = [];
   for (const d of dirs) {
+    const writer = lockedBy(d);
+    if (writer !== undefined) {
+      leftOut.push(`${d}: still being written, or its writer died (${writer})`);
+      continue;
+    }
     try {
       out.push(readRun(d, label));
     } catch (e) {

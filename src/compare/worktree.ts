@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocateRunDir, runDirName } from '../harness/rundir.js';
+import { allocateRunDir, releaseRunDir, runDirName } from '../harness/rundir.js';
 import { git } from './git.js';
 import { InputError } from '../harness/exit.js';
 
@@ -70,6 +70,8 @@ export function openWorktree(root: string, commit: string, log: (line: string) =
     run(benchArgs) {
       // claimed here (atomically), so that a concurrent compare of the same commit gets its own
       const dir = allocateRunDir(join(root, 'results'), runDirName(commit, false));
+      // the folder is ours (mkdir is the claim); the bench takes its lock itself with --out
+      releaseRunDir(dir);
       const args = [main, '--out', dir, ...benchArgs];
       log(`compare: ${c12}: node dist/bench/main.js ${args.slice(1).join(' ')}`);
       const exitCode = run(process.execPath, args, wt, `bench of ${c12}`);

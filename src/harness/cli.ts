@@ -3,8 +3,9 @@
 import { join, resolve } from 'node:path';
 import { BENCH_OPTIONS } from './bench-options.js';
 import { captureEnv } from './env.js';
-import { EXIT, exitLines, InputError } from './exit.js';
+import { EXIT, exitLines, InputError, WriteError } from './exit.js';
 import { readLoadFile, writeLoadCsv } from './loadfile.js';
+import type { OpenWrite } from './output.js';
 import { helpLines, intOption, parseOptions } from './options.js';
 import { allocateRunDir, claimOutDir, runDirName } from './rundir.js';
 import { planCases, type CasePlan, type LoadedSuite } from './plan.js';
@@ -33,6 +34,8 @@ export interface CliDeps {
   readonly err: NodeJS.WritableStream;
   readonly progress?: Progress;
   readonly interrupt?: AbortSignal;
+  /** opens the CSV files (tests inject a full disk here) */
+  readonly openWrite?: OpenWrite;
 }
 
 /** Comma lists, repeated options joined, each name once (--suite a,a runs a once). */
@@ -66,6 +69,10 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     if (e instanceof InputError) {
       deps.err.write(`hvbench: ${e.message}\n(run with --help for usage)\n`);
       return EXIT.badInput;
+    }
+    if (e instanceof WriteError) {
+      deps.err.write(`hvbench: ${e.message}\n`);
+      return EXIT.writeFailed;
     }
     throw e;
   }
@@ -199,6 +206,7 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     },
     progress,
     ...(deps.interrupt ? { interrupt: deps.interrupt } : {}),
+    ...(deps.openWrite ? { openWrite: deps.openWrite } : {}),
   });
   deps.out.write('\n' + endTable(outcome.rows, suites) + '\n');
   for (const s of suites) {

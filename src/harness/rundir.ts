@@ -3,7 +3,8 @@
 // manifest holds, which environment fields make two runs comparable, and the A/A band rule.
 // A run folder is `<commit12>[-dirty][.N]`: a second run of the same commit never reuses the
 // first one's folder, it gets `.2`, `.3`, ….
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { quantile } from './summary.js';
 
@@ -57,27 +58,67 @@ export function allocateRunDir(resultsRoot: string, name: string): string {
     const dir = join(resultsRoot, n === 1 ? name : `${name}.${n}`);
     try {
       mkdirSync(dir);
-      return dir;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      continue;
     }
+    lock(dir);
+    return dir;
   }
 }
 
-/** Whether a folder holds (or held, or is writing) a run. */
+/**
+ * Takes the run folder's lock: O_EXCL creation is atomic, so of two processes claiming one
+ * folder exactly one succeeds; the lock says who holds it, and stays while the run writes.
+ * A lock left behind means its writer died: the folder is then never reused or pooled.
+ */
+function lock(dir: string): void {
+  const path = join(dir, LOCK);
+  try {
+    writeFileSync(path, `pid ${process.pid} on ${hostname()} since ${new Date().toISOString()}\n`, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    let who = '';
+    try {
+      who = readFileSync(path, 'utf8').trim();
+    } catch {
+      /* gone meanwhile */
+    }
+    throw new Error(
+      `${dir} is being written by another run (${who || 'lock file present'}); two writers never share a run folder: choose another`,
+    );
+  }
+}
+
+/** Drops the lock once the run has written its last file (complete or not). */
+export function releaseRunDir(dir: string): void {
+  rmSync(join(dir, LOCK), { force: true });
+}
+
+/** Whether a run folder is still being written (or its writer died before finishing). */
+export function lockedBy(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, LOCK), 'utf8').trim() || 'lock file present';
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a folder holds (or held) a run, apart from its lock. */
 export function holdsRun(dir: string): boolean {
   return (
-    existsSync(dir) &&
-    readdirSync(dir).some((f) => f.endsWith('.csv') || f.endsWith('.partial') || f === MANIFEST || f === LOCK)
+    existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.csv') || f.endsWith('.partial') || f === MANIFEST)
   );
 }
 
-/** --out DIR: created if missing; refused if it already holds a run. */
+/** --out DIR: created if missing, locked; refused if another run holds it or is writing it. */
 export function claimOutDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  lock(dir);
   if (holdsRun(dir)) {
+    releaseRunDir(dir);
     throw new Error(`--out ${dir} already holds a run; results are never overwritten: choose another folder`);
   }
-  mkdirSync(dir, { recursive: true });
   return dir;
 }
 

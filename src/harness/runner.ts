@@ -3,14 +3,16 @@
 // as a failed row and skipped for the rest of that case; everything else goes on.
 import { randomBytes } from 'node:crypto';
 import type { LoadFile } from './loadfile.js';
-import { SuiteWriter } from './output.js';
+import { absorb, type CaseAcc, caseRows, type VariantAcc } from './caserows.js';
+import { WriteError } from './exit.js';
+import { writeFailure } from './loadfile.js';
+import { type OpenWrite, SuiteWriter } from './output.js';
 import { planTasks, type CasePlan, type LoadedSuite, type PlannedTask } from './plan.js';
 import { ISOLATION, runIsolated, type Outcome } from './pool.js';
 import type { Progress } from './progress.js';
 import { FAILED, SCHEMA, type SummaryRow } from './schema.js';
-import { summarize } from './summary.js';
-import type { Counter, Profile } from './suite.js';
-import { aaBandPct, type Manifest, type RunEnv, writeManifest } from './rundir.js';
+import type { Profile } from './suite.js';
+import { type Manifest, releaseRunDir, type RunEnv, writeManifest } from './rundir.js';
 
 export interface RunOptions {
   readonly suites: readonly LoadedSuite[];
@@ -35,6 +37,8 @@ export interface RunOptions {
   readonly progress: Progress;
   /** aborts the run: running tasks are terminated, files are left marked partial */
   readonly interrupt?: AbortSignal;
+  /** opens the CSV files (tests inject a full disk here) */
+  readonly openWrite?: OpenWrite;
 }
 
 export interface RunOutcome {
@@ -45,36 +49,13 @@ export interface RunOutcome {
   readonly interrupted: boolean;
 }
 
-interface VariantAcc {
-  failure?: { status: string; detail: string };
-  unsupported?: string;
-  counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string }>;
-  /** metric → unit and samples per replica, in arrival order of rounds */
-  timings: Map<
-    string,
-    {
-      unit: string;
-      replicas: number[][];
-      byRound: { round: number; replica: number; samples: number[] }[];
-      warmupMs: number[];
-      unsettled: number;
-    }
-  >;
-  checked: number;
-}
-
-interface CaseAcc {
-  remaining: number;
-  variants: Map<string, VariantAcc>;
-}
-
 export async function runPlan(o: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const runId = `${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${o.env.commit.slice(0, 8)}-${randomBytes(2).toString('hex')}`;
   const tasks = planTasks(o.cases, o.rounds, o.aa);
   const writers = new Map<string, SuiteWriter>();
   const usedSuites = o.suites.filter((s) => o.cases.some((c) => c.suite.name === s.name));
-  for (const s of usedSuites) writers.set(s.name, new SuiteWriter(o.outDir, s.name));
+  for (const s of usedSuites) writers.set(s.name, new SuiteWriter(o.outDir, s.name, o.openWrite));
   const manifest: Manifest = {
     schema: SCHEMA,
     run_id: runId,
@@ -132,7 +113,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
   const accs = new Map<CasePlan, CaseAcc>();
   for (const t of tasks) {
     let acc = accs.get(t.c);
-    if (!acc) accs.set(t.c, (acc = { remaining: 0, variants: new Map() }));
+    if (!acc) accs.set(t.c, (acc = { remaining: 0, finished: 0, variants: new Map() }));
     acc.remaining++;
     if (!acc.variants.has(t.variant))
       acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0 });
@@ -140,36 +121,46 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
 
   const rows: SummaryRow[] = [];
   let failures = 0;
-  const emitCase = (c: CasePlan, acc: CaseAcc) => {
+  const emitCase = (c: CasePlan, acc: CaseAcc, partial = '') => {
     const w = writers.get(c.suite.name)!;
     for (const [variant, v] of acc.variants) {
+      if (partial && !v.failure && v.unsupported === undefined && v.counters.size === 0 && v.timings.size === 0)
+        continue;
       for (const r of caseRows(base(c, variant), v)) {
+        if (partial) r.detail = `${partial}${r.detail ? `; ${r.detail}` : ''}`;
         if (FAILED.has(String(r.status))) failures++;
         rows.push(r);
         w.row(r);
       }
-      for (const [metric, t] of v.timings) {
-        for (const { round, replica, samples } of t.byRound) {
-          samples.forEach((value, index) =>
-            w.sample({
-              schema: SCHEMA,
-              run_id: runId,
-              suite: c.suite.name,
-              variant,
-              case: c.key,
-              seed: o.seed,
-              metric,
-              unit: t.unit,
-              round,
-              replica,
-              index,
-              value,
-            }),
-          );
-        }
-      }
     }
   };
+  /** A task's samples go to disk as soon as it finishes: an interrupt loses no finished task. */
+  const streamSamples = (t: PlannedTask, outcome: Outcome) => {
+    if (outcome.status !== 'ok') return;
+    const w = writers.get(t.c.suite.name)!;
+    for (const tm of outcome.timings) {
+      tm.samples.forEach((value, index) =>
+        w.sample({
+          schema: SCHEMA,
+          run_id: runId,
+          suite: t.c.suite.name,
+          variant: t.variant,
+          case: t.c.key,
+          seed: o.seed,
+          metric: tm.metric,
+          unit: tm.unit,
+          round: t.round,
+          replica: t.replica,
+          index,
+          value,
+        }),
+      );
+    }
+  };
+  // a write error (a full disk) stops the run like an interrupt, and is reported as such
+  const stop = new AbortController();
+  const interrupt = o.interrupt ? AbortSignal.any([o.interrupt, stop.signal]) : stop.signal;
+  const writeError = () => [...writers.values()].find((w) => w.error)?.error;
 
   const runOne = async (t: PlannedTask) => {
     const acc = accs.get(t.c)!;
@@ -195,181 +186,59 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
           ...(o.slowdown?.[t.variant] ? { slowdown: o.slowdown[t.variant] } : {}),
         },
         o.taskTimeoutMs,
-        o.interrupt,
+        interrupt,
       );
-      if (o.interrupt?.aborted) return;
+      if (interrupt.aborted) return;
       status = outcome.status;
       absorb(v, t, outcome);
+      streamSamples(t, outcome);
       const failure = v.failure as VariantAcc['failure']; // absorb() may have set it
       if (failure) o.progress.log(`FAIL ${label}: ${failure.status}: ${failure.detail}`);
     }
     o.progress.done(label, status, performance.now() - t0);
+    acc.finished++;
     if (--acc.remaining === 0) emitCase(t.c, acc);
+    if (writeError()) stop.abort();
   };
 
   o.progress.start(tasks.length);
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, o.threads) }, async () => {
-    while (next < tasks.length && !o.interrupt?.aborted) await runOne(tasks[next++]!);
+    while (next < tasks.length && !interrupt.aborted) await runOne(tasks[next++]!);
   });
   await Promise.all(lanes);
   o.progress.stop();
 
   const interrupted = Boolean(o.interrupt?.aborted);
-  await Promise.all([...writers.values()].map((w) => w.close(!interrupted)));
-  writeManifest(o.outDir, {
-    ...manifest,
-    complete: !interrupted,
-    interrupted,
-    finished_at: new Date().toISOString(),
-    failures,
-  });
+  // what finished of an unfinished case is kept, and says so
+  for (const [c, acc] of accs) {
+    if (acc.remaining > 0 && acc.finished > 0)
+      emitCase(
+        c,
+        acc,
+        `partial: ${acc.finished} of ${acc.finished + acc.remaining} tasks finished before the run stopped`,
+      );
+  }
+  await Promise.all([...writers.values()].map((w) => w.end()));
+  const failed = writeError();
+  // the files get their final names only when every one of them is complete
+  if (!interrupted && !failed) for (const w of writers.values()) w.commit();
+  try {
+    writeManifest(o.outDir, {
+      ...manifest,
+      complete: !interrupted && !failed,
+      interrupted,
+      ...(failed ? { write_error: failed.message } : {}),
+      finished_at: new Date().toISOString(),
+      failures,
+    });
+  } catch (e) {
+    if (!failed) throw writeFailure('manifest of', o.outDir, e);
+  }
+  releaseRunDir(o.outDir);
+  if (failed)
+    throw new WriteError(
+      `could not write the run in ${o.outDir}: ${failed.message}; what was written is left marked .partial`,
+    );
   return { dir: o.outDir, runId, rows, failures, interrupted };
-}
-
-function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
-  switch (outcome.status) {
-    case 'unsupported':
-      v.unsupported = outcome.detail;
-      return;
-    case 'gate-failed':
-    case 'error':
-    case 'timeout':
-      v.failure = { status: outcome.status, detail: outcome.detail };
-      return;
-    case 'ok':
-      v.checked = outcome.checked;
-      for (const c of outcome.counters) addCounter(v, c, 'counter');
-      for (const c of outcome.gauges) addCounter(v, c, 'gauge');
-      for (const tm of outcome.timings) {
-        let m = v.timings.get(tm.metric);
-        if (!m)
-          v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
-        m.warmupMs.push(tm.warmupMs);
-        if (!tm.settled) m.unsettled++;
-        const into = (m.replicas[t.replica] ??= []);
-        for (const x of tm.samples) into.push(x);
-        m.byRound.push({ round: t.round, replica: t.replica, samples: tm.samples });
-      }
-  }
-}
-
-function addCounter(v: VariantAcc, c: Counter, kind: 'counter' | 'gauge'): void {
-  let m = v.counters.get(c.metric);
-  if (!m) v.counters.set(c.metric, (m = { unit: c.unit, kind, values: [], detail: c.detail ?? '' }));
-  // An exact counter that differs between rounds of the same seed is a bug in the model
-  // (hidden state, a Math.random): say so rather than average it away.
-  if (kind === 'counter' && m.values.length > 0 && m.values[0] !== c.value) {
-    v.failure = {
-      status: 'error',
-      detail: `counter ${c.metric} is not deterministic: ${m.values[0]} in one round, ${c.value} in another`,
-    };
-  }
-  m.values.push(c.value);
-}
-
-function timingDetail(checked: number, warmupMs: number[], unsettled: number): string {
-  const w = `warmup ${Math.round(Math.min(...warmupMs))}-${Math.round(Math.max(...warmupMs))} ms`;
-  const steady = unsettled === 0 ? 'steady' : `NOT steady in ${unsettled} of ${warmupMs.length} workers`;
-  return `gate checked ${checked} observations; ${w} (${steady})`;
-}
-
-function caseRows(
-  base: Omit<
-    SummaryRow,
-    | 'metric'
-    | 'unit'
-    | 'kind'
-    | 'n'
-    | 'mean'
-    | 'median'
-    | 'p99'
-    | 'min'
-    | 'max'
-    | 'sd'
-    | 'rme'
-    | 'status'
-    | 'aa_band_pct'
-    | 'spread_pct'
-    | 'detail'
-  >,
-  v: VariantAcc,
-): SummaryRow[] {
-  const blank = { mean: '', median: '', p99: '', min: '', max: '', sd: '', rme: '', aa_band_pct: '', spread_pct: '' };
-  if (v.failure) {
-    return [
-      {
-        ...base,
-        ...blank,
-        metric: 'gate',
-        unit: '-',
-        kind: 'counter',
-        n: 0,
-        status: v.failure.status,
-        detail: v.failure.detail,
-      },
-    ];
-  }
-  if (v.unsupported !== undefined) {
-    return [
-      {
-        ...base,
-        ...blank,
-        metric: 'capacity',
-        unit: '-',
-        kind: 'counter',
-        n: 0,
-        status: 'unsupported',
-        detail: v.unsupported,
-      },
-    ];
-  }
-  const rows: SummaryRow[] = [];
-  for (const [metric, t] of v.timings) {
-    const all = t.replicas.flat();
-    const s = summarize(all);
-    // Workers differ more from each other than samples within one worker do (a slow spell of
-    // a shared machine hits one worker whole), so spreads are taken over worker medians.
-    const perWorker = t.byRound.map((r) => summarize(r.samples).median);
-    const band =
-      t.replicas.length === 2
-        ? (aaBandPct(t.byRound.map((r, i) => ({ replica: r.replica, median: perWorker[i]! }))) ?? '')
-        : '';
-    const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
-    rows.push({
-      ...base,
-      metric,
-      unit: t.unit,
-      kind: 'timing',
-      ...s,
-      status: 'ok',
-      aa_band_pct: band,
-      spread_pct: spread,
-      detail: timingDetail(v.checked, t.warmupMs, t.unsettled),
-    });
-  }
-  for (const [metric, c] of v.counters) {
-    const s = summarize(c.values);
-    const value = c.kind === 'counter' ? c.values[0]! : s.mean;
-    const n = c.kind === 'counter' ? 1 : s.n;
-    rows.push({
-      ...base,
-      metric,
-      unit: c.unit,
-      kind: c.kind,
-      n,
-      mean: value,
-      median: c.kind === 'counter' ? value : s.median,
-      p99: c.kind === 'counter' ? value : s.p99,
-      min: c.kind === 'counter' ? value : s.min,
-      max: c.kind === 'counter' ? value : s.max,
-      sd: c.kind === 'counter' ? 0 : s.sd,
-      rme: c.kind === 'counter' ? 0 : s.rme,
-      status: 'ok',
-      aa_band_pct: '',
-      spread_pct: '',
-      detail: c.detail,
-    });
-  }
-  return rows;
 }

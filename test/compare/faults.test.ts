@@ -2,7 +2,7 @@
 // measured the same thing, and refuse corrupt input naming file, line and column.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compare, type RowSpec, timings, tmp, writeRun } from './fixture.js';
@@ -73,4 +73,34 @@ test('a run with other node flags (e.g. --jitless) is another environment: a war
   const strict = compare([base, head, '--strict-env']);
   assert.equal(strict.code, 2);
   assert.match(strict.stderr, /node flags: \(none\) vs --jitless.*--strict-env refuses/);
+});
+
+test('--format csv escapes formulas and --format md escapes HTML, pipes and newlines', () => {
+  const root = tmp();
+  const evil: RowSpec[] = [
+    { variant: '=HYPERLINK("http://x")', metric: 'deliver', samples: timings(1, 20) },
+    { variant: 'v', metric: 'gate', kind: 'counter', status: 'error', detail: '<img src=x>\nline two | pipe' },
+  ];
+  const b = writeRun(join(root, 'b'), { rows: evil });
+  const h = writeRun(join(root, 'h'), { rows: evil });
+  const csv = compare([b, h, '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(csv.stdout, /^evtchn,"'=HYPERLINK\(""http:\/\/x""\)",/m);
+  const md = compare([b, h, '--format', 'md']);
+  assert.match(md.stdout, /&lt;img src=x&gt; line two \\\| pipe/);
+  assert.doesNotMatch(md.stdout, /<img/);
+});
+
+test('a stored run still being written (or whose writer died) is left out, and said so', () => {
+  const { repo, commit } = repoWithCommit();
+  const c12 = commit.slice(0, 12);
+  const base = writeRun(join(repo, 'B'), { commit, rows: rows(1) });
+  writeRun(join(repo, 'results', c12), { commit, rows: rows(3) });
+  writeFileSync(join(writeRun(join(repo, 'results', `${c12}.2`), { commit, rows: rows(5, 1.5) }), '.lock'), 'pid 1');
+  const r = compare([base, 'HEAD', '--no-run', '--fail-on', 'regression'], repo);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    new RegExp(`left out results/${c12}\\.2: still being written, or its writer died \\(pid 1\\)`),
+  );
 });

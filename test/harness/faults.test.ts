@@ -2,9 +2,13 @@
 // overwrites a file it did not create, bad input is refused before any run folder exists,
 // and options that would silently do something else are refused or warned about.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { csvCell } from '../../src/harness/csvcell.js';
+import { type OpenWrite, SuiteWriter } from '../../src/harness/output.js';
+import { allocateRunDir, claimOutDir, lockedBy, releaseRunDir } from '../../src/harness/rundir.js';
 import { cli, readCsv, tempDir } from './helpers.js';
 
 const FAST = ['--rounds', '1', '--time', '2', '--variant', 'good', '--case', 'words=8'];
@@ -89,4 +93,74 @@ test('option nits: empty paths, a repeated --case, a doubled suite, --list match
   assert.match(r.err, /--time 200 ms is not below --task-timeout 150 ms/);
   const rows = readCsv(join(out, 'toy.csv'));
   assert.equal(rows.filter((x) => x.metric === 'gate').length, 1, '--suite toy,toy runs toy once');
+});
+
+test('a second writer of one run folder is refused: the folder is claimed atomically and locked', async () => {
+  const dir = join(tempDir(), 'run');
+  claimOutDir(dir); // the first run holds it, not yet having written a file
+  assert.throws(() => claimOutDir(dir), /is being written by another run \(pid \d+/);
+  const r = await cli([...FAST, '--out', dir]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /being written by another run/);
+  releaseRunDir(dir);
+  const root = tempDir();
+  const a = allocateRunDir(root, 'abc');
+  const b = allocateRunDir(root, 'abc');
+  assert.notEqual(a, b);
+  assert.ok(lockedBy(a) && lockedBy(b));
+});
+
+test('an interrupt keeps every finished task of an unfinished case: samples streamed, rows marked partial', async () => {
+  const out = join(tempDir(), 'run');
+  const ac = new AbortController();
+  let done = 0;
+  const progress = { start() {}, log() {}, stop() {}, done: () => void (++done === 2 && ac.abort()) };
+  const r = await cli(['--rounds', '3', '--time', '5', '--variant', 'good,slow', '--case', 'words=8', '--out', out], {
+    interrupt: ac.signal,
+    progress,
+  });
+  assert.equal(r.code, 130);
+  const rows = readCsv(join(out, 'toy.csv.partial'));
+  const timing = rows.filter((x) => x.kind === 'timing');
+  assert.deepEqual(timing.map((x) => x.variant).sort(), ['good', 'slow']);
+  for (const x of rows) assert.match(x.detail!, /^partial: 2 of 6 tasks finished before the run stopped/);
+  const samples = readCsv(join(out, 'toy.samples.csv.partial'));
+  assert.deepEqual([...new Set(samples.map((s) => `${s.variant}/${s.round}`))].sort(), ['good/0', 'slow/0']);
+  assert.equal(lockedBy(out), undefined, 'the lock is released');
+});
+
+test('a full disk ends the run with exit 3 naming the file; nothing is renamed to look complete', async () => {
+  const out = join(tempDir(), 'run');
+  const enospc: OpenWrite = (path) =>
+    path.endsWith('.samples.csv.partial')
+      ? new Writable({
+          write(_chunk, _enc, cb) {
+            cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+          },
+        })
+      : createWriteStream(path);
+  const r = await cli(['--rounds', '2', '--time', '2', '--variant', 'good', '--out', out], { openWrite: enospc });
+  assert.equal(r.code, 3, r.err);
+  assert.match(r.err, /toy\.samples\.csv\.partial: ENOSPC/);
+  assert.ok(existsSync(join(out, 'toy.csv.partial')));
+  assert.ok(!existsSync(join(out, 'toy.csv')), 'the summary is not renamed while the samples are incomplete');
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.complete, false);
+  assert.match(manifest.write_error, /ENOSPC/);
+});
+
+test('cells that a spreadsheet would run as formulas go out as text; numbers stay numbers', async () => {
+  assert.equal(csvCell('=1+2*3'), "'=1+2*3");
+  assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(csvCell('-5.25'), '-5.25');
+  assert.equal(csvCell('2-level'), '2-level');
+  const dir = tempDir();
+  const w = new SuiteWriter(dir, 's');
+  w.row({ host: '=1+2*3', detail: '+cmd|calc', mean: -1.5 } as never);
+  await w.end();
+  w.commit();
+  const text = readFileSync(join(dir, 's.csv'), 'utf8');
+  assert.match(text, /'=1\+2\*3/);
+  assert.match(text, /'\+cmd\|calc/);
+  assert.match(text, /,-1\.5,/);
 });

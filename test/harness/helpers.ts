@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { runCli } from '../../src/harness/cli.js';
+import type { OpenWrite } from '../../src/harness/output.js';
 import type { Progress } from '../../src/harness/progress.js';
 
 export const TOY = { toy: new URL('../fixtures/toy-suite.js', import.meta.url).href };
@@ -26,7 +27,7 @@ export const quiet: Progress = { start() {}, done() {}, log() {}, stop() {} };
 
 export async function cli(
   argv: string[],
-  opts: { resultsRoot?: string; interrupt?: AbortSignal; progress?: Progress } = {},
+  opts: { resultsRoot?: string; interrupt?: AbortSignal; progress?: Progress; openWrite?: OpenWrite } = {},
 ) {
   const out = new Capture();
   const err = new Capture();
@@ -37,6 +38,7 @@ export async function cli(
     err,
     progress: opts.progress ?? quiet,
     ...(opts.interrupt ? { interrupt: opts.interrupt } : {}),
+    ...(opts.openWrite ? { openWrite: opts.openWrite } : {}),
   });
   return { code, out: out.text, err: err.text };
 }
