@@ -15,6 +15,7 @@ import {
 import { FAILED, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
 import { InputError } from '../harness/exit.js';
 import { median } from './stats.js';
+import { checkSample, checkSummary, type Located } from './validate.js';
 
 export type { Manifest } from '../harness/rundir.js';
 
@@ -118,7 +119,7 @@ function readManifest(dir: string, notes: string[]): Manifest | undefined {
 }
 
 /** Parses a CSV file into its header and records, refusing anything but our schema. */
-function readTable(file: string, expected: readonly string[]): Record<string, string>[] {
+function readTable(file: string, expected: readonly string[]): Located[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -126,8 +127,14 @@ function readTable(file: string, expected: readonly string[]): Record<string, st
     throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let table: string[][];
+  let lines: number[];
   try {
-    table = parse(text, { skip_empty_lines: true }) as string[][];
+    const parsed = parse(text, { skip_empty_lines: true, info: true }) as unknown as {
+      record: string[];
+      info: { lines: number };
+    }[];
+    table = parsed.map((p) => p.record);
+    lines = parsed.map((p) => p.info.lines);
   } catch (e) {
     throw new InputError(`${file}: not valid CSV (${(e as Error).message})`);
   }
@@ -142,14 +149,16 @@ function readTable(file: string, expected: readonly string[]): Record<string, st
       parts.push(`unexpected column${unexpected.length > 1 ? 's' : ''} ${unexpected.join(', ')}`);
     throw new InputError(`${file}: not a ${SCHEMA} file: ${parts.join('; ')}`);
   }
-  const records = table.slice(1).map((cells) => {
+  const records = table.slice(1).map((cells, i) => {
     const rec: Record<string, string> = {};
-    header.forEach((c, i) => (rec[c] = cells[i] ?? ''));
-    return rec;
+    header.forEach((c, j) => (rec[c] = cells[j] ?? ''));
+    return { rec, line: lines[i + 1]! };
   });
-  const other = records.find((r) => r['schema'] !== SCHEMA);
+  const other = records.find((r) => r.rec['schema'] !== SCHEMA);
   if (other !== undefined) {
-    throw new InputError(`${file}: schema '${other['schema']}' where this compare reads '${SCHEMA}'`);
+    throw new InputError(
+      `${file}: line ${other.line}: schema '${other.rec['schema']}' where this compare reads '${SCHEMA}'`,
+    );
   }
   return records;
 }
@@ -160,7 +169,9 @@ function num(s: string | undefined): number {
 }
 
 function readSuite(file: string, run: Run): void {
-  const recs = readTable(file, SUMMARY_COLUMNS);
+  const located = readTable(file, SUMMARY_COLUMNS);
+  checkSummary(file, located);
+  const recs = located.map((l) => l.rec);
   for (const r of recs) {
     const env = Object.fromEntries(ENV_FIELDS.map((f) => [f, r[f] ?? ''])) as Record<EnvField, string>;
     const band = num(r['aa_band_pct']);
@@ -191,9 +202,9 @@ function readSuite(file: string, run: Run): void {
     return;
   }
   const workers = new Map<string, Map<string, number[]>>();
-  for (const s of readTable(samplesFile, SAMPLE_COLUMNS)) {
-    const v = num(s['value']);
-    if (!Number.isFinite(v)) throw new InputError(`${samplesFile}: sample value '${s['value']}' is not a number`);
+  for (const located of readTable(samplesFile, SAMPLE_COLUMNS)) {
+    const s = located.rec;
+    const v = checkSample(samplesFile, located);
     const key = rowKey({ suite: s['suite']!, variant: s['variant']!, case: s['case']!, metric: s['metric']! });
     let byWorker = workers.get(key);
     if (byWorker === undefined) workers.set(key, (byWorker = new Map()));

@@ -2,7 +2,7 @@
 // measured the same thing, and refuse corrupt input naming file, line and column.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compare, type RowSpec, timings, tmp, writeRun } from './fixture.js';
@@ -104,3 +104,73 @@ test('a stored run still being written (or whose writer died) is left out, and s
     new RegExp(`left out results/${c12}\\.2: still being written, or its writer died \\(pid 1\\)`),
   );
 });
+
+test('corrupt values are input errors naming file, line and column, never verdicts', () => {
+  const root = tmp();
+  const good: RowSpec[] = [...rows(1), { variant: '2-level', metric: 'words', kind: 'counter', value: 2 }];
+  const base = writeRun(join(root, 'base'), { rows: good });
+  const edit = (name: string, file: string, f: (lines: string[]) => string[]) => {
+    const dir = writeRun(join(root, name), { rows: good });
+    const p = join(dir, file);
+    writeFileSync(p, f(readFileSync(p, 'utf8').trimEnd().split('\n')).join('\n') + '\n');
+    return dir;
+  };
+  const header = readFileSync(join(base, 'evtchn.csv'), 'utf8').split('\n')[0]!.split(',');
+  const col = (line: string, name: string, v: string) => {
+    const cells = line.split(',');
+    cells[header.indexOf(name)] = v;
+    return cells.join(',');
+  };
+  // line 4 of evtchn.csv is the counter row (header, two timings, the counter)
+  const cases: [string, string, (l: string[]) => string[], RegExp][] = [
+    [
+      'nan',
+      'evtchn.csv',
+      (l) => [...l.slice(0, 3), col(l[3]!, 'median', 'NaN')],
+      /evtchn\.csv: line 4, column median: 'NaN' is not a number/,
+    ],
+    [
+      'empty',
+      'evtchn.csv',
+      (l) => [...l.slice(0, 3), col(l[3]!, 'median', '')],
+      /line 4, column median: '' is not a number/,
+    ],
+    [
+      'text',
+      'evtchn.csv',
+      (l) => [...l.slice(0, 3), col(l[3]!, 'mean', 'abc')],
+      /line 4, column mean: 'abc' is not a number/,
+    ],
+    [
+      'status',
+      'evtchn.csv',
+      (l) => [...l.slice(0, 3), col(l[3]!, 'status', 'weird')],
+      /line 4, column status: 'weird' is not a status/,
+    ],
+    ['header', 'evtchn.csv', (l) => [l[0]!], /evtchn\.csv: no rows, only a header/],
+    ['dup', 'evtchn.csv', (l) => [...l, l[3]!], /line 5 repeats the row of line 4/],
+    [
+      'negative',
+      'evtchn.samples.csv',
+      (l) => [l[0]!, col2(l[1]!, '-3'), ...l.slice(2)],
+      /samples\.csv: line 2, column value: '-3' is not a positive, finite time/,
+    ],
+    [
+      'zero',
+      'evtchn.samples.csv',
+      (l) => [l[0]!, col2(l[1]!, '0'), ...l.slice(2)],
+      /line 2, column value: '0' is not a positive/,
+    ],
+  ];
+  for (const [name, file, f, re] of cases) {
+    const head = edit(name, file, f);
+    const r = compare([base, head, '--fail-on', 'regression']);
+    assert.equal(r.code, 2, `${name}: ${r.stdout}`);
+    assert.match(r.stderr, re, name);
+  }
+});
+
+/** The last cell (value) of a samples line replaced. */
+function col2(line: string, v: string): string {
+  return line.replace(/[^,]*$/, v);
+}
