@@ -2,15 +2,18 @@
 // overwrites a file it did not create, bad input is refused before any run folder exists,
 // and options that would silently do something else are refused or warned about.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { csvCell } from '../../src/harness/csvcell.js';
 import { type OpenWrite, SuiteWriter } from '../../src/harness/output.js';
 import { allocateRunDir, claimOutDir, lockedBy, releaseRunDir } from '../../src/harness/rundir.js';
 import { cli, readCsv, tempDir } from './helpers.js';
 
+const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const FAST = ['--rounds', '1', '--time', '2', '--variant', 'good', '--case', 'words=8'];
 
 test('--dump-load refuses an existing path (a stored run, a symlink to one, a folder) unless --force', async () => {
@@ -163,4 +166,26 @@ test('cells that a spreadsheet would run as formulas go out as text; numbers sta
   assert.match(text, /'=1\+2\*3/);
   assert.match(text, /'\+cmd\|calc/);
   assert.match(text, /,-1\.5,/);
+});
+
+test('SIGTERM is handled like SIGINT: exit 130, an honest manifest, files marked partial', async () => {
+  const out = join(tempDir(), 'run');
+  const child = spawn(
+    process.execPath,
+    [MAIN, '--suite', 'evtchn', '--case', 'ports=1024', '--rounds', '50', '--time', '5', '--out', out],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  let sent = false;
+  child.stderr.on('data', (b: Buffer) => {
+    err += b.toString();
+    if (!sent && /\[1\/\d+\]/.test(err)) sent = child.kill('SIGTERM'); // once, after the first finished task
+  });
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  assert.equal(code, 130, err);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.interrupted, true);
+  assert.equal(manifest.complete, false);
+  assert.ok(existsSync(join(out, 'evtchn.samples.csv.partial')));
+  assert.ok(!existsSync(join(out, 'evtchn.csv')));
 });
