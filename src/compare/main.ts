@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCli, USAGE, type Cli } from './args.js';
-import { EXIT, InputError } from '../harness/exit.js';
+import { EXIT, InputError, Interrupted } from '../harness/exit.js';
 import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
 import { checkEnv } from './checks.js';
 import { judgePairs } from './judge.js';
@@ -19,6 +19,8 @@ export interface Io {
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
   readonly colour: boolean;
+  /** aborted on SIGINT or SIGTERM */
+  readonly stop?: AbortSignal;
 }
 
 /** The baseline variant of each suite: the run's manifest (written by the bench), or --baseline. */
@@ -57,14 +59,15 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       benchArgs: cli.benchArgs,
       interleave: cli.interleave,
       log: (s: string) => io.err(s + '\n'),
+      ...(io.stop ? { stop: io.stop } : {}),
     };
     if (cli.variants) {
-      const [run] = resolveSides(cli.sides, opts);
+      const [run] = await resolveSides(cli.sides, opts);
       const pairs = pairVariants(run!, baselines(run!, cli));
       comparison = judgePairs(pairs, { base: run!.label, head: run!.label, mode: 'variants' }, cli.compare);
       notes = run!.notes;
     } else {
-      const [base, head] = resolveSides(cli.sides, opts) as [Run, Run];
+      const [base, head] = (await resolveSides(cli.sides, opts)) as [Run, Run];
       const warnings: string[] = [];
       const real = (spec: string) => {
         try {
@@ -88,6 +91,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       );
       notes = [...base.notes, ...head.notes];
     }
+    if (io.stop?.aborted) throw new Interrupted('interrupted');
     const bad = regressions(comparison);
     const code = cli.failOnRegression && bad.length > 0 ? EXIT.failed : EXIT.ok;
     switch (cli.format) {
@@ -117,6 +121,10 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       io.err(`compare: ${e.message}\n`);
       return EXIT.badInput;
     }
+    if (e instanceof Interrupted) {
+      io.err(`compare: ${e.message}; the worktrees are removed, runs made so far are kept\n`);
+      return EXIT.interrupted;
+    }
     io.err(`compare: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.badInput;
   }
@@ -128,7 +136,18 @@ if (invoked) {
     process.env['FORCE_COLOR'] !== undefined
       ? process.env['FORCE_COLOR'] !== '0'
       : process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  // a signal to compare (Ctrl-C, a CI cancel, `timeout`) is passed on to the bench it runs,
+  // which ends its run honestly; compare waits for it and removes its worktrees
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stop.signal.aborted) process.exit(EXIT.interrupted);
+      process.stderr.write(`\ncompare: ${signal}: stopping the bench and removing worktrees (again to exit now)\n`);
+      stop.abort();
+    });
+  }
   const code = await compareMain(process.argv.slice(2), {
+    stop: stop.signal,
     cwd: process.cwd(),
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

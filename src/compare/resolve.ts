@@ -33,6 +33,8 @@ export interface ResolveOptions {
   /** bench runs per side when both sides are measured now */
   readonly interleave: number;
   readonly log: (line: string) => void;
+  /** compare got SIGINT or SIGTERM: stop children, remove worktrees, report interrupted */
+  readonly stop?: AbortSignal;
 }
 
 type Located =
@@ -158,7 +160,7 @@ function readStored(dirs: readonly string[], label: string, leftOut: string[]): 
 }
 
 /** Resolves every side (one for --variants, two for BASE HEAD) to a run, measuring what must be. */
-export function resolveSides(specs: readonly string[], opts: ResolveOptions): Run[] {
+export async function resolveSides(specs: readonly string[], opts: ResolveOptions): Promise<Run[]> {
   const loc = specs.map((s) => locate(s, opts.cwd));
   const leftOut: string[][] = loc.map(() => []);
   const pathRun = loc.find((l) => l.kind === 'path');
@@ -195,7 +197,7 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
     const o = loc[other];
     const knownArgv =
       o === undefined ? undefined : o.kind === 'path' ? argvOf(o.run) : argvOf(readRun(dirs[other]![0]!));
-    benchRefs(loc, need, dirs, knownArgv, opts);
+    await benchRefs(loc, need, dirs, knownArgv, opts);
   }
   return loc.map((l, i) => {
     if (l.kind === 'path') return l.run;
@@ -214,13 +216,13 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
 }
 
 /** Builds each needed commit once, then runs the benches, alternating between the sides. */
-function benchRefs(
+async function benchRefs(
   loc: readonly Located[],
   need: readonly number[],
   dirs: string[][],
   knownArgv: string[] | undefined,
   opts: ResolveOptions,
-): void {
+): Promise<void> {
   const both = need.length === loc.length && loc.length === 2;
   const args = opts.benchArgs ?? (both ? DEFAULT_CHUNK_ARGS : (knownArgv ?? DEFAULT_SINGLE_ARGS));
   const runs = both ? opts.interleave : 1;
@@ -228,13 +230,13 @@ function benchRefs(
   try {
     for (const i of need) {
       const l = loc[i] as Extract<Located, { kind: 'ref' }>;
-      if (!trees.has(l.commit)) trees.set(l.commit, openWorktree(l.root, l.commit, opts.log));
+      if (!trees.has(l.commit)) trees.set(l.commit, await openWorktree(l.root, l.commit, opts.log, opts.stop));
     }
     for (let r = 0; r < runs; r++) {
       for (const i of need) {
         const l = loc[i] as Extract<Located, { kind: 'ref' }>;
         if (runs > 1) opts.log(`compare: ${l.spec}: run ${r + 1} of ${runs}`);
-        dirs[i]!.push(trees.get(l.commit)!.run(args));
+        dirs[i]!.push(await trees.get(l.commit)!.run(args));
       }
     }
   } finally {

@@ -16,6 +16,11 @@ export class WriteError extends Error {
   override readonly name = 'WriteError';
 }
 
+/** A signal (SIGINT, SIGTERM) stopped the work: what finished is kept, the rest is marked partial. */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
 export const EXIT = {
   ok: 0,
   /** bench: a variant failed its gate, threw or hung; compare: a regression under --fail-on regression */

@@ -4,22 +4,29 @@
 // bench is not needed to test the plumbing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compare, timings, tmp, writeRun, type RowSpec } from './fixture.js';
+import { COMPARE_MAIN, compare, timings, tmp, writeRun, type RowSpec } from './fixture.js';
 
 const FAKE_BENCH = `// @ts-nocheck
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const out = args[args.indexOf('--out') + 1];
 mkdirSync(out, { recursive: true });
+if (process.env.FAKE_BENCH_PIDFILE) {
+  // a long run, to be interrupted: say who we are, then wait for the signal
+  writeFileSync(process.env.FAKE_BENCH_PIDFILE, String(process.pid));
+  process.on('SIGTERM', () => { writeFileSync(out + '/interrupted', 'yes'); process.exit(130); });
+  setTimeout(() => {}, 60000);
+} else {
 cpSync('fixture', out, { recursive: true });
 // the fixture was written before its commit existed: its rows name the commit measured, as a bench's do
 const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 for (const f of readdirSync(out)) {
   writeFileSync(out + '/' + f, readFileSync(out + '/' + f, 'utf8').replaceAll('${'a'.repeat(40)}', head));
+}
 }
 // what the bench was asked, so that the test can check the options were passed through
 writeFileSync(out + '/argv.json', JSON.stringify(args));
@@ -158,4 +165,29 @@ test('a commit whose bench writes nothing exits 2 and still removes its worktree
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /bench of \w{12} exited 3 and wrote no CSV/);
   assert.deepEqual(worktrees(repo), [`worktree ${repo}`]);
+});
+
+test('a SIGTERM to compare reaches the bench it runs, waits for it, and removes the worktree (exit 130)', async () => {
+  const repo = fakeRepo();
+  commitFixture(repo, 30, 1, 'only');
+  const pidFile = join(tmp(), 'bench.pid');
+  const child = spawn(process.execPath, [COMPARE_MAIN, 'HEAD', 'HEAD'], {
+    cwd: repo,
+    env: { ...process.env, FAKE_BENCH_PIDFILE: pidFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => void (err += b.toString()));
+  while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 50));
+  const benchPid = Number(readFileSync(pidFile, 'utf8'));
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  assert.equal(code, 130, err);
+  assert.throws(() => process.kill(benchPid, 0), /ESRCH/, 'the bench is not left running');
+  assert.deepEqual(worktrees(repo).length, 1, 'only the main checkout is registered');
+  const runs = readdirSync(join(repo, 'results'));
+  assert.ok(
+    runs.some((d) => existsSync(join(repo, 'results', d, 'interrupted'))),
+    'the bench got the signal',
+  );
 });
