@@ -37,7 +37,7 @@ export const EXIT_MEANINGS: readonly (readonly [number, string])[] = [
   [EXIT.ok, 'done: every variant passed (bench), or nothing regressed (compare)'],
   [EXIT.failed, 'bench: a variant failed its gate, threw or hung; compare: a regression under `--fail-on regression`'],
   [EXIT.badInput, 'bad input (option, suite, variant, ref, file), or a comparison refused; the message says which'],
-  [EXIT.writeFailed, 'results could not be written (disk full, read-only folder); the message names the path'],
+  [EXIT.writeFailed, 'results could not be written during the run (disk full, I/O error); the message names the file'],
   [EXIT.interrupted, 'interrupted (SIGINT or SIGTERM); finished tasks are kept, files marked partial'],
 ];
 

@@ -39,3 +39,7 @@ test('--help of bench and compare lists every option of their tables', () => {
 test("the README's exit-code table is the CLIs' exit-code table", () => {
   assert.ok(doc('README.md').includes(exitMarkdown()), 'README.md: exit-code table differs from src/harness/exit.ts');
 });
+
+test("docs/guarantees.md's exit-code table is the CLIs' exit-code table", () => {
+  assert.ok(doc('docs/guarantees.md').includes(exitMarkdown()), 'docs/guarantees.md: exit-code table differs');
+});
