@@ -106,3 +106,42 @@ export function poolFolder(runs: readonly Run[], folder: string): Run[] {
   }
   return [...runs];
 }
+
+/**
+ * A folder of --shard runs is one run when it holds each of the N shards exactly once, all
+ * of the same N (and, by poolFolder, measured alike); a missing, repeated or foreign shard is
+ * refused, naming it. Returns whether the runs were shards.
+ */
+export function checkShards(runs: readonly Run[], folder: string): boolean {
+  const shards = runs.map((r) => ({ r, s: r.manifest?.shard }));
+  if (shards.every((x) => x.s === undefined)) return false;
+  const plain = shards.find((x) => x.s === undefined);
+  if (plain) throw new InputError(`${folder}: ${plain.r.source} is not a --shard run, but the others are`);
+  const count = shards[0]!.s!.count;
+  const other = shards.find((x) => x.s!.count !== count);
+  if (other)
+    throw new InputError(
+      `${folder}: ${other.r.source} is shard ${other.s!.index}/${other.s!.count}, the others are of ${count}`,
+    );
+  const by = new Map<number, string[]>();
+  for (const x of shards) by.set(x.s!.index, [...(by.get(x.s!.index) ?? []), x.r.source]);
+  const twice = [...by].filter(([, v]) => v.length > 1);
+  if (twice.length > 0)
+    throw new InputError(
+      `${folder}: overlapping shards: ${twice.map(([i, v]) => `${i}/${count} in ${v.join(' and ')}`).join('; ')}`,
+    );
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !by.has(i));
+  if (missing.length > 0)
+    throw new InputError(
+      `${folder}: missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')}`,
+    );
+  const seen = new Map<string, string>();
+  for (const x of shards) {
+    for (const c of x.s!.cases) {
+      const prev = seen.get(c);
+      if (prev) throw new InputError(`${folder}: case ${c} is in both ${prev} and ${x.r.source}`);
+      seen.set(c, x.r.source);
+    }
+  }
+  return true;
+}

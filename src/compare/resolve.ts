@@ -8,7 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { InputError } from '../harness/exit.js';
 import { repoRoot, resolveCommit } from './git.js';
 import { lockedBy, type Manifest, parseRunDirName, readManifest, shortCommit } from '../harness/rundir.js';
-import { measurementOf, poolFolder, poolRef } from './pool.js';
+import { checkShards, measurementOf, poolFolder, poolRef } from './pool.js';
 import { mergeRuns, readRun, type Run } from './read.js';
 import { openWorktree, type Worktree } from './worktree.js';
 
@@ -63,8 +63,10 @@ function pooledFolder(sub: readonly string[], spec: string): Run {
     sub.map((d) => readRun(d)),
     spec,
   );
-  const run = mergeRuns(runs, spec, `${runs.length} runs`);
-  return { ...run, notes: [...run.notes, `${spec}: pooled ${runs.length} runs: ${sub.join(', ')}`] };
+  const sharded = checkShards(runs, spec);
+  const run = mergeRuns(runs, spec, `${runs.length} ${sharded ? 'shards' : 'runs'}`);
+  const what = sharded ? `joined ${runs.length} shards as one run` : `pooled ${runs.length} runs`;
+  return { ...run, notes: [...run.notes, `${spec}: ${what}: ${sub.join(', ')}`] };
 }
 
 function locate(spec: string, cwd: string): Located {

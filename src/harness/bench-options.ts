@@ -69,6 +69,12 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
     arg: 'V=PCT',
     help: "calibration: make variant V's timed calls PCT % slower with a busy wait inside the timed window, to learn the smallest change compare flags on a machine (recorded in the manifest)",
   },
+  {
+    name: 'shard',
+    type: 'string',
+    arg: 'I/N',
+    help: 'run only the I-th of N balanced parts of the plan (whole cases, same seeds and rows); compare takes a folder of the N shard runs as one run',
+  },
   { name: 'list', type: 'boolean', help: 'list suites, variants (baseline marked) and cases, and exit' },
   { name: 'help', short: 'h', type: 'boolean', help: 'usage' },
 ];

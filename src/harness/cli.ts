@@ -8,7 +8,7 @@ import { readLoadFile, writeLoadCsv } from './loadfile.js';
 import type { OpenWrite } from './output.js';
 import { helpLines, intOption, parseOptions } from './options.js';
 import { allocateRunDir, claimOutDir, runDirName } from './rundir.js';
-import { planCases, type CasePlan, type LoadedSuite } from './plan.js';
+import { type CasePlan, type LoadedSuite, planCases, shardCases } from './plan.js';
 import { createProgress, type Progress } from './progress.js';
 import { runPlan } from './runner.js';
 import { caseKey } from './suite.js';
@@ -94,6 +94,7 @@ interface BenchValues {
   force?: boolean;
   load?: string;
   'inject-slowdown'?: string;
+  shard?: string;
   list?: boolean;
   help?: boolean;
 }
@@ -124,11 +125,19 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     }
   }
   const profile = values.full ? 'full' : 'default';
-  const cases = planCases(suites, {
+  const allCases = planCases(suites, {
     profile,
     ...(variants ? { variants } : {}),
     ...(casePattern ? { casePattern } : {}),
   });
+  const shard = parseShard(values.shard);
+  const cases = shard
+    ? shardCases(allCases, (c) => c.variants.length * (values.aa ? 2 : 1), shard.index, shard.count)
+    : allCases;
+  if (shard && allCases.length > 0 && cases.length === 0)
+    throw new InputError(
+      `--shard ${values.shard}: this shard gets no case (the plan has only ${allCases.length}); use fewer shards`,
+    );
 
   if (cases.length === 0) {
     const all = suites.flatMap((s) => s.def.grid(profile).map((p) => `${s.name}: ${caseKey(p)}`));
@@ -199,6 +208,7 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     ...(slowdown ? { slowdown } : {}),
     env,
     argv,
+    ...(shard ? { shard: { ...shard, cases: cases.map((c) => `${c.suite.name} ${c.key}`) } } : {}),
     selection: {
       suites: list(values.suite)?.join(',') ?? '',
       variants: variants?.join(',') ?? '',
@@ -220,6 +230,16 @@ async function cli(argv: string[], deps: CliDeps): Promise<number> {
     deps.out.write(`${outcome.failures} variant/case combination(s) FAILED: see status and detail in the CSV\n`);
   if (outcome.interrupted) return EXIT.interrupted;
   return outcome.failures > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function parseShard(raw: string | undefined): { index: number; count: number } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || count > 1000 || index < 1 || index > count)
+    throw new InputError(`--shard takes I/N with 1 <= I <= N <= 1000, e.g. --shard 2/3; got '${raw}'`);
+  return { index, count };
 }
 
 function parseSlowdown(raw: string | undefined, suites: readonly LoadedSuite[]): Record<string, number> | undefined {

@@ -84,3 +84,27 @@ export function planTasks(cases: readonly CasePlan[], rounds: number, aa: boolea
   }
   return tasks;
 }
+
+/**
+ * The i-th (1-based) of n shards of a plan, for grids that outgrow one machine: whole cases
+ * (a case's rows need all its rounds), balanced by task count with the longest-processing-time
+ * rule, ties broken by plan order, so that every machine computes the same split. Each case
+ * keeps its seed and row identity; the shards' rows together are the unsharded run's.
+ */
+export function shardCases(
+  cases: readonly CasePlan[],
+  costOf: (c: CasePlan) => number,
+  i: number,
+  n: number,
+): CasePlan[] {
+  const order = cases.map((c, k) => ({ k, cost: costOf(c) })).sort((a, b) => b.cost - a.cost || a.k - b.k);
+  const load = new Array<number>(n).fill(0);
+  const owner = new Array<number>(cases.length);
+  for (const { k, cost } of order) {
+    let best = 0;
+    for (let s = 1; s < n; s++) if (load[s]! < load[best]!) best = s;
+    owner[k] = best;
+    load[best]! += cost;
+  }
+  return cases.filter((_, k) => owner[k] === i - 1);
+}

@@ -140,6 +140,8 @@ export interface Manifest {
   readonly options?: Readonly<Record<string, unknown>>;
   /** what the user selected: suites, variants and the case pattern ('' for all) */
   readonly selection?: { readonly suites: string; readonly variants: string; readonly case: string };
+  /** --shard I/N: this run's part of the plan, and its cases as `suite key` */
+  readonly shard?: { readonly index: number; readonly count: number; readonly cases: readonly string[] };
   readonly suites?: readonly string[];
   /** suite → its baseline variant */
   readonly baselines?: Readonly<Record<string, string>>;

@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly argv: readonly string[];
   /** what the user selected (recorded: runs of other selections are not pooled by compare) */
   readonly selection?: Manifest['selection'];
+  /** --shard: which part of the plan this run is */
+  readonly shard?: Manifest['shard'];
   readonly progress: Progress;
   /** aborts the run: running tasks are terminated, files are left marked partial */
   readonly interrupt?: AbortSignal;
@@ -79,6 +81,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       inject_slowdown: o.slowdown ?? null,
     },
     selection: o.selection ?? { suites: '', variants: '', case: '' },
+    ...(o.shard ? { shard: o.shard } : {}),
     suites: usedSuites.map((s) => s.name),
     baselines: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.baseline])),
     primary_metrics: Object.fromEntries(usedSuites.map((s) => [s.name, s.def.primaryMetric])),

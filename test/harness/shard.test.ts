@@ -1,0 +1,43 @@
+// --shard I/N splits the plan into whole, balanced cases, deterministically; compare joins a
+// folder of the N shard runs into one run and refuses a missing or overlapping shard.
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compare } from '../compare/fixture.js';
+import { cli, tempDir } from './helpers.js';
+
+const RUN = ['--full', '--variant', 'good,slow', '--rounds', '1', '--time', '2'];
+
+test('3 shards merge into the same rows as an unsharded run; a missing or overlapping shard is refused', async () => {
+  const dir = tempDir();
+  const whole = join(dir, 'whole');
+  assert.equal((await cli([...RUN, '--out', whole])).code, 0);
+  const shards = join(dir, 'shards');
+  for (const i of [1, 2, 3]) {
+    const r = await cli([...RUN, '--shard', `${i}/3`, '--out', join(shards, `s${i}`)]);
+    assert.equal(r.code, 0, r.err);
+  }
+  const cases = [1, 2, 3].map(
+    (i) => JSON.parse(readFileSync(join(shards, `s${i}`, 'manifest.json'), 'utf8')).shard.cases as string[],
+  );
+  assert.deepEqual(cases.flat().sort(), ['toy words=16', 'toy words=256', 'toy words=64']);
+  const r = compare([whole, shards, '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = (JSON.parse(r.stdout) as { rows: { verdict: string; kind: string }[] }).rows;
+  assert.equal(rows.length, 3 * 2 * 2, 'every (variant, case, metric) on both sides');
+  assert.ok(rows.every((x) => x.verdict !== 'only-base' && x.verdict !== 'only-head'));
+  assert.ok(rows.filter((x) => x.kind === 'counter').every((x) => x.verdict === 'counter-same'));
+  cpSync(join(shards, 's1'), join(shards, 's4'), { recursive: true });
+  const overlap = compare([whole, shards]);
+  assert.equal(overlap.code, 2);
+  assert.match(overlap.stderr, /overlapping shards: 1\/3 in .*s1 and .*s4/);
+  rmSync(join(shards, 's4'), { recursive: true });
+  rmSync(join(shards, 's3'), { recursive: true });
+  const missing = compare([whole, shards]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /missing shard 3\/3/);
+  const bad = await cli([...RUN, '--shard', '4/3']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--shard takes I\/N/);
+});
