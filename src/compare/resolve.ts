@@ -120,14 +120,18 @@ export function storedRuns(root: string, commit: string): string[] {
   return runs.map((r) => r.dir);
 }
 
-/** The bench options a run was made with, minus where it was written. */
+/** Options of a run that say where or which part it wrote, not how it measured. */
+const NOT_MEASUREMENT = ['--out', '--shard'];
+
+/** The bench options a run was made with, minus where it was written and which shard it was. */
 export function argvOf(run: Run): string[] | undefined {
   const a = run.manifest?.argv;
   if (!Array.isArray(a)) return undefined;
   const out: string[] = [];
   for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--out') i++;
-    else if (!String(a[i]).startsWith('--out=')) out.push(String(a[i]));
+    const arg = String(a[i]);
+    if (NOT_MEASUREMENT.includes(arg)) i++;
+    else if (!NOT_MEASUREMENT.some((o) => arg.startsWith(`${o}=`))) out.push(arg);
   }
   return out;
 }

@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readRun } from '../../src/compare/read.js';
+import { InputError } from '../../src/harness/exit.js';
 import { compare, type RowSpec, timings, tmp, writeRun } from './fixture.js';
 
 function rows(seedBase: number, slow = 1): RowSpec[] {
@@ -162,12 +164,18 @@ test('corrupt values are input errors naming file, line and column, never verdic
       /line 2, column value: '0' is not a positive/,
     ],
   ];
+  // in-process (the reader is where the refusal happens); one run of the CLI shows the exit code
   for (const [name, file, f, re] of cases) {
     const head = edit(name, file, f);
-    const r = compare([base, head, '--fail-on', 'regression']);
-    assert.equal(r.code, 2, `${name}: ${r.stdout}`);
-    assert.match(r.stderr, re, name);
+    assert.throws(
+      () => readRun(head),
+      (e: Error) => e instanceof InputError && re.test(e.message),
+      name,
+    );
   }
+  const r = compare([base, join(root, 'nan'), '--fail-on', 'regression']);
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(r.stderr, /line 4, column median: 'NaN' is not a number/);
 });
 
 /** The last cell (value) of a samples line replaced. */

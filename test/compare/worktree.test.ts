@@ -168,7 +168,13 @@ test('a commit whose bench writes nothing exits 2 and still removes its worktree
 });
 
 test('a SIGTERM to compare reaches the bench it runs, waits for it, and removes the worktree (exit 130)', async () => {
-  const repo = fakeRepo();
+  // prebuilt (no tsconfig, dist/ committed): this test is about signals, not the build
+  const repo = join(tmp('hvbench-wt-'), 'repo');
+  mkdirSync(join(repo, 'dist', 'bench'), { recursive: true });
+  git(repo, 'init', '-q');
+  writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'fake', private: true, type: 'module' }));
+  writeFileSync(join(repo, '.gitignore'), 'results/\n');
+  writeFileSync(join(repo, 'dist', 'bench', 'main.js'), FAKE_BENCH);
   commitFixture(repo, 30, 1, 'only');
   const pidFile = join(tmp(), 'bench.pid');
   const child = spawn(process.execPath, [COMPARE_MAIN, 'HEAD', 'HEAD'], {
