@@ -19,7 +19,7 @@
 //   critical_path critical_path_unlocked   steps   counter  serial vs parallel
 //   worst_down down_scan spurious_scan_words stale_upcalls clock_bad_reads clock_bad_reads_unforced   counter
 //   vcpu_info_bytes_vcpu vcpu_info_bytes_guest capacity                      counter
-//   explore_{slot,beyond}[_stale]_{interleavings,violation,shortest}          counter (detail: the trace)
+//   explore_{slot,beyond}[_stale]_*, explore_slot_lapic_*: interleavings, violation, shortest (counter; detail: the trace)
 //   mt_threads mt_lock_contended mt_resume_us                                gauge (freebsd-self)
 import { defineSuite } from '../src/harness/kit.js';
 import { vcpuinfoLoad, type VcpuinfoLoad } from '../src/vcpuinfo/load.js';
@@ -62,6 +62,8 @@ export default defineSuite<VcpuinfoLoad, { readonly strategy: RestoreStrategy }>
       out.push({ vcpus, rate: 'storm', suspend: 'cancel', explore: 4000 });
       out.push({ vcpus, rate: 'storm', host: 'hvm-pre-4.7', explore: 4000 });
       out.push({ vcpus, rate: 'storm', host: 'xen-4.17', explore: 4000 });
+      out.push({ vcpus, rate: 'storm', host: 'remote-nopause', explore: 4000 });
+      out.push({ vcpus, rate: 'storm', upcall: 'lapic', explore: 4000 });
     }
     return out;
   },

@@ -23,6 +23,7 @@ export interface ExploreCase {
   readonly cancelled: boolean;
   /** vCPU 1's registration fails */
   readonly fail: boolean;
+  readonly injection: 'level' | 'edge';
   readonly budget: number;
   readonly seed: number;
   /** 'harm': lost, duplicated, or taken through a NULL vcpu_info; 'stale': also any upcall through an area Xen no longer writes */
@@ -49,6 +50,7 @@ export function modelOf(c: ExploreCase): Model<Resume> {
     forceTime: true,
     failVcpu: c.fail ? 1 : -1,
     cancelled: c.cancelled,
+    injection: c.injection,
     wordBits: 32 as const,
   };
   const probe = new Resume(c.strategy, cfg, sends);

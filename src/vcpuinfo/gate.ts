@@ -85,7 +85,7 @@ function reasonOf(m: Machine, v: number): string {
   if (m.down[v] !== 0) return `vcpu${v} stayed down (its registration failed: the guest hangs in stop_machine)`;
   if (m.guestArea[v] === AREA_NONE) return `vcpu${v} has no vcpu_info (NULL pointer)`;
   if (m.guestArea[v] !== m.xenArea[v]) return `vcpu${v} reads a vcpu_info Xen no longer writes`;
-  if (m.irq[v] === 0 && m.xenUpcallPending(v))
+  if (!m.interrupted(v) && m.xenUpcallPending(v))
     return `vcpu${v} gets no more callbacks: upcall_pending stayed set in the area Xen writes while the guest scanned another`;
   return `vcpu${v} has it pending but never scanned it`;
 }

@@ -15,6 +15,8 @@ export const HOSTS: Readonly<Record<string, HostRules>> = {
   'xen-4.18': { remote: 'pause', vcpuOps: true },
   // map_vcpu_info: "Run this command on yourself or on other offline VCPUS"
   'xen-4.17': { remote: 'refuse-running', vcpuOps: true },
+  // the thread's proposal taken literally: register a running vCPU's area, no pause
+  'remote-nopause': { remote: 'allow', vcpuOps: true },
   // HVM before xen commit 192df6f9122d: hvm_vcpu_op returns -ENOSYS for VCPUOP_is_up/down/up
   'hvm-pre-4.7': { remote: 'refuse-running', vcpuOps: false },
 };
@@ -32,6 +34,8 @@ export interface VcpuinfoCase {
   readonly cancelled: boolean;
   /** 'spread': channel p bound to vCPU (p-1) mod N; 'vcpu0': all on vCPU 0 (Linux's boot default) */
   readonly bind: 'spread' | 'vcpu0';
+  /** 'callback': the global callback vector (level; Linux PVHVM's default, and PV alike); 'lapic': the per-vCPU upcall vector (edge) */
+  readonly injection: 'level' | 'edge';
   /** the explorer's exhaustive budget in interleavings per model */
   readonly explore: number;
   /** rounds during which the backends keep sending */
@@ -72,6 +76,7 @@ export function caseOf(params: Params): VcpuinfoCase {
     failVcpu: fail,
     cancelled: oneOf(params, 'suspend', ['migrate', 'cancel'], 'migrate') === 'cancel',
     bind: oneOf(params, 'bind', ['spread', 'vcpu0'], 'spread'),
+    injection: oneOf(params, 'upcall', ['callback', 'lapic'], 'callback') === 'lapic' ? 'edge' : 'level',
     explore,
     // long enough to cover the slowest strategy's resume (Linux: up to 5 hypercalls and 3 more steps per vCPU)
     rounds: 8 * vcpus + 16,

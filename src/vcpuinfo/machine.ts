@@ -29,8 +29,9 @@ export const EBUSY = -16;
 
 /** How the host treats VCPUOP_register_vcpu_info for another vCPU, and whether HVM may use VCPUOP_is_up/down/up. */
 export interface HostRules {
-  /** map_guest_area (Xen >= 4.18) pauses a remote target; map_vcpu_info (older) refuses it unless it is down */
-  readonly remote: 'pause' | 'refuse-running';
+  /** map_guest_area (Xen >= 4.18) pauses a remote target; map_vcpu_info (older) refuses it unless it is
+   *  down; 'allow' is the 2014 proposal as the thread put it: a running target, neither refused nor paused */
+  readonly remote: 'pause' | 'refuse-running' | 'allow';
   /** VCPUOP_is_up/down/up allowed (HVM: only since xen commit 192df6f9122d, Dec 2015; before, hvm_vcpu_op said -ENOSYS) */
   readonly vcpuOps: boolean;
 }
@@ -49,6 +50,15 @@ export interface MachineConfig {
   readonly failVcpu: number;
   /** the suspend was cancelled: same host, registrations kept */
   readonly cancelled: boolean;
+  /**
+   * How Xen interrupts the vCPU for its events. 'level': the HVM global callback vector
+   * (xen/arch/x86/hvm/irq.c:hvm_vcpu_has_pending_irq injects it at every VM entry while
+   * vcpu_info(v, evtchn_upcall_pending) is set; a PV guest gets its upcall on every return
+   * while it is set, likewise). 'edge': the per-vCPU LAPIC vector of
+   * HVMOP_set_evtchn_upcall_vector (hvm_assert_evtchn_irq → vlapic_set_irq, only on the 0→1
+   * edge of upcall_pending in vcpu_mark_events_pending).
+   */
+  readonly injection: 'level' | 'edge';
   /** bits per event word (default 64, a 64-bit guest); the explorer's two-vCPU model uses 32 to stay small */
   readonly wordBits?: 32 | 64;
 }
@@ -60,8 +70,10 @@ export class Machine implements EventHandler {
   readonly guestArea: Uint8Array;
   readonly down: Uint8Array;
   readonly paused: Uint8Array;
-  /** the callback vector is pending on the vCPU (taken when it runs with interrupts on) */
+  /** 'edge' injection: the LAPIC vector is latched on the vCPU (taken when it runs with interrupts on) */
   readonly irq: Uint8Array;
+  /** the guest oopsed on this vCPU (an upcall through a NULL vcpu_info): it runs no more */
+  readonly dead: Uint8Array;
   /** per slot: mirror of upcall_pending, the selector's all-ones mark, and the time's origin */
   private readonly upcallMirror: Uint8Array;
   private readonly selMirror: Uint32Array;
@@ -105,6 +117,7 @@ export class Machine implements EventHandler {
     this.down = new Uint8Array(n);
     this.paused = new Uint8Array(n);
     this.irq = new Uint8Array(n);
+    this.dead = new Uint8Array(n);
     this.upcallMirror = new Uint8Array(slots);
     this.selMirror = new Uint32Array(slots * 2);
     this.allOnes = new Uint8Array(slots);
@@ -143,9 +156,14 @@ export class Machine implements EventHandler {
     return this.upcallMirror[this.xenSlot(v)] !== 0;
   }
 
-  /** the vCPU can take its callback vector (not down, not paused by Xen) */
+  /** the vCPU can run (not down, not paused by Xen, not crashed) */
   runnable(v: number): boolean {
-    return this.down[v] === 0 && this.paused[v] === 0;
+    return this.down[v] === 0 && this.paused[v] === 0 && this.dead[v] === 0;
+  }
+
+  /** Xen interrupts the vCPU for its events when it next runs with interrupts on */
+  interrupted(v: number): boolean {
+    return this.cfg.injection === 'edge' ? this.irq[v] !== 0 : this.upcallMirror[this.xenSlot(v)] !== 0;
   }
 
   // ---- Xen: EVTCHNOP_send and evtchn_2l_set_pending → vcpu_mark_events_pending
@@ -170,21 +188,26 @@ export class Machine implements EventHandler {
   private markPending(v: number, slot: number): void {
     if (this.upcallMirror[slot] !== 0) return;
     this.upcallMirror[slot] = 1;
-    this.irq[v] = 1;
+    if (this.cfg.injection === 'edge') this.irq[v] = 1;
   }
 
-  // ---- guest: the callback vector → __xen_evtchn_do_upcall through the per-CPU pointer
-  upcall(v: number): void {
+  // ---- guest: the callback vector → __xen_evtchn_do_upcall through the per-CPU pointer.
+  // Returns false when the upcall changed nothing that matters: level injection through an
+  // area Xen does not write leaves Xen's upcall_pending set, so the vCPU is interrupted again.
+  upcall(v: number): boolean {
+    const edge = this.irq[v] !== 0;
     this.irq[v] = 0;
     this.upcalls++;
     const area = this.guestArea[v]!;
     if (area === AREA_NONE) {
       // Linux: xen_vcpu is NULL → oops; FreeBSD: vcpu_info NULL
       this.nullUpcalls++;
+      this.dead[v] = 1;
       if (this.firstBadVcpu < 0) this.firstBadVcpu = v;
-      return;
+      return true;
     }
-    if (area !== this.xenArea[v]) {
+    const stale = area !== this.xenArea[v];
+    if (stale) {
       this.staleUpcalls++;
       if (this.firstBadVcpu < 0) this.firstBadVcpu = v;
     }
@@ -193,10 +216,12 @@ export class Machine implements EventHandler {
       this.spuriousScanWords += this.scanWords;
       this.allOnes[slot] = 0;
     }
+    const wasPending = this.upcallMirror[slot] !== 0;
     this.upcallMirror[slot] = 0;
     this.selMirror[slot * 2] = 0;
     this.selMirror[slot * 2 + 1] = 0;
-    this.ports.upcall(slot, this);
+    const delivered = this.ports.upcall(slot, this);
+    return edge || !stale || wasPending || delivered > 0;
   }
 
   handle(_slot: number, port: number): void {
@@ -244,7 +269,7 @@ export class Machine implements EventHandler {
     if (populate === 'keep') this.toolstackOps++;
     else this.hypercalls.register++;
     let rc = 0;
-    if (this.xenArea[target] === AREA_REGISTERED) rc = this.cfg.host.remote === 'pause' ? EBUSY : EINVAL;
+    if (this.xenArea[target] === AREA_REGISTERED) rc = this.cfg.host.remote === 'refuse-running' ? EINVAL : EBUSY;
     else if (actor >= 0 && actor !== target && this.cfg.host.remote === 'refuse-running' && this.down[target] === 0)
       rc = EINVAL; // "Run this command on yourself or on other offline VCPUS"
     else if (target === this.cfg.failVcpu) rc = EINVAL; // get_page_type(PGT_writable_page) failed

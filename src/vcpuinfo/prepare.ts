@@ -20,6 +20,7 @@ export function machineConfig(s: RestoreStrategy, c: VcpuinfoCase, load: Vcpuinf
     forceTime: c.forceTime,
     failVcpu: c.failVcpu,
     cancelled: c.cancelled,
+    injection: c.injection,
   };
 }
 
@@ -98,31 +99,46 @@ export function countersOf(s: RestoreStrategy, c: VcpuinfoCase, r: Resume): Coun
   ];
 }
 
-function explorerRuns(s: RestoreStrategy, c: VcpuinfoCase, seed: number, checks: readonly ('harm' | 'stale')[]) {
-  const out: { shape: Shape; check: 'harm' | 'stale'; res: ExploreResult }[] = [];
+interface ExplorerRun {
+  /** metric prefix, e.g. explore_slot_ or explore_slot_stale_ */
+  readonly prefix: string;
+  readonly shape: Shape;
+  readonly res: ExploreResult;
+}
+
+/**
+ * The explorer's runs for a case: per shape, the harm check and the stale check under the
+ * case's injection; with the level-triggered callback vector, also the harm check under the
+ * edge-triggered per-vCPU vector, where a callback taken through the wrong area is not repeated.
+ */
+function explorerRuns(s: RestoreStrategy, c: VcpuinfoCase, seed: number, harmOnly: boolean): ExplorerRun[] {
+  const out: ExplorerRun[] = [];
+  const run = (prefix: string, shape: Shape, check: 'harm' | 'stale', injection: 'level' | 'edge'): void => {
+    const res = exploreCase({
+      strategy: s,
+      shape,
+      host: c.host,
+      cancelled: c.cancelled,
+      fail: c.failVcpu >= 0,
+      injection,
+      budget: c.explore,
+      seed,
+      check,
+    });
+    out.push({ prefix, shape, res });
+  };
   for (const shape of shapesFor(s)) {
-    for (const check of checks) {
-      const res = exploreCase({
-        strategy: s,
-        shape,
-        host: c.host,
-        cancelled: c.cancelled,
-        fail: c.failVcpu >= 0,
-        budget: c.explore,
-        seed,
-        check,
-      });
-      out.push({ shape, check, res });
-    }
+    run(`explore_${shape}_`, shape, 'harm', c.injection);
+    if (!harmOnly) run(`explore_${shape}_stale_`, shape, 'stale', c.injection);
   }
+  if (c.injection === 'level') run('explore_slot_lapic_', 'slot', 'harm', 'edge');
   return out;
 }
 
 function explorerCounters(s: RestoreStrategy, c: VcpuinfoCase, seed: number): Counter[] {
   if (c.explore === 0) return [];
   const out: Counter[] = [];
-  for (const { shape, check, res } of explorerRuns(s, c, seed, ['harm', 'stale'])) {
-    const pre = `explore_${shape}_${check === 'stale' ? 'stale_' : ''}`;
+  for (const { prefix: pre, res } of explorerRuns(s, c, seed, false)) {
     out.push(
       {
         metric: `${pre}interleavings`,
@@ -145,8 +161,8 @@ const FAILURE_BUDGET = 500;
 /** A failed gate never reaches counters(): its row carries the explorer's shortest harm instead. */
 function explainFailure(s: RestoreStrategy, c: VcpuinfoCase, seed: number): string {
   const budget = c.explore > 0 ? c.explore : FAILURE_BUDGET;
-  for (const { shape, res } of explorerRuns(s, { ...c, explore: budget }, seed, ['harm'])) {
-    if (res.shortest !== null) return ` | explorer (${shape}): ${formatTrace(res)}`;
+  for (const { prefix, res } of explorerRuns(s, { ...c, explore: budget }, seed, true)) {
+    if (res.shortest !== null) return ` | explorer (${prefix.slice(8, -1)}): ${formatTrace(res)}`;
   }
   return ' | explorer: no harm found in its budget';
 }

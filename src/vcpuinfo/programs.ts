@@ -202,9 +202,15 @@ export class Resume {
   private *run(v: number): Program {
     const m = this.m;
     for (;;) {
-      if (m.irq[v] !== 0 && m.runnable(v)) {
-        m.upcall(v);
-        yield 'upcall';
+      if (m.interrupted(v) && m.runnable(v)) {
+        if (m.upcall(v)) {
+          yield 'upcall';
+          continue;
+        }
+        // interrupted again and again through an area Xen does not write: nothing changes
+        // until another vCPU moves a pointer
+        if (this.quiet()) break;
+        yield 'spin: upcall through a stale vcpu_info (Xen re-injects while upcall_pending is set)';
         continue;
       }
       if (this.quiet()) break;
@@ -259,7 +265,7 @@ export class Resume {
     // every program has returned: the vCPUs that can still run take what is pending
     const m = this.m;
     for (let v = 0; v < this.n; v++) {
-      for (let k = 0; m.irq[v] !== 0 && m.runnable(v) && k < 4; k++) m.upcall(v);
+      for (let k = 0; m.interrupted(v) && m.runnable(v) && k < 4; k++) m.upcall(v);
     }
     this.over = true;
   }

@@ -31,6 +31,7 @@ export function vcpuinfoFindings(rows: readonly Row[]): string {
       for (const [check, label] of [
         ['', 'harm'],
         ['stale_', 'stale'],
+        ['lapic_', 'harm, per-vCPU LAPIC vector (edge)'],
       ] as const) {
         const pre = `explore_${shape}_${check}`;
         const v = m.get(`${pre}violation`);
@@ -38,7 +39,7 @@ export function vcpuinfoFindings(rows: readonly Row[]): string {
         const inter = m.get(`${pre}interleavings`);
         const yes = v['median'] === '1';
         lines.push(
-          `  ${variant.padEnd(18)} ${kase.padEnd(26)} ${SHAPE_NAMES[shape].padEnd(34)} ${label.padEnd(6)} ${yes ? 'FOUND' : 'none '} ${inter?.['median'] ?? '?'}${inter?.['detail']?.startsWith('exhaustive') ? ' (exhaustive)' : ''}`,
+          `  ${variant.padEnd(18)} ${kase.padEnd(26)} ${SHAPE_NAMES[shape].padEnd(34)} ${label.padEnd(36)} ${yes ? 'FOUND' : 'none '} ${inter?.['median'] ?? '?'}${inter?.['detail']?.startsWith('exhaustive') ? ' (exhaustive)' : ''}`,
         );
         const tk = `${variant}\u0000${shape}\u0000${label}`;
         if (yes && !traces.has(tk))

@@ -4,7 +4,14 @@ import { exploreCase } from '../../src/vcpuinfo/findings.js';
 import { HOSTS } from '../../src/vcpuinfo/load.js';
 import { STRATEGIES } from './helpers.js';
 
-const base = { host: HOSTS['xen-4.18']!, cancelled: false, fail: false, budget: 400, seed: 1 };
+const base = {
+  host: HOSTS['xen-4.18']!,
+  cancelled: false,
+  fail: false,
+  injection: 'edge' as const,
+  budget: 400,
+  seed: 1,
+};
 
 test('remote-register: an event is lost when the target takes its callback between the swap and its new pointer', () => {
   const r = exploreCase({ ...base, strategy: STRATEGIES.remoteRegister, shape: 'slot', check: 'harm' });
@@ -29,5 +36,32 @@ test('the strategies that keep the APs out of guest code find no harm and no sta
       assert.equal(r.violations, 0, `${s.name} ${shape}`);
       assert.equal(r.deadlocks, 0, `${s.name} ${shape}`);
     }
+  }
+});
+
+test('remote-register through the level-triggered callback vector: Xen re-injects while upcall_pending is set, nothing is lost', () => {
+  const r = exploreCase({
+    ...base,
+    injection: 'level',
+    strategy: STRATEGIES.remoteRegister,
+    shape: 'slot',
+    check: 'harm',
+  });
+  assert.equal(r.violations, 0);
+  const stale = exploreCase({
+    ...base,
+    injection: 'level',
+    strategy: STRATEGIES.remoteRegister,
+    shape: 'slot',
+    check: 'stale',
+  });
+  assert.ok(stale.violations > 0, 'but it does take upcalls through a stale area');
+});
+
+test('remote registration without resetting the pointer first is safe: the area re-registered is the one the guest reads', () => {
+  const keep = { ...STRATEGIES.remoteRegister, bspSelf: ['register'] as const, bspPerAp: ['register'] as const };
+  for (const shape of ['slot', 'beyond'] as const) {
+    const r = exploreCase({ ...base, strategy: keep, shape, check: 'harm' });
+    assert.equal(r.violations, 0, shape);
   }
 });
