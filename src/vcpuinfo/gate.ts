@@ -1,5 +1,5 @@
 // The gate's run of one resume and its verdict. The run: seeded rounds in which every live
-// program takes one step, in a fresh seeded order each round (the vCPUs run in parallel; the
+// program takes one step (waiting ones only once something changed), in a fresh seeded order each round (the vCPUs run in parallel; the
 // event source sends the round's whole batch on its turn). The reference simply delivers
 // everything: every send is owed one delivery on the vCPU the channel is bound to, sends to
 // a channel still pending merging into it (2-level coalesces them, as Xen does). The verdict
@@ -40,6 +40,11 @@ export class Driver {
     const k = r.actors;
     const sender = r.n;
     let left = k;
+    // A step labelled 'spin: …' changed nothing: that program is not stepped again until some
+    // other program has made progress (as in the explorer), so waiting vCPUs cost nothing.
+    // The event source is exempt: it waits for the next round, which is a change of its own.
+    let epoch = 0;
+    const spunAt = new Float64Array(k).fill(-1);
     while (left > 0) {
       for (let i = k - 1; i > 0; i--) {
         const j = rng.int(i + 1);
@@ -49,15 +54,21 @@ export class Driver {
       }
       for (let o = 0; o < k; o++) {
         const i = order[o]!;
-        if (alive[i] === 0) continue;
+        if (alive[i] === 0 || spunAt[i] === epoch) continue;
         for (;;) {
           const res = gens[i]!.next();
           if (res.done === true) {
             alive[i] = 0;
             left--;
+            epoch++;
             break;
           }
-          if (i !== sender || res.value.startsWith('spin')) break;
+          if (res.value.startsWith('spin')) {
+            if (i !== sender) spunAt[i] = epoch;
+            break;
+          }
+          epoch++;
+          if (i !== sender) break;
         }
       }
       r.round++;
