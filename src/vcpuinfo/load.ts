@@ -121,6 +121,7 @@ export const vcpuinfoLoad: LoadCodec<VcpuinfoLoad> = {
       return { round, port };
     });
     sends.sort((a, b) => a.round - b.round);
+    // the rows carry the sends only: a replayed stream's rounds are ordered from seed 0
     return { seed: 0, bindOf, sends };
   },
 };
