@@ -108,7 +108,7 @@ export const liveTableRevokeFirst: HybridPolicy = {
   revokeBeforeType: true,
 };
 
-/** the same trust in the new frame table, revoking after the type is taken (as shadow_promote orders it) */
+/** the same trust in the new frame table, revoking after the type is taken (the shadow code's order: shadow_promote marks the frame, then its writable mappings are removed) */
 export const liveTableRevokeAfter: HybridPolicy = {
   name: 'new frame table only, revoke after typing',
   mayMapWritable: (ft, _types, f) => ft.mayMapWritable(f),
