@@ -26,11 +26,14 @@ export const name = 'demand';
 export const summary =
   'type the L1s under %rip/%rsp, resume in hybrid shadow mode, faults and a background pass do the rest';
 
-export const hybrid: HybridPolicy = {
+/** the hybrid mode's rule while the frame table is incomplete: a frame the stream names as a page table is never mapped writable */
+export const streamTypesPolicy: HybridPolicy = {
   name: "stream's types",
   mayMapWritable: (ft, pfnTypes, f) => (pfnTypes[f]! & PFINFO_LTAB_MASK) === 0 && ft.mayMapWritable(f),
   revokeBeforeType: false,
 };
+
+export const hybrid: HybridPolicy | null = streamTypesPolicy;
 
 export function update(run: UpdateRun): UpdateOutcome {
   const { h, refs, ft, work } = run;
@@ -69,7 +72,7 @@ export function update(run: UpdateRun): UpdateOutcome {
         work[W_FAULTS]!++;
         typeL1(op);
       }
-    } else run.decide(i, hybrid.mayMapWritable(ft, types, -op - 1));
+    } else run.decide(i, streamTypesPolicy.mayMapWritable(ft, types, -op - 1));
   }
   background(pinned.length);
   for (let v = 0; v < h.cr3.length; v++) {

@@ -15,7 +15,7 @@ import {
   W_PAGES_VALIDATED,
 } from './typeref.js';
 import { runUpdate, type UpdateResult, Updater, workUnits } from './update.js';
-import type { LiveUpdateVariant } from './variant.js';
+import type { HybridPolicy, LiveUpdateVariant } from './variant.js';
 
 export function prepare(variant: LiveUpdateVariant, _params: Params, load: LiveUpdateLoad): Preparation {
   const old = oldXen(load);
@@ -71,7 +71,7 @@ export function prepare(variant: LiveUpdateVariant, _params: Params, load: LiveU
         { metric: 'events_pending_at_resume', unit: 'ports', value: ev.pendingAtResume },
         { metric: 'events_longest_wait', unit: 'units', value: ev.longestWait, detail: 'from its send to resume' },
       ];
-      if (variant.hybrid !== undefined) {
+      if (variant.hybrid !== null) {
         out.push(
           { metric: 'faults', unit: 'faults', value: t[W_FAULTS]!, detail: 'accesses that found their L1 untyped' },
           {
@@ -80,7 +80,7 @@ export function prepare(variant: LiveUpdateVariant, _params: Params, load: LiveU
             value: r.outcome.unvalidatedAtShadowOff,
             detail: 'page tables the stream names that were not validated when shadow mode was turned off',
           },
-          ...raceCounters(variant),
+          ...raceCounters(variant.hybrid),
         );
       }
       return out;
@@ -108,8 +108,8 @@ export function prepare(variant: LiveUpdateVariant, _params: Params, load: LiveU
   };
 }
 
-function raceCounters(variant: LiveUpdateVariant): Counter[] {
-  const own = exploreRace(variant.hybrid!, RACE_OPTIONS);
+function raceCounters(hybrid: HybridPolicy): Counter[] {
+  const own = exploreRace(hybrid, RACE_OPTIONS);
   const naive = exploreRace(liveTableRevokeFirst, RACE_OPTIONS);
   const n = (r: typeof own) => `${r.result.interleavings} interleavings${r.result.exhaustive ? ', exhaustive' : ''}`;
   return [

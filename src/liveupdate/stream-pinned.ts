@@ -10,6 +10,7 @@ import {
   PFINFO_LPINTAB,
   PFINFO_LTAB_MASK,
   runCompleteGuest,
+  type HybridPolicy,
   type UpdateOutcome,
   type UpdateRun,
 } from './variant.js';
@@ -17,6 +18,9 @@ import {
 export const name = 'stream-pinned';
 export const summary =
   "carry the stream's types and pinned flags; pin every pinned table, then set %cr3, before resuming";
+
+/** no hybrid shadow mode: the guest runs only once every pinned table is validated */
+export const hybrid: HybridPolicy | null = null;
 
 export function update(run: UpdateRun): UpdateOutcome {
   const { h, refs } = run;

@@ -8,10 +8,13 @@
 import { PAGE_INFO_BYTES } from './frametable.js';
 import { decodeOld, GROWN_PAGE_INFO_BYTES } from './oldlayout.js';
 import { W_BYTES_CARRIED, W_BYTES_COPIED, W_FRAMES_CARRIED } from './typeref.js';
-import { runCompleteGuest, type UpdateOutcome, type UpdateRun } from './variant.js';
+import { runCompleteGuest, type HybridPolicy, type UpdateOutcome, type UpdateRun } from './variant.js';
 
 export const name = 'transform';
 export const summary = "carry the old Xen's page_info, translated per frame (in place if the sizes match, else copied)";
+
+/** no hybrid shadow mode: the guest runs only once every page_info is carried */
+export const hybrid: HybridPolicy | null = null;
 
 export function update(run: UpdateRun): UpdateOutcome {
   const { h, ft, work } = run;

@@ -63,8 +63,8 @@ export interface LiveUpdateVariant {
   /** one line: what this variant carries across and what it rebuilds */
   readonly summary: string;
   update(run: UpdateRun): UpdateOutcome;
-  /** the hybrid shadow mode's policy, for a variant that runs the guest before its typerefs are complete */
-  readonly hybrid?: HybridPolicy;
+  /** the hybrid shadow mode's policy, for a variant that runs the guest before its typerefs are complete; null otherwise */
+  readonly hybrid: HybridPolicy | null;
 }
 
 /** The guest's operations once the frame table is complete: each request decided as Xen's mod_l1_entry would. */

@@ -5,10 +5,13 @@
 // tables the guest pinned, the tables of processes not running (pinned, so typed, in the old
 // Xen), and which frames are allocated to the domain beyond those it finds mapped.
 import { F_ALLOCATED, F_VALIDATED, PGT_L4 } from './frametable.js';
-import { runCompleteGuest, type UpdateOutcome, type UpdateRun } from './variant.js';
+import { runCompleteGuest, type HybridPolicy, type UpdateOutcome, type UpdateRun } from './variant.js';
 
 export const name = 'walk';
 export const summary = "validate the tree under each vCPU's %cr3; nothing carried across";
+
+/** no hybrid shadow mode: the guest runs only once the walk is over */
+export const hybrid: HybridPolicy | null = null;
 
 export function update(run: UpdateRun): UpdateOutcome {
   const { h, refs, ft } = run;

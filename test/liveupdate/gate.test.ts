@@ -43,6 +43,7 @@ test('the gate catches a variant that drops one pinned flag', () => {
   const dropsPin: LiveUpdateVariant = {
     name: 'drops-a-pin',
     summary: 'stream-pinned, then forgets one PGT_pinned',
+    hybrid: null,
     update(run: UpdateRun) {
       const o = streamPinned.update(run);
       run.ft.flags[victim]! &= ~F_PINNED;
@@ -64,7 +65,7 @@ test('while the frame table is incomplete, demand refuses what the old Xen refus
   let tables = 0;
   for (let f = 0; f < old.ft.frames; f++) {
     const oldSays = old.ft.mayMapWritable(f);
-    assert.equal(demand.hybrid.mayMapWritable(empty, types, f), oldSays, `frame ${f}`);
+    assert.equal(demand.streamTypesPolicy.mayMapWritable(empty, types, f), oldSays, `frame ${f}`);
     if (!oldSays) {
       tables++;
       assert.equal(liveTableRevokeFirst.mayMapWritable(empty, types, f), true);

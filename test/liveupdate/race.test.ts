@@ -4,7 +4,7 @@ import * as demand from '../../src/liveupdate/demand.js';
 import { exploreRace, liveTableRevokeAfter, liveTableRevokeFirst, RACE_OPTIONS } from '../../src/liveupdate/race.js';
 
 test("demand's hybrid mode (the stream's types) never lets a page be a validated table and writable", () => {
-  const f = exploreRace(demand.hybrid, RACE_OPTIONS);
+  const f = exploreRace(demand.streamTypesPolicy, RACE_OPTIONS);
   assert.ok(f.result.exhaustive);
   assert.ok(f.result.interleavings > 1);
   assert.equal(f.result.violations, 0);
