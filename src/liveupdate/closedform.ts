@@ -26,12 +26,14 @@ export function expectedWork(gib: number, procs: number): Work {
   const secret = procs * (2 / 8);
   // kernel: its L4 (2 entries), the direct map L3 -> L2s -> L1s -> every frame not secret,
   // the kernel image L3 -> L2 -> 2 L1s -> 1024 frames
-  const kernelPages = 1 + 1 + dmL2 + dmL1 + 1 + 1 + 2;
-  const kernelEntries = 2 + dmL2 + dmL1 + (frames - secret) + 1 + 2 + 1024;
-  // a process: L4 (user L3 + 2 kernel slots), L3 (1), L2 (one per L1), L1s of 8..32 entries
+  // beyond 512 GiB the direct map takes one L3 (one L4 slot) per 512 GiB
+  const dmL3 = Math.ceil(dmL2 / ENTRIES);
+  const kernelPages = 1 + dmL3 + dmL2 + dmL1 + 1 + 1 + 2;
+  const kernelEntries = dmL3 + 1 + dmL2 + dmL1 + (frames - secret) + 1 + 2 + 1024;
+  // a process: L4 (user L3 + the kernel slots), L3 (1), L2 (one per L1), L1s of 8..32 entries
   const l1s = 2;
   const perProcPages = 3 + l1s;
-  const perProcEntries = 3 + 1 + l1s + l1s * 20 + 2 / 8;
+  const perProcEntries = 1 + dmL3 + 1 + 1 + l1s + l1s * 20 + 2 / 8;
   return { pages: kernelPages + procs * perProcPages, entries: kernelEntries + procs * perProcEntries };
 }
 
