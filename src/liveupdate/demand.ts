@@ -12,6 +12,7 @@
 // for a fault is held by the shadow of that L1 and dropped when shadow mode is turned off,
 // by which time the L1's own references (its L2 entry, its pin) are in place.
 import { F_VALIDATED, PGT_L1, PGT_L4 } from './frametable.js';
+import { streamTypesPolicy } from './hybrid.js';
 import { W_FAULTS } from './typeref.js';
 import {
   type HybridPolicy,
@@ -25,13 +26,6 @@ import {
 export const name = 'demand';
 export const summary =
   'type the L1s under %rip/%rsp, resume in hybrid shadow mode, faults and a background pass do the rest';
-
-/** the hybrid mode's rule while the frame table is incomplete: a frame the stream names as a page table is never mapped writable */
-export const streamTypesPolicy: HybridPolicy = {
-  name: "stream's types",
-  mayMapWritable: (ft, pfnTypes, f) => (pfnTypes[f]! & PFINFO_LTAB_MASK) === 0 && ft.mayMapWritable(f),
-  revokeBeforeType: false,
-};
 
 export const hybrid: HybridPolicy | null = streamTypesPolicy;
 

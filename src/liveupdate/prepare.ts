@@ -5,7 +5,8 @@ import { eventsAcrossUpdate } from './events.js';
 import { runGate } from './gate.js';
 import { type LiveUpdateLoad, SEND_INTERVAL } from './load.js';
 import { oldXen } from './oldxen.js';
-import { exploreRace, liveTableRevokeFirst, RACE_OPTIONS } from './race.js';
+import { liveTableRevokeFirst } from './hybrid.js';
+import { exploreRace, RACE_OPTIONS } from './race.js';
 import {
   W_BYTES_CARRIED,
   W_BYTES_COPIED,

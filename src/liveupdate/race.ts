@@ -101,20 +101,6 @@ export function raceModel(policy: HybridPolicy): Model<RaceState> {
   };
 }
 
-/** the hybrid mode trusting the new frame table alone, revoking before it types: the race the explorer finds */
-export const liveTableRevokeFirst: HybridPolicy = {
-  name: 'new frame table only, revoke before typing',
-  mayMapWritable: (ft, _types, f) => ft.mayMapWritable(f),
-  revokeBeforeType: true,
-};
-
-/** the same trust in the new frame table, revoking after the type is taken (the shadow code's order: shadow_promote marks the frame, then its writable mappings are removed) */
-export const liveTableRevokeAfter: HybridPolicy = {
-  name: 'new frame table only, revoke after typing',
-  mayMapWritable: (ft, _types, f) => ft.mayMapWritable(f),
-  revokeBeforeType: false,
-};
-
 export const RACE_OPTIONS: ExploreOptions = { maxSteps: 32, maxInterleavings: 4000, randomRuns: 200, seed: 1 };
 
 export interface RaceFindings {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as demand from '../../src/liveupdate/demand.js';
 import { F_PINNED, FrameTable } from '../../src/liveupdate/frametable.js';
 import { runGate } from '../../src/liveupdate/gate.js';
-import { liveTableRevokeFirst } from '../../src/liveupdate/race.js';
+import { liveTableRevokeFirst, streamTypesPolicy } from '../../src/liveupdate/hybrid.js';
 import * as streamPinned from '../../src/liveupdate/stream-pinned.js';
 import * as transform from '../../src/liveupdate/transform.js';
 import { runUpdate } from '../../src/liveupdate/update.js';
@@ -65,7 +65,7 @@ test('while the frame table is incomplete, demand refuses what the old Xen refus
   let tables = 0;
   for (let f = 0; f < old.ft.frames; f++) {
     const oldSays = old.ft.mayMapWritable(f);
-    assert.equal(demand.streamTypesPolicy.mayMapWritable(empty, types, f), oldSays, `frame ${f}`);
+    assert.equal(streamTypesPolicy.mayMapWritable(empty, types, f), oldSays, `frame ${f}`);
     if (!oldSays) {
       tables++;
       assert.equal(liveTableRevokeFirst.mayMapWritable(empty, types, f), true);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as demand from '../../src/liveupdate/demand.js';
-import { exploreRace, liveTableRevokeAfter, liveTableRevokeFirst, RACE_OPTIONS } from '../../src/liveupdate/race.js';
+import { liveTableRevokeAfter, liveTableRevokeFirst, streamTypesPolicy } from '../../src/liveupdate/hybrid.js';
+import { exploreRace, RACE_OPTIONS } from '../../src/liveupdate/race.js';
 
 test("demand's hybrid mode (the stream's types) never lets a page be a validated table and writable", () => {
-  const f = exploreRace(demand.streamTypesPolicy, RACE_OPTIONS);
+  assert.equal(demand.hybrid, streamTypesPolicy, 'the policy demand runs with');
+  const f = exploreRace(streamTypesPolicy, RACE_OPTIONS);
   assert.ok(f.result.exhaustive);
   assert.ok(f.result.interleavings > 1);
   assert.equal(f.result.violations, 0);
