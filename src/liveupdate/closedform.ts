@@ -9,13 +9,8 @@ export interface Work {
   readonly entries: number;
 }
 
-/** the present entries and tables of a shape: what stream-pinned (and demand, in total) must validate */
-export function shapeWork(tables: number, entries: number): Work {
-  return { pages: tables, entries };
-}
-
 /**
- * The same for a guest of `gib` GiB and `procs` processes without building it, with each
+ * The work of a guest of `gib` GiB and `procs` processes without building it, with each
  * process's random parts at their expected values (shape.ts: 1..3 L1s, 8..32 entries each, a
  * secretmem pair in one process of eight, on the last of its L1s). Exact for the kernel part.
  */
@@ -44,17 +39,17 @@ export function fullTreeWork(): Work {
 }
 
 /**
- * Seconds of blackout for `work` at a measured cost per entry checked. The timed metric
- * `per_entry` is a whole rebuild's time over its entries, so the per-page share is folded in
- * at that case's pages-per-entry ratio (its counters give it; a full tree has 1 page per 512
- * entries, fewer pages per entry than any load here, so the cost taken from the densest case
- * is the one that applies, and a sparser case's cost overstates it a little).
+ * Seconds of blackout for a rebuild of `w` before resume at a measured cost per unit (the
+ * timed metric `per_unit`: a whole rebuild's time over its pages validated + entries checked).
+ * The per-page share is folded into the unit at the measured case's pages-per-entry ratio; a
+ * full tree has 1 page per 512 entries, fewer than any load here, so a case's cost per unit
+ * carries a little more page overhead than the full tree would.
  */
-export function blackoutSeconds(w: Work, nsPerEntry: number): number {
-  return (w.entries * nsPerEntry) / 1e9;
+export function blackoutSeconds(w: Work, nsPerUnit: number): number {
+  return ((w.pages + w.entries) * nsPerUnit) / 1e9;
 }
 
-/** the cost per entry above which a rebuild of `w` before resume takes longer than `seconds` */
-export function breakEvenNsPerEntry(w: Work, seconds: number): number {
-  return (seconds * 1e9) / w.entries;
+/** the cost per unit above which a rebuild of `w` before resume takes longer than `seconds` */
+export function breakEvenNsPerUnit(w: Work, seconds: number): number {
+  return (seconds * 1e9) / (w.pages + w.entries);
 }

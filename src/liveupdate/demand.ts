@@ -8,7 +8,10 @@
 // The stream's types are what makes this safe: while the frame table is incomplete, a frame
 // the stream names as a page table must not be mapped writable even though the new frame
 // table has not typed it yet (the shadow code's _sh_propagate drops _PAGE_RW for frames
-// that are page tables; here "is a page table" must come from the stream). A typeref taken
+// that are page tables; here "is a page table" must come from the stream). That holds for every
+// mmu_update while shadow mode is on, into a typed L1 as well: mod_l1_entry alone would give a
+// writable reference to a table frame not typed yet, and the background pass would then fail
+// to type it. A typeref taken
 // for a fault is held by the shadow of that L1 and dropped when shadow mode is turned off,
 // by which time the L1's own references (its L2 entry, its pin) are in place.
 import { F_VALIDATED, PGT_L1, PGT_L4 } from './frametable.js';

@@ -42,18 +42,6 @@ export class FrameTable {
     this.flags.fill(0);
   }
 
-  copyFrom(o: FrameTable): void {
-    this.type.set(o.type);
-    this.count.set(o.count);
-    this.flags.set(o.flags);
-  }
-
-  /** a frame that is a validated page table with a type reference: may not be mapped writable */
-  isLivePageTable(f: number): boolean {
-    const t = this.type[f]!;
-    return t >= PGT_L1 && t <= PGT_L4 && this.count[f]! > 0;
-  }
-
   /** would get_page_type(f, PGT_writable_page) succeed now? (no state change) */
   mayMapWritable(f: number): boolean {
     return this.count[f] === 0 || this.type[f] === PGT_WRITABLE;

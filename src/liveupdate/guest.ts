@@ -78,7 +78,3 @@ export class TablesBuilder {
     };
   }
 }
-
-export function tableCount(g: GuestTables): number {
-  return g.level.length;
-}

@@ -2,7 +2,7 @@
 // variant's blackout and total work and whether it reproduced the old Xen's state (with the
 // first differing page when it did not), then the explorer's race with its shortest
 // counterexample. The end-of-run table shows one timing; this answers the thread's question.
-import { breakEvenNsPerEntry, fullTreeWork } from './closedform.js';
+import { blackoutSeconds, breakEvenNsPerUnit, fullTreeWork } from './closedform.js';
 
 type Row = Readonly<Record<string, string>>;
 
@@ -61,7 +61,7 @@ export function liveupdateFindings(rows: readonly Row[]): string {
     const units = w.pages + w.entries;
     lines.push(
       '',
-      `a fully populated L4 tree (${w.pages} tables, ${w.entries} entries): ${units} units x ${full.unit.toPrecision(3)} ns (${full.v}, ${full.c}) = ${((units * full.unit) / 1e9).toFixed(0)} s before the guest may run; a minute at ${breakEvenNsPerEntry({ pages: 0, entries: units }, 60).toFixed(2)} ns/unit`,
+      `a fully populated L4 tree (${w.pages} tables, ${w.entries} entries): ${units} units x ${full.unit.toPrecision(3)} ns (${full.v}, ${full.c}) = ${blackoutSeconds(w, full.unit).toFixed(0)} s before the guest may run; a minute at ${breakEvenNsPerUnit(w, 60).toFixed(2)} ns/unit`,
     );
   }
   if (traces.length > 0)

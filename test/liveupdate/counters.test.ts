@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import suite from '../../bench/liveupdate.js';
-import { expectedWork, fullTreeWork } from '../../src/liveupdate/closedform.js';
+import { blackoutSeconds, breakEvenNsPerUnit, expectedWork, fullTreeWork } from '../../src/liveupdate/closedform.js';
 import { SEND_INTERVAL } from '../../src/liveupdate/load.js';
 import { PAGE_INFO_BYTES } from '../../src/liveupdate/frametable.js';
 import { GROWN_PAGE_INFO_BYTES } from '../../src/liveupdate/oldlayout.js';
@@ -66,4 +66,7 @@ test('a fully populated L4 tree: 512 + 512^2 + 512^3 + 512^4 entries in 1 + 512 
   const w = fullTreeWork();
   assert.equal(w.entries, 68853957120);
   assert.equal(w.pages, 134480385);
+  // Andrew Cooper's "minutes": one minute is reached at 60 s / 68,988,437,505 units = 0.87 ns per unit
+  assert.equal(breakEvenNsPerUnit(w, 60).toFixed(4), '0.8697');
+  assert.equal(blackoutSeconds(w, 5).toFixed(0), '345');
 });
