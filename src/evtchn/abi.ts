@@ -79,15 +79,28 @@ export interface EvtchnPortOps {
   perVcpuBytes(): number;
 }
 
-/** What a variant module exports. */
-export interface EvtchnVariant {
+/** What every variant module exports. */
+interface VariantCommon {
   /** the ABI's name, as its errors and capacity messages say it */
   readonly name: string;
-  /** which reference model decides its observable order */
-  readonly family: 'bitmap' | 'fifo';
   capacity(config: EvtchnConfig): number;
   create(config: EvtchnConfig): EvtchnPortOps;
 }
+
+/** A bitmap ABI (2-level, N-level): judged by the bitmap reference at its own depth. */
+export interface BitmapVariant extends VariantCommon {
+  readonly family: 'bitmap';
+  /** levels of the tree this ABI builds for a config (2-level: always 2) */
+  levels(config: EvtchnConfig): number;
+}
+
+/** A queue ABI (FIFO): judged by the FIFO reference. */
+export interface FifoVariant extends VariantCommon {
+  readonly family: 'fifo';
+}
+
+/** What a variant module exports; `family` says which reference decides its order. */
+export type EvtchnVariant = BitmapVariant | FifoVariant;
 
 /** The error for a port beyond what the ABI can address: never a silent wrap. */
 export function portRangeError(abi: string, port: number, capacity: number): RangeError {

@@ -1,4 +1,4 @@
-// The FIFO-based event-channel ABI (David Vrabel; Xen 4.4 / Linux 3.14), research/evtchn.md §3.
+// The FIFO-based event-channel ABI (David Vrabel; Xen 4.4 / Linux 3.14).
 //   Hypervisor: xen-project/xen xen/common/event_fifo.c (evtchn_fifo_set_pending with the
 //               old-queue tail invalidation and "READY only for new heads", _unmask).
 //   Guest:      torvalds/linux drivers/xen/events/events_fifo.c (evtchn_fifo_handle_events,

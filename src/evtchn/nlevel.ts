@@ -1,6 +1,7 @@
 // The N-level event-channel ABI: the 2-level rules applied one level further per level, at
-// any depth L >= 2 (Attilio Rao's 2012 RFC, seeds/004; Jan Beulich's "variable depth"
-// suggestion; Wei Liu's 3-level series for Xen 4.3, never merged — research/evtchn.md §2).
+// any depth L >= 2 (xen-devel, "[RFC] Extend the number of event channels available to guests",
+// Attilio Rao, September 2012; Jan Beulich's "variable depth" suggestion there; Wei Liu's
+// 3-level series for Xen 4.3, never merged).
 // Capacity W^L: 64^3 = 262144, 32^3 = 32768.
 //
 // Layout: leaf PENDING/MASK bitmaps shared by the domain; per vCPU one selector tree of
@@ -33,6 +34,11 @@ import { ffsFrom, wordShift } from './bits.js';
 
 export const name = 'N-level';
 export const family = 'bitmap';
+
+/** the tree has the depth the guest asked for */
+export function levels(config: Pick<EvtchnConfig, 'depth'>): number {
+  return config.depth;
+}
 
 /** Largest tree this model allocates (bitmaps are dense). */
 export const MAX_NLEVEL_CAPACITY = 1 << 24;

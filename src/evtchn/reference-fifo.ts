@@ -1,5 +1,6 @@
 // Reference model of the FIFO ABI: each (vCPU, priority) queue is a plain list of ports, the
-// flags are booleans. It states the ordering rules of research/evtchn.md §3.4 directly:
+// flags are booleans. It states the ordering rules of Xen xen/common/event_fifo.c and Linux
+// drivers/xen/events/events_fifo.c directly:
 // - send: the port becomes pending; if it is unmasked and not already queued, it is
 //   appended to its bound vCPU's queue for its priority. If that queue was empty, the queue
 //   is announced (READY) and, if it was not announced yet, the vCPU gets an upcall.

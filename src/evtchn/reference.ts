@@ -1,6 +1,7 @@
 // Reference model of the bitmap ABIs (2-level, and N-level at any depth): deliberately plain
 // — one boolean per port and per selector bit, arrays of indices, no bit tricks — so that it
-// can be read against the rules of research/evtchn.md §1 and §5 line by line. The fast
+// can be read against the rules below line by line (Xen xen/common/event_2l.c, Linux
+// drivers/xen/events/events_2l.c). The fast
 // models must produce the same observation: which ports each vCPU's handler saw, in order.
 //
 // The rules it encodes:

@@ -4,7 +4,7 @@
 //   Guest:      torvalds/linux drivers/xen/events/events_2l.c (evtchn_2l_handle_events with
 //               the per-CPU resume cursor current_word_idx/current_bit_idx) and the outer loop
 //               of __xen_evtchn_do_upcall (drivers/xen/events/events_base.c).
-// See research/evtchn.md §1. Shared memory: evtchn_pending[W] and evtchn_mask[W] words of W
+// Shared memory (xen/include/public/xen.h struct shared_info, struct vcpu_info): evtchn_pending[W] and evtchn_mask[W] words of W
 // bits (shared_info), one W-bit evtchn_pending_sel and an upcall_pending byte per vCPU.
 // Not modelled: VIRQ_TIMER's pre-check (no timer port in the loads), pollers, the PV
 // upcall mask (a vCPU takes its upcall only when the load says so).
@@ -26,6 +26,11 @@ import { ffsFrom, wordShift } from './bits.js';
 
 export const name = '2-level';
 export const family = 'bitmap';
+
+/** the 2-level tree has two levels whatever the config says */
+export function levels(_config?: unknown): number {
+  return 2;
+}
 
 /** EVTCHN_2L_NR_CHANNELS: W * W */
 export function capacity(config: Pick<EvtchnConfig, 'wordBits'>): number {
@@ -175,7 +180,7 @@ export class TwoLevel implements EvtchnPortOps {
     return delivered;
   }
 
-  // evtchn_2l_handle_events, transliterated (research/evtchn.md §1.4 and Appendix A)
+  // evtchn_2l_handle_events, transliterated (Linux drivers/xen/events/events_2l.c)
   private handleEvents(v: number, handler: EventHandler): number {
     const W = this.W;
     const wmask = W - 1;

@@ -105,6 +105,7 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
   const skewed = {
     name: 'skewed',
     family: 'bitmap' as const,
+    levels: twolevel.levels,
     capacity: twolevel.capacity,
     create: (config: Parameters<typeof twolevel.create>[0]) => {
       const abi = twolevel.create(config);
