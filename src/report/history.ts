@@ -8,6 +8,9 @@ import { CHANGE_POINT_DEFAULTS, eDivisive } from './edivisive.js';
 import { hashSeed, median } from '../compare/stats.js';
 import type { Row, RunData } from './read.js';
 
+/** compare's default --threshold: smaller changes are shown as `~` there, and not drawn here */
+export const MIN_CHANGE_PCT = 2;
+
 export interface Commit {
   readonly sha: string;
   readonly short: string;
@@ -145,11 +148,16 @@ export function buildHistory(runs: readonly RunData[], root: string | undefined)
       points.map((p) => p.median),
       { ...CHANGE_POINT_DEFAULTS, seed: hashSeed(k) },
     );
-    const changes = found.map((cp) => {
-      const before = points.slice(0, cp.index).map((p) => p.median);
-      const after = points.slice(cp.index).map((p) => p.median);
-      return { at: points[cp.index]!.at, before: median(before), after: median(after), p: cp.p };
-    });
+    // each change is measured between its neighbours (the segments either side), and, as in
+    // compare, one smaller than MIN_CHANGE_PCT is not shown: significant, but not worth a look
+    const cuts = [0, ...found.map((cp) => cp.index), points.length];
+    const changes = found
+      .map((cp, i) => {
+        const before = median(points.slice(cuts[i]!, cp.index).map((p) => p.median));
+        const after = median(points.slice(cp.index, cuts[i + 2]!).map((p) => p.median));
+        return { at: points[cp.index]!.at, before, after, p: cp.p };
+      })
+      .filter((c) => Math.abs(c.after / c.before - 1) * 100 >= MIN_CHANGE_PCT);
     const { suite, case: kase, metric, variant, unit } = row;
     series.push({ suite, case: kase, metric, variant, unit, points, changes });
   }

@@ -4,7 +4,8 @@
 // compare's statistics (ratio of medians with its bootstrap interval, Mann-Whitney U over
 // per-worker medians), and the commits where an exact counter changed.
 import { bootstrapRatioCI, hashSeed, mannWhitneyU, median } from '../compare/stats.js';
-import type { Commit, History, Series } from './history.js';
+import { CHANGE_POINT_DEFAULTS } from './edivisive.js';
+import { MIN_CHANGE_PCT, type Commit, type History, type Series } from './history.js';
 import { anchor, approx, change, esc } from './html.js';
 import { styleOf } from './palette.js';
 import { historyPlot, type ChangeDatum } from './plots.js';
@@ -121,7 +122,7 @@ ${charts.join('\n')}
   }
   return `<section class="history" id="history">
 <h2>Across commits</h2>
-<p>Each point is a commit's median (runs of one commit pooled: the median of their medians), its band ± half the spread of per-worker medians. Change points: E-divisive means (Matteson and James 2014, as MongoDB's performance CI uses it), permutation test at α=0.05, at least 3 commits either side; a dashed rule marks the first commit after the change.</p>
+<p>Each point is a commit's median (runs of one commit pooled: the median of their medians), its band ± half the spread of per-worker medians. Change points: E-divisive means (Matteson and James 2014, as MongoDB's performance CI uses it), permutation test (${CHANGE_POINT_DEFAULTS.permutations} permutations) at α=${CHANGE_POINT_DEFAULTS.alpha}, at least ${CHANGE_POINT_DEFAULTS.minSize} commits either side, changes under ${MIN_CHANGE_PCT}% not shown (compare's threshold); a dashed rule marks the first commit after the change.</p>
 ${commitTable(h)}
 ${parts.join('\n')}
 </section>`;
