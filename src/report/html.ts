@@ -45,7 +45,8 @@ h1 { font-size: 1.5em; margin-bottom: .2em; } h2 { margin-top: 2em; border-botto
 h3 { margin: 1.6em 0 .4em; font-size: 1.05em; } h4 { margin: 1em 0 .3em; font-size: .95em; }
 code, .mono { font-family: ui-monospace, monospace; font-size: .92em; }
 table { border-collapse: collapse; margin: .4em 0 .8em; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .2em .5em; vertical-align: top; text-align: left; }
+th, td { border: 1px solid #ccc; padding: .2em .5em; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+table { max-width: 100%; } td.key { white-space: nowrap; overflow-wrap: normal; } td.small, td .small { min-width: 12em; white-space: normal; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th { background: #f3f3f3; } .small { font-size: .85em; color: #444; }
 .ok { color: #075; } .over { color: #555; font-style: italic; } .fail { color: #b00; font-weight: bold; }

@@ -1,7 +1,7 @@
 // Plots rendered at report time to static SVG: Vega-Lite specs compiled to Vega and rendered
 // by Vega's headless SVG renderer in Node (no DOM, no canvas), so the page needs no script to
-// show them. A spec is compiled and parsed once per shape (unit, variants) and its view fed
-// new data for each chart: parsing dominates the cost, and a history has many charts alike.
+// show them. A spec is compiled, parsed and its view built once per shape (unit, variants), then
+// fed each chart's data in turn: building dominates the cost, and a history has many charts alike.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { styleOf } from './palette.js';
@@ -15,16 +15,23 @@ const CONFIG = {
   view: { stroke: '#ccc' },
 } as const;
 
-const parsed = new Map<string, vega.Runtime>();
+const views = new Map<string, vega.View>();
 
 async function render(cacheKey: string, spec: () => TopLevelSpec, data: Record<string, object[]>): Promise<string> {
-  let runtime = parsed.get(cacheKey);
-  if (runtime === undefined) parsed.set(cacheKey, (runtime = vega.parse(compile(spec()).spec)));
-  const view = new vega.View(runtime, { renderer: 'none' });
+  let view = views.get(cacheKey);
+  if (view === undefined) {
+    view = new vega.View(vega.parse(compile(spec()).spec), { renderer: 'none' });
+    views.set(cacheKey, view);
+  }
+  // the same dataflow, fed the next chart's data: building a view costs more than running it
   for (const [name, values] of Object.entries(data)) view.data(name, values);
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return view.toSVG();
+}
+
+/** Frees the views kept for reuse (call when a page is done). */
+export function releasePlots(): void {
+  for (const v of views.values()) v.finalize();
+  views.clear();
 }
 
 function variantScales(variants: readonly string[]) {

@@ -6,8 +6,8 @@
 // summaries, and the samples of the few runs a page shows in detail.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
+import { parseCsv } from './csv.js';
 import { BadInput } from './errors.js';
 
 export interface Row {
@@ -76,24 +76,32 @@ export function isRunDir(dir: string): boolean {
   return statSync(dir).isDirectory() && readdirSync(dir).some((f) => f.endsWith('.csv') && !f.endsWith(SAMPLES));
 }
 
-function table(file: string, expected: readonly string[]): Record<string, string>[] {
-  let rows: Record<string, string>[];
+interface Table {
+  readonly rows: string[][];
+  /** column name → index in each row */
+  readonly col: (name: string) => number;
+}
+
+/** Parses a CSV file (arrays, not objects: a history reads hundreds of them), checking the schema. */
+function table(file: string, expected: readonly string[]): Table {
+  let rows: string[][];
   try {
-    rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+    rows = parseCsv(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new BadInput(`${file}: not a readable CSV file (${(e as Error).message})`);
   }
-  const header = rows[0] === undefined ? [] : Object.keys(rows[0]);
-  if (rows.length === 0) return [];
+  const header = rows.shift() ?? [];
   const missing = expected.filter((c) => !header.includes(c));
-  if (missing.length > 0) {
+  if (rows.length > 0 && missing.length > 0) {
     throw new BadInput(
       `${file}: not a ${SCHEMA} file: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
     );
   }
-  const other = rows.find((r) => r['schema'] !== SCHEMA);
-  if (other !== undefined) throw new BadInput(`${file}: schema '${other['schema']}'; this report reads '${SCHEMA}'`);
-  return rows;
+  const index = new Map(header.map((c, i) => [c, i]));
+  const schema = index.get('schema')!;
+  const other = rows.find((r) => r[schema] !== SCHEMA);
+  if (other !== undefined) throw new BadInput(`${file}: schema '${other[schema]}'; this report reads '${SCHEMA}'`);
+  return { rows, col: (name) => index.get(name)! };
 }
 
 function num(s: string | undefined): number | undefined {
@@ -128,21 +136,38 @@ export function readRun(dir: string): RunData {
   const rows: Row[] = [];
   let first: Record<string, string> | undefined;
   for (const f of files) {
-    for (const r of table(join(dir, f), SUMMARY_COLUMNS)) {
-      first ??= r;
+    const t = table(join(dir, f), SUMMARY_COLUMNS);
+    const [suite, variant, kase, metric, unit, kind, status, n, med, spread, band, detail] = [
+      'suite',
+      'variant',
+      'case',
+      'metric',
+      'unit',
+      'kind',
+      'status',
+      'n',
+      'median',
+      'spread_pct',
+      'aa_band_pct',
+      'detail',
+    ].map(t.col) as number[];
+    const r0 = t.rows[0];
+    if (first === undefined && r0 !== undefined)
+      first = Object.fromEntries(SUMMARY_COLUMNS.map((c) => [c, r0[t.col(c)] ?? '']));
+    for (const r of t.rows) {
       rows.push({
-        suite: r['suite']!,
-        variant: r['variant']!,
-        case: r['case']!,
-        metric: r['metric']!,
-        unit: r['unit']!,
-        kind: r['kind']!,
-        status: r['status']!,
-        n: num(r['n']) ?? 0,
-        median: num(r['median']) ?? NaN,
-        spreadPct: num(r['spread_pct']),
-        aaBandPct: num(r['aa_band_pct']),
-        detail: r['detail'] ?? '',
+        suite: r[suite!]!,
+        variant: r[variant!]!,
+        case: r[kase!]!,
+        metric: r[metric!]!,
+        unit: r[unit!]!,
+        kind: r[kind!]!,
+        status: r[status!]!,
+        n: num(r[n!]) ?? 0,
+        median: num(r[med!]) ?? NaN,
+        spreadPct: num(r[spread!]),
+        aaBandPct: num(r[band!]),
+        detail: r[detail!] ?? '',
       });
     }
   }
@@ -170,15 +195,19 @@ export function readSamples(dir: string, suite: string): Map<string, Worker[]> {
   const file = join(dir, suite + SAMPLES);
   if (!existsSync(file)) return out;
   const byWorker = new Map<string, Map<string, Worker>>();
-  for (const s of table(file, SAMPLE_COLUMNS)) {
-    const v = num(s['value']);
-    if (v === undefined) throw new BadInput(`${file}: sample value '${s['value']}' is not a number`);
-    const key = rowKey({ suite: s['suite']!, variant: s['variant']!, case: s['case']!, metric: s['metric']! });
+  const t = table(file, SAMPLE_COLUMNS);
+  const [sc, vc, cc, mc, rc, pc, xc] = ['suite', 'variant', 'case', 'metric', 'round', 'replica', 'value'].map(
+    t.col,
+  ) as number[];
+  for (const s of t.rows) {
+    const v = num(s[xc!]);
+    if (v === undefined) throw new BadInput(`${file}: sample value '${s[xc!]}' is not a number`);
+    const key = rowKey({ suite: s[sc!]!, variant: s[vc!]!, case: s[cc!]!, metric: s[mc!]! });
     let ws = byWorker.get(key);
     if (ws === undefined) byWorker.set(key, (ws = new Map()));
-    const id = `${s['round']}/${s['replica']}`;
+    const id = `${s[rc!]}/${s[pc!]}`;
     let w = ws.get(id);
-    if (w === undefined) ws.set(id, (w = { round: s['round']!, replica: s['replica']!, values: [] }));
+    if (w === undefined) ws.set(id, (w = { round: s[rc!]!, replica: s[pc!]!, values: [] }));
     w.values.push(v);
   }
   for (const [key, ws] of byWorker) out.set(key, [...ws.values()]);

@@ -4,6 +4,7 @@ import { latest, type Gathered } from './gather.js';
 import { buildHistory } from './history.js';
 import { historySection } from './historypage.js';
 import { anchor, esc, page } from './html.js';
+import { releasePlots } from './plots.js';
 import { runHeader, suiteSection } from './runpage.js';
 import { suiteView, type SuiteView } from './runview.js';
 
@@ -20,6 +21,14 @@ export interface Built {
 export type QuestionOf = (suite: string) => Promise<string | undefined>;
 
 export async function buildReport(g: Gathered, questionOf: QuestionOf): Promise<Built> {
+  try {
+    return await build(g, questionOf);
+  } finally {
+    releasePlots();
+  }
+}
+
+async function build(g: Gathered, questionOf: QuestionOf): Promise<Built> {
   const run = latest(g.runs);
   const notes = [...g.notes];
   const views: SuiteView[] = [];

@@ -43,7 +43,8 @@ function gateSummary(sv: SuiteView): string {
 }
 
 async function plot(sv: SuiteView, c: CaseView): Promise<string> {
-  if (c.timings.length === 0) return '';
+  const ref = c.reference;
+  if (c.timings.length === 0 || ref === undefined) return '';
   const metrics = [...new Set(c.timings.map((t) => t.metric))];
   const data: RatioDatum[] = [];
   for (const t of c.timings) {
@@ -60,19 +61,20 @@ async function plot(sv: SuiteView, c: CaseView): Promise<string> {
   if (data.length === 0) return '';
   const drawn = sv.variants.filter((v) => data.some((d) => d.variant === v && d.kind === 'median'));
   const colours = styleOf(sv.variants).colours;
-  const svg = await ratioPlot(sv.baseline, sv.variants, metrics, data);
+  const svg = await ratioPlot(ref, sv.variants, metrics, data);
   return `<figure class="plot ratio" data-variants="${esc(drawn.join(','))}" data-colours="${esc(drawn.map((v) => colours[sv.variants.indexOf(v)]!).join(','))}">${svg}
-<figcaption class="small">Filled mark: the variant's median over ${esc(sv.baseline)}'s, with its 95% bootstrap interval (workers, then samples); hollow marks: one per worker (a round × replica in its own isolate); grey bar: the A/A band, how far two workers of the same code disagreed.</figcaption></figure>`;
+<figcaption class="small">Filled mark: the variant's median over ${esc(ref)}'s${ref === sv.baseline ? '' : ` (the baseline ${esc(sv.baseline)} has no timing in this case)`}, with its 95% bootstrap interval (workers, then samples); hollow marks: one per worker (a round × replica in its own isolate); grey bar: the A/A band, how far two workers of the same code disagreed.</figcaption></figure>`;
 }
 
 function timingTable(sv: SuiteView, c: CaseView): string {
   if (c.timings.length === 0) return '';
   const rows = c.timings.map((t) => {
-    const ratio = t.ratio === undefined ? '–' : t.variant === sv.baseline ? '1 (baseline)' : `×${approx(t.ratio)}`;
+    const isRef = t.variant === c.reference;
+    const ratio = t.ratio === undefined ? '–' : isRef ? '1 (reference)' : `×${approx(t.ratio)}`;
     const ci = t.lo === undefined || t.hi === undefined ? '' : ` [${approx(t.lo)}, ${approx(t.hi)}]`;
-    return `<tr><td>${esc(t.metric)}</td><td>${esc(t.variant)}</td><td class="num">${approx(t.median)} ${esc(t.unit)}</td><td class="num">±${pct(t.spreadPct === undefined ? undefined : t.spreadPct / 2)}</td><td class="num">${ratio}${ci}</td><td class="num">${t.ratio !== undefined && t.variant !== sv.baseline ? change(t.ratio) : ''}</td><td class="num">${pct(t.aaBandPct)}</td><td class="num">${t.workers.length}</td></tr>`;
+    return `<tr><td class="key">${esc(t.metric)}</td><td class="key">${esc(t.variant)}</td><td class="num">${approx(t.median)} ${esc(t.unit)}</td><td class="num">±${pct(t.spreadPct === undefined ? undefined : t.spreadPct / 2)}</td><td class="num">${ratio}${ci}</td><td class="num">${t.ratio !== undefined && !isRef ? change(t.ratio) : ''}</td><td class="num">${pct(t.aaBandPct)}</td><td class="num">${t.workers.length}</td></tr>`;
   });
-  return `<table class="timings"><tr><th>metric</th><th>variant</th><th>median</th><th>± workers</th><th>ratio to ${esc(sv.baseline)} [95% CI]</th><th>change</th><th>A/A band</th><th>workers</th></tr>${rows.join('')}</table>`;
+  return `<table class="timings"><tr><th>metric</th><th>variant</th><th>median</th><th>± workers</th><th>ratio to ${esc(c.reference ?? sv.baseline)} [95% CI]</th><th>change</th><th>A/A band</th><th>workers</th></tr>${rows.join('')}</table>`;
 }
 
 function valueTable(sv: SuiteView, vs: readonly ValueView[], what: string): string {
@@ -87,7 +89,7 @@ function valueTable(sv: SuiteView, vs: readonly ValueView[], what: string): stri
       const note = same || details[i] === '' ? '' : `<div class="small">${esc(details[i]!)}</div>`;
       return `<td class="num">${exact(r.median)}${note}</td>`;
     });
-    return `<tr><td>${esc(x.metric)}</td><td>${esc(x.unit)}</td>${cells.join('')}<td class="small">${same ? esc(details[0] ?? '') : ''}</td></tr>`;
+    return `<tr><td class="key">${esc(x.metric)}</td><td class="key">${esc(x.unit)}</td>${cells.join('')}<td class="small">${same ? esc(details[0] ?? '') : ''}</td></tr>`;
   });
   return `<table class="${what}"><tr><th>${what === 'counters' ? 'counter (exact)' : 'gauge (observed)'}</th><th>unit</th>${present.map((v) => `<th>${esc(v)}</th>`).join('')}<th>what it counts</th></tr>${body.join('')}</table>`;
 }

@@ -38,6 +38,8 @@ export interface ValueView {
 
 export interface CaseView {
   readonly key: string;
+  /** what ratios are taken to: the baseline, or when it is over capacity or failed here, the first variant timed */
+  readonly reference: string | undefined;
   readonly states: Map<string, VariantState>;
   readonly timings: TimingView[];
   readonly counters: ValueView[];
@@ -83,13 +85,14 @@ function timing(r: Row, base: Row | undefined, samples: Map<string, Worker[]>): 
   const theirs = base === undefined ? undefined : samples.get(rowKey(base));
   const common = { metric: r.metric, unit: r.unit, variant: r.variant, median: r.median };
   const bands = { spreadPct: r.spreadPct, aaBandPct: r.aaBandPct };
-  if (base === undefined) return { ...common, ...bands, ratio: undefined, lo: undefined, hi: undefined, workers: [] };
+  const none = { ratio: undefined, lo: undefined, hi: undefined, workers: [] };
+  if (base === undefined) return { ...common, ...bands, ...none };
   if (mine === undefined || theirs === undefined || mine.length === 0 || theirs.length === 0) {
-    return { ...common, ...bands, ratio: r.median / base.median, lo: undefined, hi: undefined, workers: [] };
+    return { ...common, ...bands, ...none, ratio: r.median / base.median };
   }
   const baseMedian = median(theirs.flatMap((w) => w.values));
   const workers = mine.map((w) => median(w.values) / baseMedian);
-  if (r.variant === base.variant) return { ...common, ...bands, ratio: 1, lo: undefined, hi: undefined, workers };
+  if (r.variant === base.variant) return { ...common, ...bands, ...none, ratio: 1, workers };
   const ci = bootstrapRatioCI(
     theirs.map((w) => w.values),
     mine.map((w) => w.values),
@@ -112,16 +115,19 @@ export function suiteView(run: RunData, suite: string, question: string | undefi
       const vr = mine.filter((r) => r.variant === v);
       if (vr.length > 0) states.set(v, stateOf(vr));
     }
-    const timings: TimingView[] = [];
-    for (const r of mine) {
-      if (r.kind !== 'timing' || r.status !== 'ok') continue;
-      const base = mine.find(
-        (b) => b.variant === baseline && b.metric === r.metric && b.kind === 'timing' && b.status === 'ok',
-      );
-      timings.push(timing(r, base, samples));
-    }
+    const timed = mine.filter((r) => r.kind === 'timing' && r.status === 'ok');
+    const reference = timed.some((r) => r.variant === baseline)
+      ? baseline
+      : variants.find((v) => timed.some((r) => r.variant === v));
+    const timings = timed.map((r) =>
+      timing(
+        r,
+        timed.find((b) => b.variant === reference && b.metric === r.metric),
+        samples,
+      ),
+    );
     timings.sort((a, b) => variants.indexOf(a.variant) - variants.indexOf(b.variant));
-    return { key, states, timings, counters: values(mine, 'counter'), gauges: values(mine, 'gauge') };
+    return { key, reference, states, timings, counters: values(mine, 'counter'), gauges: values(mine, 'gauge') };
   });
   return { name: suite, question, baseline, variants, cases };
 }

@@ -121,7 +121,7 @@ test('the report in headless Chromium', {
         return { history, variants, marks };
       }),
     );
-    assert.equal(plots.filter((p) => !p.history).length, 2, 'a ratio plot per case with timings');
+    assert.equal(plots.filter((p) => !p.history).length, 3, 'a ratio plot per case with timings');
     assert.equal(plots.filter((p) => p.history).length, 5, 'a history plot per (suite, case, metric)');
     for (const p of plots) {
       assert.ok(p.variants.length >= 1);

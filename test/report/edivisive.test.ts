@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/harness/rng.js';
-import { eDivisive } from '../../src/report/edivisive.js';
+import { eDivisive, splitStatistics } from '../../src/report/edivisive.js';
 
 function noisy(n: number, level: (i: number) => number, noise: number, seed = 7): number[] {
   const rng = new Rng(seed);
@@ -43,4 +43,39 @@ test('a step near the end is found when each side has at least minSize values', 
     eDivisive(xs).map((c) => c.index),
     [17],
   );
+});
+
+/** The statistic as Matteson and James define it (alpha = 1), summed pair by pair. */
+function naiveBest(xs: readonly number[], minSize: number): { q: number; tau: number } {
+  let best = { q: -Infinity, tau: -1 };
+  const n = xs.length;
+  for (let tau = minSize; tau <= n - minSize; tau++) {
+    const a = xs.slice(0, tau);
+    const b = xs.slice(tau);
+    let between = 0;
+    for (const x of a) for (const y of b) between += Math.abs(x - y);
+    const within = (s: number[]) => {
+      let t = 0;
+      for (let i = 0; i < s.length; i++) for (let j = i + 1; j < s.length; j++) t += Math.abs(s[i]! - s[j]!);
+      return s.length > 1 ? t / ((s.length * (s.length - 1)) / 2) : 0;
+    };
+    const m = a.length;
+    const k = b.length;
+    const q = ((m * k) / (m + k)) * ((2 * between) / (m * k) - within(a) - within(b));
+    if (q > best.q) best = { q, tau };
+  }
+  return best;
+}
+
+test('the O(L log L) scan gives the statistic of the definition, ties included', () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const rng = new Rng(seed);
+    const n = 6 + rng.int(40);
+    // rounded values: many ties
+    const xs = Array.from({ length: n }, (_, i) => Math.round((i > n / 3 ? 12 : 10) + 4 * rng.float()));
+    const fast = splitStatistics(xs, 3);
+    const slow = naiveBest(xs, 3);
+    assert.equal(fast.tau, slow.tau, `seed ${seed}`);
+    assert.ok(Math.abs(fast.q - slow.q) < 1e-9 * Math.max(1, Math.abs(slow.q)), `seed ${seed}: ${fast.q} vs ${slow.q}`);
+  }
 });

@@ -42,16 +42,18 @@ test('one page with a section per suite and case, states in plain words, exact c
   assert.ok(html.includes('passed the correctness gate (164 observations agreed with the reference)'));
   // exact counters with their unit, thousands grouped by a thin space
   assert.ok(html.includes('131\u2009072'));
-  assert.match(html, /<td>capacity<\/td><td>ports<\/td>/);
+  assert.match(html, /<td class="key">capacity<\/td><td class="key">ports<\/td>/);
   // the explorer's counterexample: three numbered steps, thread then action
   const ol = /<ol class="trace">(.*?)<\/ol>/s.exec(html)?.[1] ?? '';
   assert.deepEqual(
     [...ol.matchAll(/<li><span class="thread">([^<]+)<\/span> ([^<]+)<\/li>/g)].map((m) => `${m[1]}: ${m[2]}`),
     ['guest: rewrite leaf 512', 'toolstack: map_p2m: read leaf 512', 'guest: install frame 16'],
   );
-  // one ratio plot per case with timings, as inline SVG
-  assert.equal((html.match(/<figure class="plot ratio"/g) ?? []).length, 2);
-  assert.equal((html.match(/<svg /g) ?? []).length, 2);
+  // one ratio plot per case with timings, as inline SVG; where the baseline is over capacity,
+  // ratios are to the first variant timed, and the page says so
+  assert.equal((html.match(/<figure class="plot ratio"/g) ?? []).length, 3);
+  assert.equal((html.match(/<svg /g) ?? []).length, 3);
+  assert.ok(html.includes("median over tree's (the baseline flat has no timing in this case)"));
   // self-contained: no script, no stylesheet or font or image fetched
   assert.doesNotMatch(html, /<script|<link|<img|@import|url\(|src=/i);
   assert.doesNotMatch(html.replace(/xmlns(:xlink)?="[^"]+"/g, ''), /https?:\/\//);
