@@ -54,7 +54,7 @@ th { background: #f3f3f3; } .small { font-size: .85em; color: #444; }
 figure { margin: .4em 0; } svg { max-width: 100%; height: auto; }
 ol.trace { font-family: ui-monospace, monospace; font-size: .85em; }
 ol.trace .thread { display: inline-block; min-width: 6em; font-weight: bold; }
-nav ul { font-size: .9em; } nav code { word-break: break-all; } .notes { color: #444; font-size: .9em; }
+nav ul { font-size: .9em; } nav ul ul { padding-left: 1em; } nav ul ul li { display: inline; margin-right: 1em; } nav code { word-break: break-all; } .notes { color: #444; font-size: .9em; }
 details > summary { cursor: pointer; }
 `;
 

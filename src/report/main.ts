@@ -42,7 +42,7 @@ export async function reportMain(argv: readonly string[], io: Io, questionOf = r
     writeFileSync(out, built.html);
     for (const n of built.notes) io.err(`report: ${n}\n`);
     io.out(
-      `report: ${out} (${(built.html.length / 1024).toFixed(0)} KiB): run ${built.run}, ${built.suites} suites, ${built.cases} cases; history of ${built.commits} commits, ${built.changePoints} change points\n`,
+      `report: ${out} (${(built.html.length / 1024).toFixed(0)} KiB): run ${built.run}, ${built.suites} suites, ${built.cases} cases; history of ${built.commits} commit${built.commits === 1 ? '' : 's'}, ${built.changePoints} change point${built.changePoints === 1 ? '' : 's'}\n`,
     );
     return 0;
   } catch (e) {

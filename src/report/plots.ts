@@ -11,7 +11,7 @@ const CONFIG = {
   aria: false,
   font: FONT,
   axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal' },
-  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom', direction: 'horizontal' },
+  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom', direction: 'horizontal', symbolOpacity: 1 },
   view: { stroke: '#ccc' },
 } as const;
 

@@ -1,6 +1,7 @@
 // The section of the page for one run: per suite its question and gate summary, then per case
 // the ratio plot, the timings, the exact counters beside them, the observed gauges, and the
 // explorer's shortest counterexamples as numbered steps.
+import { isAbsolute, relative } from 'node:path';
 import { anchor, approx, change, esc, exact, parseTrace, pct } from './html.js';
 import { styleOf } from './palette.js';
 import { ratioPlot, type RatioDatum } from './plots.js';
@@ -126,13 +127,19 @@ ${traces(sv, c)}
 </section>`;
 }
 
+/** A run's folder as the reader would type it: relative to the current folder when inside it. */
+function shown(dir: string): string {
+  const r = relative(process.cwd(), dir);
+  return r === '' || r.startsWith('..') || isAbsolute(r) ? dir : r;
+}
+
 export function runHeader(run: RunData): string {
   const o = run.manifest?.options ?? {};
   const opts = ['profile', 'seed', 'rounds', 'time_ms', 'aa', 'threads']
     .filter((k) => o[k] !== undefined)
     .map((k) => `${k}=${String(o[k])}`);
   const env = run.env;
-  return `<p class="small">run <code>${esc(run.runId)}</code> of commit <code>${esc(run.commit.slice(0, 12))}${run.dirty ? ' (with uncommitted changes)' : ''}</code>, started ${esc(run.startedAt)}; ${esc(`${env['host']} · ${env['cpu']} · ${env['cores']} cores · Node ${env['node']} · V8 ${env['v8']}`)}${opts.length > 0 ? ` · ${esc(opts.join(' '))}` : ''} · from <code>${esc(run.dir)}</code></p>`;
+  return `<p class="small">run <code>${esc(run.runId)}</code> of commit <code>${esc(run.commit.slice(0, 12))}${run.dirty ? ' (with uncommitted changes)' : ''}</code>, started ${esc(run.startedAt)}; ${esc(`${env['host']} · ${env['cpu']} · ${env['cores']} cores · Node ${env['node']} · V8 ${env['v8']}`)}${opts.length > 0 ? ` · ${esc(opts.join(' '))}` : ''} · from <code>${esc(shown(run.dir))}</code></p>`;
 }
 
 export async function suiteSection(sv: SuiteView): Promise<string> {
