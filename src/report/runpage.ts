@@ -78,16 +78,26 @@ function timingTable(sv: SuiteView, c: CaseView): string {
   return `<table class="timings"><tr><th>metric</th><th>variant</th><th>median</th><th>± workers</th><th>ratio to ${esc(c.reference ?? sv.baseline)} [95% CI]</th><th>change</th><th>A/A band</th><th>workers</th></tr>${rows.join('')}</table>`;
 }
 
-function valueTable(sv: SuiteView, vs: readonly ValueView[], what: string): string {
+/** A variant with no values in the case says why in its column: over capacity, or failed. */
+function absent(s: VariantState | undefined, first: boolean): string {
+  if (s === undefined || s.state === 'ok') return '<td class="num">–</td>';
+  if (s.state === 'unsupported') return `<td class="over">over capacity${first ? `: ${esc(s.detail)}` : ''}</td>`;
+  return `<td class="fail">not measured (${esc(s.state)})</td>`;
+}
+
+function valueTable(sv: SuiteView, c: CaseView, vs: readonly ValueView[], what: string): string {
   if (vs.length === 0) return '';
-  const present = sv.variants.filter((v) => vs.some((x) => x.byVariant.has(v)));
-  const body = vs.map((x) => {
-    const details = present.map((v) => (x.byVariant.get(v)?.detail ?? '').split('\n')[0]!);
+  const present = sv.variants.filter(
+    (v) => vs.some((x) => x.byVariant.has(v)) || (c.states.get(v)?.state ?? 'ok') !== 'ok',
+  );
+  const body = vs.map((x, row) => {
+    const details = present.filter((v) => x.byVariant.has(v)).map((v) => x.byVariant.get(v)!.detail.split('\n')[0]!);
     const same = details.every((d) => d === details[0]);
-    const cells = present.map((v, i) => {
+    const cells = present.map((v) => {
       const r = x.byVariant.get(v);
-      if (r === undefined) return '<td class="num">–</td>';
-      const note = same || details[i] === '' ? '' : `<div class="small">${esc(details[i]!)}</div>`;
+      if (r === undefined) return absent(c.states.get(v), row === 0);
+      const detail = r.detail.split('\n')[0]!;
+      const note = same || detail === '' ? '' : `<div class="small">${esc(detail)}</div>`;
       return `<td class="num">${exact(r.median)}${note}</td>`;
     });
     return `<tr><td class="key">${esc(x.metric)}</td><td class="key">${esc(x.unit)}</td>${cells.join('')}<td class="small">${same ? esc(details[0] ?? '') : ''}</td></tr>`;
@@ -121,8 +131,8 @@ async function caseSection(sv: SuiteView, c: CaseView): Promise<string> {
 <ul class="states">${states.join('')}</ul>
 ${await plot(sv, c)}
 ${timingTable(sv, c)}
-${valueTable(sv, c.counters, 'counters')}
-${valueTable(sv, c.gauges, 'gauges')}
+${valueTable(sv, c, c.counters, 'counters')}
+${valueTable(sv, c, c.gauges, 'gauges')}
 ${traces(sv, c)}
 </section>`;
 }

@@ -26,8 +26,11 @@ interface El {
 }
 declare const document: El;
 
-const CANDIDATES = [process.env['HVBENCH_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-const executable = CANDIDATES.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
+// HVBENCH_CHROMIUM names the browser (and only it is tried); otherwise Debian's paths
+const CANDIDATES = process.env['HVBENCH_CHROMIUM']
+  ? [process.env['HVBENCH_CHROMIUM']]
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const executable = CANDIDATES.find((p) => existsSync(p));
 const required = process.env['HVBENCH_BROWSER_TEST'] === 'required';
 const HOW = 'install Chromium (Debian/Ubuntu: `apt-get install chromium`) or point HVBENCH_CHROMIUM at one';
 const ARGS = [
@@ -45,7 +48,7 @@ const OUTPUT =
   process.env['HVBENCH_TEST_OUTPUT'] ?? fileURLToPath(new URL('../../test-output/report/', import.meta.url));
 
 if (executable === undefined && !required) {
-  process.stdout.write(`browser test SKIPPED: no Chromium at ${CANDIDATES.filter(Boolean).join(' or ')}; ${HOW}\n`);
+  process.stdout.write(`browser test SKIPPED: no Chromium at ${CANDIDATES.join(' or ')}; ${HOW}\n`);
 }
 
 test('the report in headless Chromium', {

@@ -36,6 +36,9 @@ test('one page with a section per suite and case, states in plain words, exact c
     for (const c of s.cases) assert.ok(html.includes(`data-suite="${s.name}" data-case="${c}"`), `${s.name} ${c}`);
   }
   assert.ok(html.includes('over capacity: flat addresses 1024 ports; the case needs 4096'));
+  // and in the counters table, the variant's column says so
+  assert.ok(html.includes('<td class="over">over capacity: flat addresses 1024 ports; the case needs 4096</td>'));
+  assert.ok(html.includes('<td class="fail">not measured (gate-failed)</td>'));
   assert.ok(
     html.includes('FAILED the correctness gate, so it was not timed: observation 17: expected mfn 0x10, got 0x11'),
   );
