@@ -60,3 +60,22 @@ test('the page draws each change point at its commit and links it', async () => 
   assert.ok(html.includes(`npm run compare -- ${commits[6]!.slice(0, 12)} ${at} --no-run`));
   assert.match(html, /<table class="counter-changes">.*words_read.*3 → 4 words\/event/s);
 });
+
+test('refs stand for the stored runs of their commits; an unknown ref or a ref without runs exits 2', async () => {
+  const io = () => {
+    const o = { out: '', err: '' };
+    return { o, io: { cwd: root, out: (s: string) => (o.out += s), err: (s: string) => (o.err += s) } };
+  };
+  const a = io();
+  const code = await reportMain(
+    [commits[2]!.slice(0, 8), 'HEAD', '--out', join(root, 'refs.html')],
+    a.io,
+    async () => undefined,
+  );
+  assert.equal(code, 0, a.o.err);
+  assert.match(a.o.out, /history of 2 commits/);
+  assert.ok(a.o.out.includes(`run ${join(root, 'results', commits[13]!.slice(0, 12))}`));
+  const b = io();
+  assert.equal(await reportMain(['no-such-ref'], b.io, async () => undefined), 2);
+  assert.match(b.o.err, /no-such-ref: no such folder, and git knows no commit by that name/);
+});
