@@ -90,3 +90,18 @@ test('bad input exits 2 and says what was wrong and what is right', async () => 
   assert.equal(bad.code, 2);
   assert.match(bad.err, /ring\.csv: not a hvbench\/1 file: missing columns commit, dirty/);
 });
+
+test('a run without sample files: ratios of the medians, no interval and no worker marks', async () => {
+  const dir = join(root, 'nosamples');
+  writeRun(dir, toySuites(), { commit: 'd'.repeat(40), startedAt: '2026-01-03T00:00:00.000Z', samples: false });
+  const outFile = join(root, 'nosamples.html');
+  const r = await run([dir, '--out', outFile]);
+  assert.equal(r.code, 0, r.err);
+  const html = readFileSync(outFile, 'utf8');
+  assert.equal((html.match(/<figure class="plot ratio"/g) ?? []).length, 3);
+  assert.match(
+    html,
+    /<td class="key">deliver<\/td><td class="key">tree<\/td><td class="num">[\d.]+ ns\/event<\/td><td class="num">±[\d.]+%<\/td><td class="num">×1\.(49|50)\d*<\/td>/,
+  );
+  assert.doesNotMatch(html, /workers_marks"[^>]*><path/);
+});
