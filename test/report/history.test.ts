@@ -61,7 +61,7 @@ test('the page draws each change point at its commit and links it', async () => 
   assert.match(html, /<table class="counter-changes">.*words_read.*3 → 4 words\/event/s);
 });
 
-test('refs stand for the stored runs of their commits; an unknown ref or a ref without runs exits 2', async () => {
+test('refs stand for the stored runs of their commits; an unknown ref exits 2', async () => {
   const io = () => {
     const o = { out: '', err: '' };
     return { o, io: { cwd: root, out: (s: string) => (o.out += s), err: (s: string) => (o.err += s) } };
