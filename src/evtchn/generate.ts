@@ -313,7 +313,8 @@ function rogue(g: Gen, lateeoi: boolean): void {
 
 /** devices come and go (4 ports each, the lowest free port first, up to the domain's
  *  limit): sends, whole devices closed (masked first), a drain, then more devices than were
- *  closed, until allocations are refused with -ENOSPC */
+ *  closed, so that the limit is reached half-way and later allocations are refused with
+ *  -ENOSPC (Xen get_free_port) */
 function open(g: Gen): void {
   const { s, rng, b } = g;
   const V = s.vcpus;
@@ -348,6 +349,8 @@ function open(g: Gen): void {
   };
   const start = Math.floor((0.75 * (limit - first + 1)) / PORTS_PER_GUEST);
   const closing = Math.max(1, start >> 4);
+  const room = Math.floor((limit - first + 1) / PORTS_PER_GUEST) - start;
+  const growth = Math.max(1, Math.ceil(room / 6));
   b.push(OP_BEGIN, 0, 0);
   for (let d = 0; d < start; d++) device();
   for (let r = 0; r < 12; r++) {
@@ -358,6 +361,6 @@ function open(g: Gen): void {
       for (const p of live.splice(at, PORTS_PER_GUEST)) close(p);
     }
     g.upcallAll(); // a closed port still queued (FIFO) is consumed before the port is reused
-    for (let d = 0; d < closing + 8; d++) device();
+    for (let d = 0; d < closing + growth; d++) device();
   }
 }

@@ -158,3 +158,20 @@ test('a send arriving during the scan is delivered in the same upcall, by every 
   const n = replay(new NLevel({ ...config(1), depth: 3, ports: 32768 }), load);
   assert.equal(n.deliveries.length / 3, 4);
 });
+
+test('the debug dump walks every port of every allocated bucket under one hold of the event lock', async () => {
+  const { dumpPorts } = await import('../../src/evtchn/suite.js');
+  const dom0 = (ports: number) => generate(shapeOf({ load: 'dom0', ports, vcpus: 4 }), 1);
+  assert.equal(dumpPorts(dom0(4096)), 4095);
+  assert.equal(dumpPorts(dom0(262144)), 262143);
+  assert.equal(
+    dumpPorts(
+      stream(4096, 1, [
+        ['send', 70],
+        ['upcall', 0],
+      ]),
+    ),
+    127,
+    'two buckets of 64',
+  );
+});
