@@ -163,12 +163,14 @@ export function open(g: Gen): void {
   const used = new Uint8Array(Math.max(first, limit + 1));
   for (let p = 1; p < first; p++) used[p] = 1;
   const live: number[] = []; // ports of live devices, PORTS_PER_GUEST consecutive entries each
+  let lowestFree = first; // no port below it is free
   const device = (): void => {
     const v = rng.int(V);
     const at = live.length;
     for (let i = 0; i < PORTS_PER_GUEST; i++) {
-      let p = 1;
+      let p = lowestFree;
       while (p <= limit && used[p]) p++;
+      lowestFree = p;
       if (p > limit) {
         b.push(OP_REFUSED, limit, 0);
         continue;
@@ -184,6 +186,7 @@ export function open(g: Gen): void {
   };
   const close = (p: number): void => {
     used[p] = 0;
+    if (p < lowestFree) lowestFree = p;
     b.push(OP_MASK, p, 0);
     b.push(OP_CLOSE, p, 0);
   };
