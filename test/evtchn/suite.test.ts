@@ -18,6 +18,16 @@ test('the default grid is small, the full grid larger, and case keys are unique'
   assert.deepEqual(Object.keys(suite.variants).sort(), ['2-level', 'N-level', 'fifo']);
 });
 
+test('the default grid answers the thread: dom0 past 4096 ports, one event per upcall, churn, 262144 ports', () => {
+  const def = suite.grid('default');
+  const has = (f: (p: (typeof def)[number]) => boolean) => def.some(f);
+  assert.ok(has((p) => p['load'] === 'dom0' && Number(p['ports']) > 4096));
+  assert.ok(has((p) => p['load'] === 'single'));
+  assert.ok(has((p) => p['load'] === 'churn'));
+  assert.ok(has((p) => Number(p['ports']) === 262144 && Number(p['depth']) === 3));
+  assert.ok(has((p) => Number(p['abi']) === 32));
+});
+
 test('every default case passes the gate for every variant that applies, with exact counters and timed bodies', async () => {
   for (const params of suite.grid('default')) {
     for (const variant of Object.keys(suite.variants)) {
