@@ -3,14 +3,14 @@
 // as a failed row and skipped for the rest of that case; everything else goes on.
 import { randomBytes } from 'node:crypto';
 import { loadFileId } from './loadfile.js';
-import { SuiteWriter, writeManifest } from './output.js';
+import { SuiteWriter } from './output.js';
 import { planTasks, type CasePlan, type LoadedSuite, type PlannedTask } from './plan.js';
 import { ISOLATION, runIsolated, type Outcome } from './pool.js';
 import type { Progress } from './progress.js';
 import { FAILED, SCHEMA, type SummaryRow } from './schema.js';
 import { summarize } from './summary.js';
 import type { Counter, Profile } from './suite.js';
-import type { RunEnv } from './env.js';
+import { aaBandPct, type Manifest, type RunEnv, writeManifest } from './rundir.js';
 
 export interface RunOptions {
   readonly suites: readonly LoadedSuite[];
@@ -72,7 +72,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
   const writers = new Map<string, SuiteWriter>();
   const usedSuites = o.suites.filter((s) => o.cases.some((c) => c.suite.name === s.name));
   for (const s of usedSuites) writers.set(s.name, new SuiteWriter(o.outDir, s.name));
-  const manifest = {
+  const manifest: Manifest = {
     schema: SCHEMA,
     run_id: runId,
     commit: o.env.commit,
@@ -330,12 +330,10 @@ function caseRows(
     // Workers differ more from each other than samples within one worker do (a slow spell of
     // a shared machine hits one worker whole), so spreads are taken over worker medians.
     const perWorker = t.byRound.map((r) => summarize(r.samples).median);
-    let band: number | '' = '';
-    if (t.replicas.length === 2) {
-      const of = (replica: number) =>
-        summarize(t.byRound.filter((r) => r.replica === replica).map((r) => summarize(r.samples).median)).median;
-      band = (Math.abs(of(0) - of(1)) / summarize(perWorker).median) * 100;
-    }
+    const band =
+      t.replicas.length === 2
+        ? (aaBandPct(t.byRound.map((r, i) => ({ replica: r.replica, median: perWorker[i]! }))) ?? '')
+        : '';
     const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
     rows.push({
       ...base,

@@ -1,6 +1,6 @@
 // The correctness gate: replay a load on a variant and on the Map reference, report the first
 // operation whose observable result differs (raw entry, pfn_to_mfn, set outcome).
-import type { Gate } from '../harness/suite.js';
+import type { Gate } from '../harness/kit.js';
 import { formatEntry } from './entry.js';
 import { OP_SET, type P2mLoad } from './load.js';
 import { P2mReference } from './reference.js';

@@ -1,6 +1,6 @@
 // A guest's pseudo-physical memory map: RAM and identity (1:1: PCI BARs, ACPI, E820 gaps)
 // ranges; everything else inside `span` is missing. `span` is the p2m's size in pfns (the
-// highest pfn + 1 the guest may ever use, e.g. sized for hotplug). Research p2m.md §4.1, §6.5.
+// highest pfn + 1 the guest may ever use, e.g. sized for hotplug).
 import type { Encoding } from './entry.js';
 
 export type RangeKind = 'ram' | 'ident';
@@ -105,11 +105,11 @@ export type LayoutName = (typeof LAYOUTS)[number];
 
 /**
  * Named layouts for a guest of `gibs` GiB span:
- * - dense: RAM from 0 to the span (research §3.7, layout A)
+ * - dense: RAM from 0 to the span
  * - pc: PC-style holes: a misaligned identity range 1029 MiB–2001 MiB (the example in the
- *   tree's header comment), a 1 GiB-aligned identity PCI hole at 3–4 GiB, RAM elsewhere (§6.5.i, layout B)
- * - hotplug: 4 GiB of RAM, the p2m sized for the whole span, never populated above (§6.5.ii, layout C)
- * - islands: 1 GiB of RAM at 0 and 1 GiB at the top of the span (§6.5.iii, layout E)
+ *   tree's header comment), a 1 GiB-aligned identity PCI hole at 3–4 GiB, RAM elsewhere
+ * - hotplug: 4 GiB of RAM, the p2m sized for the whole span, never populated above
+ * - islands: 1 GiB of RAM at 0 and 1 GiB at the top of the span
  * (Layout D, ballooned up and back down, is not a boot layout: it is hotplug plus balloon operations.)
  */
 export function namedLayout(name: string, gibs: number): Layout {

@@ -1,5 +1,5 @@
 // linear: the virtually mapped sparse p2m list of Linux >= 3.19 (arch/x86/xen/p2m.c at
-// b7f8f259, research p2m.md §2). One array indexed by pfn in the kernel's vmalloc area; the
+// b7f8f259, and arch/x86/include/asm/xen/page.h:__pfn_to_mfn). One array indexed by pfn in the kernel's vmalloc area; the
 // MMU resolves pfn -> leaf frame, so a populated lookup is ONE load. Holes are mapped to
 // four shared read-only frames: p2m_missing and p2m_identity (leaves, both INVALID-filled)
 // and p2m_missing_pte / p2m_identity_pte (PTE pages whose 512 PTEs map those leaves), so a
@@ -19,7 +19,7 @@ import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
 import { chunkKind, bootEntry, fillRamLeaf, leafHint, type Layout } from './layout.js';
 import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
-import { CapacityError, type LookupTrace, type P2m, type ToolView } from './variant.js';
+import { CapacityError, type LookupTrace, type P2m, type ToolstackPath, type ToolView } from './variant.js';
 
 export const name = 'linear';
 /** modelled for 64-bit guests only (32-bit PAE Linux stops at 64 GiB and keeps the tree) */
@@ -35,8 +35,16 @@ export function capacity(width: Width): number {
   return width === 64 ? MAXMEM_PFNS : 0;
 }
 
+/** the list publishes p2m_cr3, p2m_vaddr and p2m_generation (Linux >= 4.3, xen_setup_mfn_list_list) */
+export const toolstackPath: ToolstackPath = 'page-tables';
+
 export function create(width: Width, layout: Layout): P2m {
   return new P2mLinear(width, layout);
+}
+
+/** the VA area sized to the guest instead of the 512 GiB hotplug reserve: the same structure, cheaper replays */
+export function createCompact(width: Width, layout: Layout): P2m {
+  return new P2mLinear(width, layout, layout.span);
 }
 
 /** xen_p2m_size for a guest: the VA area, ALIGN(max(span, hotplug limit), PMD_SIZE * PMDS_PER_MID_PAGE / 8) */
@@ -347,6 +355,10 @@ export class P2mLinear implements P2m {
 
   publishedMaxPfn(): number {
     return this.pfnLimit;
+  }
+
+  publishedCr3(): number {
+    return this.cr3; // xen_pfn_to_cr3(virt_to_mfn(swapper_pg_dir)); never 0 (frame 0 is never handed out)
   }
 
   // ---- toolstack side --------------------------------------------------------------------

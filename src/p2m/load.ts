@@ -1,8 +1,8 @@
-// Seeded p2m loads (research p2m.md §6 and issue 3): an operation stream of lookups and sets
+// Seeded p2m loads: an operation stream of lookups and sets
 // over a guest layout. The layout comes from the case parameters; the stream from the seed.
 // The same (params, seed) gives the same stream on every machine (Rng, never Math.random).
-import { Rng } from '../harness/rng.js';
-import type { LoadCodec, LoadRow, Params } from '../harness/suite.js';
+import { Rng } from '../harness/kit.js';
+import type { LoadCodec, LoadRow, Params } from '../harness/kit.js';
 import { encoding, type Width } from './entry.js';
 import { namedLayout, type Layout } from './layout.js';
 
@@ -122,7 +122,7 @@ export function generate(params: Params, seed: number): P2mLoad {
   switch (c.load) {
     case 'seq': {
       // sequential scans of 4096 pfns from 0, from the first identity pfn, the first missing
-      // pfn and the middle: dense RAM, identity and missing ranges (§6.1)
+      // pfn and the middle: dense RAM, identity and missing ranges
       const starts = [
         0,
         cls.ident[0]?.[0] ?? Math.floor(layout.span / 4),
@@ -134,7 +134,7 @@ export function generate(params: Params, seed: number): P2mLoad {
       break;
     }
     case 'random': {
-      // 80 % RAM, 10 % identity, 10 % missing where the layout has them (§6.2)
+      // 80 % RAM, 10 % identity, 10 % missing where the layout has them
       for (let i = 0; i < LOOKUPS; i++) b.lookup(anyPfn());
       for (let i = 0; i < SETS; i++) {
         const r = rng.float();
@@ -162,7 +162,7 @@ export function generate(params: Params, seed: number): P2mLoad {
     }
     case 'balloon': {
       // churn: decrease a batch (write INVALID), then increase: half back into the ballooned
-      // pfns, half into never-touched pfns above the initial allocation (§6.3)
+      // pfns, half into never-touched pfns above the initial allocation
       const batch = 128;
       for (let round = 0; round < SETS / (2 * batch); round++) {
         const out: number[] = [];
@@ -182,7 +182,7 @@ export function generate(params: Params, seed: number): P2mLoad {
     }
     case 'migrate': {
       // what the guest does during a live migration: mostly entry rewrites, and first touches
-      // of new 2 MiB / 1 GiB regions (structural changes) (§6.4)
+      // of new 2 MiB / 1 GiB regions (structural changes)
       for (let i = 0; i < SETS; i++) {
         if (rng.chance(0.05) && nMissing > 0) b.set(pick(rng, cls.missing, nMissing), mfn());
         else rewrite();

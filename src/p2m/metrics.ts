@@ -1,20 +1,34 @@
 // Exact counters of a p2m variant over a load (no timing): loads and pages per lookup, pages
-// in guest memory, structural changes, toolstack mappings. Kept out of bench/p2m.ts so tests
-// can call them.
-import type { Counter } from '../harness/suite.js';
+// in guest memory, structural changes, toolstack mappings.
+import type { Counter } from '../harness/kit.js';
 import { OP_LOOKUP, OP_SET, type P2mLoad } from './load.js';
-import { formatPfns, type LookupTrace, type P2m } from './variant.js';
+import { CapacityError, formatPfns, type LookupTrace, type P2m } from './variant.js';
 
-/** apply every set of the load (what the guest did), returning how many raised a capacity error */
+/**
+ * set(), with a set beyond the variant's capacity refused as the gate saw it refused (a
+ * CapacityError, which the reference raises too). Anything else is a fault and propagates.
+ */
+export function setOrRefuse(p: P2m, pfn: number, e: number): boolean {
+  try {
+    return p.set(pfn, e);
+  } catch (err) {
+    if (err instanceof CapacityError) return false;
+    throw err;
+  }
+}
+
+/** whether set(pfn, e) is within what the variant can hold (beyond its read limit only INVALID is accepted) */
+export function withinCapacity(p: P2m, pfn: number, e: number): boolean {
+  return pfn < p.readLimit || e === p.enc.INVALID;
+}
+
+/** apply every set of the load (what the guest did), returning how many were refused beyond capacity */
 export function applySets(p: P2m, load: P2mLoad): number {
   let refused = 0;
   for (let i = 0; i < load.ops.length; i++) {
     if (load.ops[i] !== OP_SET) continue;
-    try {
-      p.set(load.pfns[i]!, load.values[i]!);
-    } catch {
-      refused++;
-    }
+    if (!withinCapacity(p, load.pfns[i]!, load.values[i]!)) refused++;
+    else p.set(load.pfns[i]!, load.values[i]!);
   }
   return refused;
 }
@@ -31,11 +45,7 @@ export function structureCounters(p: P2m, load: P2mLoad): Counter[] {
   for (let i = 0; i < load.ops.length; i++) {
     const pfn = load.pfns[i]!;
     if (load.ops[i] === OP_SET) {
-      try {
-        p.set(pfn, load.values[i]!);
-      } catch {
-        /* refused beyond capacity: the gate checked it matches the reference */
-      }
+      setOrRefuse(p, pfn, load.values[i]!); // refused beyond capacity, as the gate checked against the reference
       continue;
     }
     if (load.ops[i] !== OP_LOOKUP) continue;

@@ -1,7 +1,9 @@
 // The migration walk against a guest that changes its p2m, as step programs for the
-// interleaving explorer (src/harness/explore.ts). Research p2m.md §3.4, §6.4, §5.9; the
-// argument is seeds/003 (Andrew Cooper: "the toolstack has a stale frame in the middle of
-// its view of the p2m").
+// interleaving explorer (src/harness/explore.ts). The argument is xen-devel, Nov 2014,
+// "expand x86 arch_shared_info to support linear p2m list" (Andrew Cooper: the toolstack
+// can be left with a stale frame in the middle of its view of the p2m); the toolstack side
+// follows libxenguest tools/libs/guest/xg_sr_save.c (send_dirty_pages, check_vm_state) and
+// xg_sr_save_x86_pv.c (map_p2m, x86_pv_check_vm_state).
 //
 // The toolstack (libxenguest save): map_p2m (the tree's frame-list walk, or the list's
 // page-table walk after recording p2m_generation), then dirty rounds, each ending in
@@ -12,13 +14,20 @@
 //
 // A violation is the toolstack completing the migration while a leaf frame in its view is
 // not the one the guest uses: a structural change slipped past it.
-import type { Model, ExploreOptions, ExploreResult } from '../harness/explore.js';
-import { explore, formatTrace, SPIN_PREFIX } from '../harness/explore.js';
+import {
+  explore,
+  formatTrace,
+  SPIN_PREFIX,
+  type ExploreOptions,
+  type ExploreResult,
+  type Model,
+} from '../harness/kit.js';
 import type { Width } from './entry.js';
 import { PFNS_PER_GIB, PFNS_PER_MIB, type Layout } from './layout.js';
-import { P2mLinear } from './linear.js';
-import { P2mTree } from './tree.js';
-import type { P2m, ToolView } from './variant.js';
+import type { P2m, ToolView, VariantModule } from './variant.js';
+
+/** what the explorer needs of a variant module: its compact build */
+export type WalkVariant = Pick<VariantModule, 'createCompact'>;
 
 export interface WalkState {
   readonly p2m: P2m;
@@ -42,12 +51,8 @@ export function walkLayout(): Layout {
   };
 }
 
-export function makeWalkP2m(variant: string, width: Width = 64): P2m {
-  const layout = walkLayout();
-  if (variant === 'tree3') return new P2mTree('tree3', 3, width, layout);
-  if (variant === 'tree4') return new P2mTree('tree4', 4, width, layout);
-  if (variant === 'linear') return new P2mLinear(width, layout, layout.span); // VA sized to the guest: same structure, cheaper replays
-  throw new Error(`no walk model for variant '${variant}'`);
+export function makeWalkP2m(variant: WalkVariant, width: Width = 64): P2m {
+  return variant.createCompact(width, walkLayout());
 }
 
 function staleSlots(s: WalkState): { count: number; first: number } {
@@ -69,7 +74,7 @@ export interface WalkCounts {
   detected: number;
 }
 
-export function walkModel(variant: string, rounds = 2, counts: WalkCounts = { detected: 0 }): Model<WalkState> {
+export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts = { detected: 0 }): Model<WalkState> {
   const touch = PFNS_PER_GIB + 5; // in the wholly missing middle GiB
   const rewrite = 7; // a populated pfn
   const guest = function* (s: WalkState): Generator<string, void, void> {
@@ -80,7 +85,8 @@ export function walkModel(variant: string, rounds = 2, counts: WalkCounts = { de
     yield 'write entries in the new leaf';
   };
   const toolstack = function* (s: WalkState): Generator<string, void, void> {
-    const listMode = s.p2m.variant === 'linear';
+    // map_p2m: the page-table walk iff the guest published a root, else the frame-list tree
+    const listMode = s.p2m.publishedCr3() !== 0;
     if (listMode) {
       s.generationAtMap = s.p2m.generation();
       yield `get_p2m_generation = ${s.generationAtMap}`;
@@ -152,7 +158,7 @@ export interface WalkFindings {
   readonly trace: string;
 }
 
-export function exploreWalk(variant: string, options: ExploreOptions = WALK_OPTIONS): WalkFindings {
+export function exploreWalk(variant: WalkVariant, options: ExploreOptions = WALK_OPTIONS): WalkFindings {
   const counts = { detected: 0 };
   const result = explore(walkModel(variant, 2, counts), options);
   return { result, detected: counts.detected, trace: formatTrace(result) };

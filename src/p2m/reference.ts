@@ -1,7 +1,8 @@
 // The reference model the correctness gate checks every variant against: a Map of the
 // entries written on top of the boot layout, plus which leaf-sized blocks are shared missing,
 // shared identity or private. No pages, no pointers: only the observable semantics of
-// research p2m.md §5 (items 2-6), with the two places where the layouts differ as options.
+// Linux arch/x86/xen/p2m.c (get_phys_to_machine, __set_phys_to_machine in both the tree and
+// the list versions), with the two places where the layouts differ as options.
 import { checkEntry, hasIdentityBit, type Encoding } from './entry.js';
 import { bootEntry, chunkKind, type Layout } from './layout.js';
 import { CapacityError } from './variant.js';

@@ -1,7 +1,7 @@
 // One side of the real-threads migration walk: `guest` or `toolstack`, in its own worker
 // thread, over the SharedArrayBuffer of threads-layout.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Rng } from '../harness/rng.js';
+import { Rng } from '../harness/kit.js';
 import {
   C_DETECTED,
   C_GEN,

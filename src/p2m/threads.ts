@@ -25,6 +25,7 @@ import {
   pattern,
   views,
 } from './threads-layout.js';
+import type { VariantModule } from './variant.js';
 
 export interface ThreadedWalk {
   readonly walks: number;
@@ -35,8 +36,16 @@ export interface ThreadedWalk {
   readonly ms: number;
 }
 
-export async function runThreadedWalk(variant: string, opts: { ms: number; seed: number }): Promise<ThreadedWalk> {
-  const listMode = variant === 'linear';
+/** what the real-threads model needs of a variant module: how its toolstack finds the p2m */
+export type ThreadedVariant = Pick<VariantModule, 'toolstackPath'>;
+
+export async function runThreadedWalk(
+  variant: ThreadedVariant,
+  opts: { ms: number; seed: number },
+): Promise<ThreadedWalk> {
+  // page tables: the toolstack reads the guest's own PTEs and checks p2m_generation; frame
+  // list: it reads the MFN twins the guest updates after each install, and has nothing to check
+  const listMode = variant.toolstackPath === 'page-tables';
   const sab = new SharedArrayBuffer(bufferBytes());
   const v = views(sab, listMode);
   // boot: the first half of the slots populated, the second half missing

@@ -5,6 +5,7 @@
 // and ends in check_vm_state, which in list mode compares p2m_generation with the value
 // recorded at map time and aborts on any difference (no remap, no retry: Xen commit 8429374f).
 import { OP_SET, type P2mLoad } from './load.js';
+import { withinCapacity } from './metrics.js';
 import type { P2m, ToolView } from './variant.js';
 
 export interface MigrationOutcome {
@@ -56,14 +57,11 @@ export function migrateAlongLoad(
     for (const i of sets.slice(r * perRound, (r + 1) * perRound)) {
       const pfn = load.pfns[i]!;
       const e = load.values[i]!;
-      try {
-        if (opts.rewritesOnly)
-          p.setNoAlloc(pfn, e); // a set that would need a new page is skipped
-        else p.set(pfn, e);
-        dirty.push(pfn);
-      } catch {
-        /* beyond capacity: refused */
-      }
+      if (!withinCapacity(p, pfn, e)) continue; // refused beyond capacity
+      if (opts.rewritesOnly)
+        p.setNoAlloc(pfn, e); // a set that would need a new page is skipped
+      else p.set(pfn, e);
+      dirty.push(pfn);
     }
     for (const pfn of dirty) if (staleRead(p, view, pfn)) staleReads++;
     if (!checkVmState(p, view)) aborted = true; // "p2m generation count changed. Migration aborted."

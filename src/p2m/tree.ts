@@ -1,6 +1,6 @@
 // The p2m tree of Linux <= 3.18 (arch/x86/xen/p2m.c at 0160676b), generalised to a depth:
 // depth 3 is the real tree (p2m_top -> p2m_mid -> leaf), depth 4 the "extend the tree
-// instead of replacing it" alternative (top -> upper -> mid -> leaf). Research p2m.md §1.
+// instead of replacing it" alternative (top -> upper -> mid -> leaf).
 //
 // Every level is one 4 KiB page of PAGE_SIZE/sizeof(long) entries (512 for a 64-bit guest,
 // 1024 for 32-bit PAE). Holes share read-only pages: p2m_missing (a leaf of INVALID),
@@ -211,7 +211,7 @@ export class P2mTree implements P2m {
     }
     if (leaf === this.missing[0]) return e === enc.INVALID; // writing INVALID to a hole: no-op success
     // Linux <= 3.18 wrote into the shared p2m_identity page here; the model keeps the linear
-    // list's semantics (research §1.8): only IDENTITY_FRAME(pfn) is a no-op, anything else allocates.
+    // list's semantics (p2m.c:__set_phys_to_machine since 3.19): only IDENTITY_FRAME(pfn) is a no-op, anything else allocates.
     if (leaf === this.identity) return e === pfn + enc.IDENTITY;
     this.writeEntry(leaf, this.index(pfn, 0), e);
     return true;
@@ -310,7 +310,7 @@ export class P2mTree implements P2m {
     }
   }
 
-  /** boot: graft the builder's list leaf by leaf, identity ranges onto p2m_identity (§1.5) */
+  /** boot: graft the builder's list leaf by leaf, identity ranges onto p2m_identity (xen_build_dynamic_phys_to_machine, set_phys_range_identity) */
   private boot(layout: Layout): void {
     let done = -1;
     for (const r of layout.ranges) {
@@ -367,6 +367,10 @@ export class P2mTree implements P2m {
 
   publishedMaxPfn(): number {
     return this.maxPfn;
+  }
+
+  publishedCr3(): number {
+    return 0; // tree-era kernels publish no page-table root
   }
 
   // ---- toolstack side --------------------------------------------------------------------

@@ -5,12 +5,14 @@
 import type { Width } from './entry.js';
 import type { Layout } from './layout.js';
 import { P2mTree } from './tree.js';
-import type { P2m } from './variant.js';
+import type { P2m, ToolstackPath } from './variant.js';
 
 export const name = 'tree4';
 /** 64-bit guests and 32-bit PAE guests alike */
 export const widths: readonly Width[] = [64, 32];
 export const DEPTH = 4;
+/** the tree publishes pfn_to_mfn_frame_list_list and no p2m_cr3 */
+export const toolstackPath: ToolstackPath = 'frame-list';
 
 export function capacity(width: Width): number {
   return (width === 64 ? 512 : 1024) ** DEPTH;
@@ -18,4 +20,9 @@ export function capacity(width: Width): number {
 
 export function create(width: Width, layout: Layout): P2m {
   return new P2mTree(name, DEPTH, width, layout);
+}
+
+/** the tree reserves nothing beyond what it populates: the compact build is the same build */
+export function createCompact(width: Width, layout: Layout): P2m {
+  return create(width, layout);
 }

@@ -61,7 +61,7 @@ export interface P2m {
   /** the arena holding every p2m frame (and, for linear, the page tables the toolstack walks) */
   readonly mem: Arena;
 
-  /** semantics the reference model needs (research §5.4-5.5): where reads stop following the structure and what they return there */
+  /** semantics the reference model needs: where reads stop following the structure and what they return there (get_phys_to_machine) */
   readonly readLimit: number;
   readonly beyondReads: 'invalid' | 'identity';
   /** tree: an identity value written into a missing leaf flips the whole leaf */
@@ -86,6 +86,12 @@ export interface P2m {
   generation(): number;
   /** shared_info.arch.max_pfn as published by the guest (a count: highest pfn + 1) */
   publishedMaxPfn(): number;
+  /**
+   * shared_info.arch.p2m_cr3 as published by the guest: 0 when it publishes no page-table
+   * root, and the toolstack then walks the frame-list tree (libxenguest
+   * tools/libs/guest/xg_sr_save_x86_pv.c:map_p2m chooses map_p2m_list iff p2m_cr3 != 0)
+   */
+  publishedCr3(): number;
 
   /** libxenguest map_p2m: the frame-list walk (trees) or the page-table walk (linear). Throws if the tools refuse. */
   mapForToolstack(): ToolView;
@@ -98,9 +104,20 @@ export interface P2m {
   setSteps(pfn: number, e: number): Generator<StepLabel, boolean, void>;
 }
 
+/** How the toolstack finds the p2m: the frame-list tree from pfn_to_mfn_frame_list_list, or the guest's page tables from p2m_cr3. */
+export type ToolstackPath = 'frame-list' | 'page-tables';
+
 export interface VariantModule {
   /** build the variant for a guest of this width and layout, as the guest kernel does at boot */
   create(width: Width, layout: Layout): P2m;
+  /**
+   * the same structure with every boot-time reservation sized to the guest (the linear
+   * list's VA area to the span instead of the 512 GiB hotplug reserve): what the
+   * interleaving explorer replays thousands of times
+   */
+  createCompact(width: Width, layout: Layout): P2m;
+  /** what the guest publishes for the toolstack (the real-threads model follows it) */
+  readonly toolstackPath: ToolstackPath;
   /** capacity in pfns for a guest width (for `unsupported` before building anything) */
   capacity(width: Width): number;
   readonly name: string;

@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { E64 } from '../../src/p2m/entry.js';
 import { PFNS_PER_GIB, namedLayout } from '../../src/p2m/layout.js';
 import { exploreWalk, WALK_OPTIONS } from '../../src/p2m/migration.js';
-import { build, smallPc } from './helpers.js';
+import { VARIANTS, build, smallPc } from './helpers.js';
 
-test('p2m_generation: 0 at boot, even when idle, +2 per structural change, untouched by entry writes (§5.9 a, b)', () => {
+test('p2m_generation: 0 at boot, even when idle, +2 per structural change, untouched by entry writes', () => {
   fc.assert(
     fc.property(
       fc.array(
@@ -53,14 +53,14 @@ test('trees have no generation: structural changes leave it at 0', () => {
   assert.equal(t.generation(), 0);
 });
 
-test('explorer: every interleaving of a structural change with the migration walk is caught by linear, none by the trees (§5.9 c)', () => {
+test('explorer: every interleaving of a structural change with the migration walk is caught by linear, none by the trees', () => {
   const unbounded = { maxSteps: 64, maxInterleavings: 100_000, randomRuns: 0, seed: 1 };
-  const lin = exploreWalk('linear', unbounded);
+  const lin = exploreWalk(VARIANTS.linear, unbounded);
   assert.equal(lin.result.exhaustive, true);
   assert.equal(lin.result.violations, 0);
   assert.equal(lin.result.truncated, 0);
   assert.ok(lin.detected > 0);
-  const tree = exploreWalk('tree3', unbounded);
+  const tree = exploreWalk(VARIANTS.tree3, unbounded);
   assert.equal(tree.result.exhaustive, true);
   assert.ok(tree.result.violations > 0);
   assert.equal(tree.detected, 0);
@@ -70,8 +70,8 @@ test('explorer: every interleaving of a structural change with the migration wal
   assert.match(tree.result.shortest.violation, /stale p2m view/);
   assert.equal(tree.result.shortest.steps.length, 12);
   // the suite's bounded exploration (2 preemptions) finds the same for each variant
-  for (const v of ['tree3', 'tree4', 'linear']) {
-    const f = exploreWalk(v, WALK_OPTIONS);
+  for (const v of ['tree3', 'tree4', 'linear'] as const) {
+    const f = exploreWalk(VARIANTS[v], WALK_OPTIONS);
     assert.equal(f.result.exhaustive, true);
     assert.equal(f.result.violations > 0, v !== 'linear', v);
   }
@@ -102,13 +102,13 @@ test('a migration along the load: rewrites alone complete with no stale read; fi
   }
 });
 
-test('two CPUs first-touching the same missing leaf: one page per level survives, the loser frees its copy, both writes land (§5.7)', async () => {
+test('two CPUs first-touching the same missing leaf: one page per level survives, the loser frees its copy, both writes land', async () => {
   const { explore } = await import('../../src/harness/explore.js');
   const { makeWalkP2m } = await import('../../src/p2m/migration.js');
   const T = PFNS_PER_GIB + 5;
   const grow: Record<string, number> = { tree3: 3, tree4: 3, linear: 2 }; // tree4's upper node for the first 512 GiB exists already
-  for (const v of ['tree3', 'tree4', 'linear']) {
-    const boot = makeWalkP2m(v).p2mPages();
+  for (const v of ['tree3', 'tree4', 'linear'] as const) {
+    const boot = makeWalkP2m(VARIANTS[v]).p2mPages();
     const cpu = (pfn: number, mfn: number) =>
       function* (s: { p: ReturnType<typeof makeWalkP2m>; done: number }): Generator<string, void, void> {
         yield* s.p.setSteps(pfn, mfn);
@@ -116,7 +116,7 @@ test('two CPUs first-touching the same missing leaf: one page per level survives
       };
     const r = explore(
       {
-        init: () => ({ p: makeWalkP2m(v), done: 0 }),
+        init: () => ({ p: makeWalkP2m(VARIANTS[v]), done: 0 }),
         programs: [
           { name: 'cpu0', program: cpu(T, 111) },
           { name: 'cpu1', program: cpu(T + 1, 222) },

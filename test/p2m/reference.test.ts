@@ -47,7 +47,7 @@ for (const name of NAMES) {
               assert.equal(p.set(op.pfn, op.value), ref.set(op.pfn, op.value));
               const now = p.p2mPages();
               assert.ok(now >= pages, 'page count never decreases');
-              // per set: tree3 at most mid + mid_mfn + leaf, tree4 two more, linear PTE page + leaf (§5.6)
+              // per set: tree3 at most mid + mid_mfn + leaf, tree4 two more, linear PTE page + leaf
               assert.ok(
                 now - pages <= (name === 'tree3' ? 3 : name === 'tree4' ? 5 : 2),
                 `${name} grew by ${now - pages}`,

@@ -9,7 +9,7 @@ import { NAMES, build, smallPc } from './helpers.js';
 const HOLE = 2500 * 256; // a pfn in smallPc's missing gap (2001-2900 MiB)
 const IDENT = 1500 * 256; // inside the identity range
 
-test('missing reads INVALID; writing INVALID into a hole succeeds without allocating (§5.3)', () => {
+test('missing reads INVALID; writing INVALID into a hole succeeds without allocating', () => {
   for (const name of NAMES) {
     const p = build(name, smallPc());
     assert.equal(p.raw(HOLE), E64.INVALID);
@@ -25,7 +25,7 @@ test('missing reads INVALID; writing INVALID into a hole succeeds without alloca
   }
 });
 
-test('identity reads come from the shared page; IDENTITY_FRAME(pfn) is a no-op, anything else gets a private leaf with a leaf-aligned base (§5.4)', () => {
+test('identity reads come from the shared page; IDENTITY_FRAME(pfn) is a no-op, anything else gets a private leaf with a leaf-aligned base', () => {
   for (const name of NAMES) {
     const p = build(name, smallPc());
     assert.equal(p.raw(IDENT), IDENT + E64.IDENTITY);
@@ -42,7 +42,7 @@ test('identity reads come from the shared page; IDENTITY_FRAME(pfn) is a no-op, 
   }
 });
 
-test('tree: an identity value into a missing leaf flips the whole leaf; linear allocates one private leaf (§5.4)', () => {
+test('tree: an identity value into a missing leaf flips the whole leaf; linear allocates one private leaf', () => {
   for (const name of NAMES) {
     const p = build(name, smallPc());
     const pages = p.p2mPages();
@@ -66,7 +66,7 @@ test('tree: an identity value into a missing leaf flips the whole leaf; linear a
   assert.equal(t.raw(pfn - 9 + 511), pfn - 9 + 511 + E64.IDENTITY);
 });
 
-test('round trip with FOREIGN and high MFNs (§5.2)', () => {
+test('round trip with FOREIGN and high MFNs', () => {
   for (const name of NAMES) {
     const p = build(name, smallPc());
     for (const e of [5, 2 ** 32 + 7, 2 ** 40 - 1, 2 ** 35 + E64.FOREIGN]) {
@@ -77,7 +77,7 @@ test('round trip with FOREIGN and high MFNs (§5.2)', () => {
   }
 });
 
-test('capacity: tree3 holds exactly 2^27 pfns (64-bit) and 2^30 (32-bit); beyond reads INVALID and rejects real MFNs (§5.1, §5.5)', () => {
+test('capacity: tree3 holds exactly 2^27 pfns (64-bit) and 2^30 (32-bit); beyond reads INVALID and rejects real MFNs', () => {
   const t = build('tree3', namedLayout('islands', 512));
   assert.equal(t.capacity, 2 ** 27);
   assert.equal(t.set(2 ** 27 - 1, 42), true);
@@ -117,7 +117,7 @@ test('linear: the MMU view always equals a walk of the guest page tables', () =>
   for (let s = 0; s < smallPc().span / 512; s++) assert.equal(l.currentLeaf(s), l.walkLeaf(s));
 });
 
-test('dependent loads per lookup: tree3 3 (identity 2), tree4 4 (3), linear 1 for RAM, 5 identity, 6 missing (§1.7, §2.3)', () => {
+test('dependent loads per lookup: tree3 3 (identity 2), tree4 4 (3), linear 1 for RAM, 5 identity, 6 missing', () => {
   const want: Record<string, [number, number, number]> = { tree3: [3, 2, 3], tree4: [4, 3, 4], linear: [1, 5, 6] };
   for (const name of NAMES) {
     const p = build(name, smallPc());
@@ -130,7 +130,7 @@ test('dependent loads per lookup: tree3 3 (identity 2), tree4 4 (3), linear 1 fo
   }
 });
 
-test('max_pfn is a count, grown to ALIGN(pfn + 1, 512) when the list is extended (§5.11)', () => {
+test('max_pfn is a count, grown to ALIGN(pfn + 1, 512) when the list is extended', () => {
   const l = build('linear', namedLayout('hotplug', 8));
   assert.equal(l.publishedMaxPfn(), 8 * PFNS_PER_GIB);
   const pfn = 9 * PFNS_PER_GIB + 700;

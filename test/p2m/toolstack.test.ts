@@ -6,7 +6,7 @@ import { build } from './helpers.js';
 
 const G = PFNS_PER_GIB;
 
-test('foreign mappings for a dense 64-bit guest of N GiB equal the closed forms of research §3.7', () => {
+test('foreign mappings for a dense 64-bit guest of N GiB equal the closed forms of src/p2m/README.md', () => {
   for (const N of [1, 4, 16]) {
     const L = namedLayout('dense', N);
     assert.equal(build('tree3', L).mapForToolstack().maps, 1 + N + 512 * N, `tree3 ${N}`);
@@ -22,7 +22,7 @@ test('32-bit PAE tree: 1 + ceil(N/4) + 256N mappings', () => {
     assert.equal(build('tree3', namedLayout('dense', N), 32).mapForToolstack().maps, 1 + Math.ceil(N / 4) + 256 * N);
 });
 
-test('guest pages for dense guests: tree leaves + 2 mids + 7, linear leaves + PTE pages + 1 PMD + 4 (§4.1 table)', () => {
+test('guest pages for dense guests: tree leaves + 2 mids + 7, linear leaves + PTE pages + 1 PMD + 4', () => {
   const table: Array<[number, number, number]> = [
     [1, 521, 518],
     [16, 8231, 8213],
@@ -33,7 +33,7 @@ test('guest pages for dense guests: tree leaves + 2 mids + 7, linear leaves + PT
   }
 });
 
-test('layouts A-E of research §4.1: guest pages and toolstack mappings', () => {
+test('layouts A-E of src/p2m/README.md: guest pages and toolstack mappings', () => {
   const B: Layout = {
     span: 9 * G,
     ranges: [

@@ -1,0 +1,179 @@
+// The p2m suite's computing, behind bench/p2m.ts: parse the case once, refuse a case beyond
+// the variant's capacity, then gate, count and time the variant the module builds. Nothing
+// here knows a variant's name: everything comes from the module (how it is built, how its
+// toolstack finds it) and from what the built structure publishes.
+import { type Counter, type Params, type Preparation, type Timed, unsupported } from '../harness/kit.js';
+import type { Width } from './entry.js';
+import { runGate } from './gate.js';
+import { caseParams, lookupPfns, setOps, type P2mLoad } from './load.js';
+import { applySets, structureCounters, withinCapacity } from './metrics.js';
+import { exploreWalk, WALK_OPTIONS } from './migration.js';
+import { runThreadedWalk } from './threads.js';
+import { migrateAlongLoad } from './toolstack.js';
+import { formatPfns, type P2m, type VariantModule } from './variant.js';
+
+/** dirty rounds of the load's own migration */
+const MIGRATE_ROUNDS = 8;
+/** how long the real-threads walk runs per round (a gauge) */
+const THREADS_MS = 80;
+
+export function prepare(variant: VariantModule, params: Params, load: P2mLoad): Preparation {
+  const c = caseParams(params);
+  const cap = variant.capacity(c.width);
+  if (load.layout.span > cap) {
+    return unsupported(
+      `${variant.name} holds ${cap} pfns (${formatPfns(cap)}) for a ${c.width}-bit guest; the case needs ${load.layout.span} (${formatPfns(load.layout.span)})`,
+    );
+  }
+  const fresh = () => variant.create(c.width, load.layout);
+  const migrate = c.load === 'migrate';
+  return {
+    gate: () => runGate(fresh(), load),
+    counters: () => [
+      ...structureCounters(fresh(), load),
+      ...(migrate ? [...migrationCounters(fresh, load), ...walkCounters(variant)] : []),
+    ],
+    gauges: async () => (migrate ? threadCounters(variant) : []),
+    timed: () => timedBodies(fresh(), load),
+  };
+}
+
+/** the bench's applies(): the variant is modelled for the case's guest width */
+export function appliesTo(variant: VariantModule, params: Params): boolean {
+  return variant.widths.includes(Number(params['guest'] ?? 64) as Width);
+}
+
+/** the load's own migration: first while the guest only rewrites entries, then with its first touches */
+function migrationCounters(fresh: () => P2m, load: P2mLoad): Counter[] {
+  const quiet = migrateAlongLoad(fresh(), load, MIGRATE_ROUNDS, { rewritesOnly: true });
+  const busy = migrateAlongLoad(fresh(), load, MIGRATE_ROUNDS, { rewritesOnly: false });
+  return [
+    {
+      metric: 'migrate_rewrites_stale_reads',
+      unit: 'reads',
+      value: quiet.staleReads,
+      detail: `guest only rewrites entries: ${quiet.aborted ? 'aborted' : 'completed'} after ${quiet.rounds} dirty rounds, ${quiet.changes} structural changes`,
+    },
+    {
+      metric: 'migrate_struct_changes',
+      unit: 'changes',
+      value: busy.changes,
+      detail: 'structural changes made by the load while the toolstack view was in use',
+    },
+    {
+      metric: 'migrate_detected',
+      unit: 'changes',
+      value: busy.detected,
+      detail: busy.aborted
+        ? `aborted by check_vm_state after round ${busy.rounds} of ${MIGRATE_ROUNDS}`
+        : 'never aborted',
+    },
+    {
+      metric: 'migrate_missed',
+      unit: 'changes',
+      value: busy.missed,
+      detail: `${busy.staleSlots} leaf slots stale at the end, ${busy.staleReads} dirty entries read wrong through the view`,
+    },
+  ];
+}
+
+/** the interleaving explorer over the migration walk (bounded, CHESS-style) */
+function walkCounters(variant: VariantModule): Counter[] {
+  const f = exploreWalk(variant, WALK_OPTIONS);
+  const r = f.result;
+  const bound = `${r.exhaustive ? 'exhaustive' : 'not exhaustive'} with at most ${WALK_OPTIONS.preemptionBound} preemptions`;
+  const shortest = r.shortest?.steps.length ?? 0;
+  return [
+    {
+      metric: 'walk_slips_past',
+      unit: 'bool',
+      value: r.violations > 0 ? 1 : 0,
+      detail:
+        r.violations > 0
+          ? `yes: a structural change can slip past the toolstack (shortest: ${shortest} steps)`
+          : 'no: every structural change during the walk is detected or seen by the walk',
+    },
+    { metric: 'walk_interleavings', unit: 'interleavings', value: r.interleavings, detail: bound },
+    {
+      metric: 'walk_detected',
+      unit: 'interleavings',
+      value: f.detected,
+      detail: 'toolstack aborted: "p2m generation count changed"',
+    },
+    {
+      metric: 'walk_missed',
+      unit: 'interleavings',
+      value: r.violations,
+      detail: r.violations > 0 ? f.trace : 'no interleaving completes the migration with a stale view',
+    },
+    { metric: 'walk_shortest_miss', unit: 'steps', value: shortest },
+  ];
+}
+
+/** the same race on two worker threads over one SharedArrayBuffer: scheduling-dependent, so gauges */
+async function threadCounters(variant: VariantModule): Promise<Counter[]> {
+  const t = await runThreadedWalk(variant, { ms: THREADS_MS, seed: 1 });
+  const how = `${t.walks} walks in ${t.ms} ms, guest and toolstack on two worker threads over one SharedArrayBuffer`;
+  return [
+    { metric: 'threads_struct_changes', unit: 'changes', value: t.structural, detail: how },
+    { metric: 'threads_detected', unit: 'walks', value: t.detected, detail: 'walks aborted by the generation check' },
+    {
+      metric: 'threads_missed',
+      unit: 'walks',
+      value: t.missed,
+      detail: 'walks completed with a stale leaf frame in the view',
+    },
+    {
+      metric: 'threads_torn',
+      unit: 'reads',
+      value: t.torn,
+      detail: 'entry reads with mismatched 32-bit halves (entries are single 64-bit atomic stores)',
+    },
+  ];
+}
+
+/**
+ * lookup, set and the toolstack's map over the structure the load builds (the timed sets are
+ * then rewrites). Which sets the variant refuses beyond its capacity is decided here, before
+ * timing, so the timed set loop has no exception handler: a throw inside it is a fault and
+ * surfaces as the task's error.
+ */
+function timedBodies(p: P2m, load: P2mLoad): Timed[] {
+  applySets(p, load);
+  const pfns = lookupPfns(load);
+  const all = setOps(load);
+  const keep: number[] = [];
+  for (let i = 0; i < all.pfns.length; i++) if (withinCapacity(p, all.pfns[i]!, all.values[i]!)) keep.push(i);
+  const setPfns = Float64Array.from(keep, (i) => all.pfns[i]!);
+  const setValues = Float64Array.from(keep, (i) => all.values[i]!);
+  const n = pfns.length;
+  const m = setPfns.length;
+  return [
+    {
+      metric: 'lookup',
+      unit: 'ns/lookup',
+      ops: n,
+      run: () => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += p.lookup(pfns[i]!);
+        return acc % 1e9;
+      },
+    },
+    {
+      metric: 'set',
+      unit: 'ns/set',
+      ops: Math.max(1, m),
+      run: () => {
+        let ok = 0;
+        for (let i = 0; i < m; i++) if (p.set(setPfns[i]!, setValues[i]!)) ok++;
+        return ok;
+      },
+    },
+    {
+      metric: 'tool_map',
+      unit: 'ns/GiB',
+      ops: Math.max(1, Math.round(load.layout.span / 262144)),
+      run: () => p.mapForToolstack().maps,
+    },
+  ];
+}
