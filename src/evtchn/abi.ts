@@ -116,6 +116,10 @@ export interface EvtchnModel extends EvtchnStreamOps {
   /** event-channel memory of the guest's own, per vCPU, in bytes (Linux's per-CPU mask of
    *  bound ports for the bitmap ABIs, the per-CPU queue heads for FIFO) */
   privateBytesPerVcpu(): number;
+  /** What the guest registers again after a migration or a resume, before events flow
+   *  (the hypervisor keeps no extension across hosts): hypercalls made and guest frames
+   *  registered. */
+  reregistration(): { readonly hypercalls: number; readonly pages: number };
   /** Untimed: remember every piece of state (Xen's, the shared memory, Linux's cursors). */
   saveState(): void;
   /** Untimed: put back exactly what saveState() remembered. */

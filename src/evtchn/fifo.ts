@@ -134,6 +134,12 @@ export class Fifo implements EvtchnModel {
     this.notifyVcpu[port] = 0;
   }
 
+  // Linux evtchn_fifo_resume: EVTCHNOP_init_control for each online CPU's control block,
+  // then EVTCHNOP_expand_array for each event-array page as the ports are bound again
+  reregistration(): { hypercalls: number; pages: number } {
+    return { hypercalls: this.vcpus + this.pages, pages: this.vcpus + this.pages };
+  }
+
   privateBytesPerVcpu(): number {
     return EVTCHN_FIFO_MAX_QUEUES * 4; // Linux's per-CPU cpu_queue.head[]
   }

@@ -174,6 +174,14 @@ export class NLevel implements EvtchnModel {
     this.bind(port, 0);
   }
 
+  // the 3-level series (v4 on) registers in two phases: the leaf bitmaps in one hypercall,
+  // then each vCPU's L2 selector (a frame and an offset) in one more per vCPU
+  reregistration(): { hypercalls: number; pages: number } {
+    if (this.depth === 2) return { hypercalls: 0, pages: 0 };
+    const leafPages = this.leafBytes / (BITS_PER_PAGE >>> 3);
+    return { hypercalls: 1 + this.vcpus, pages: 2 * leafPages + this.vcpus };
+  }
+
   privateBytesPerVcpu(): number {
     return this.leafBytes; // Linux's per-CPU mask of bound ports, one bit per port provided
   }

@@ -142,6 +142,13 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
           value: refused,
           detail: 'port allocations refused with -ENOSPC at the domain limit',
         },
+        {
+          metric: 'resume_hypercalls',
+          unit: 'hypercalls',
+          value: abi.reregistration().hypercalls,
+          detail: 'what the guest must register again after a migration before events flow',
+        },
+        { metric: 'resume_pages', unit: 'pages', value: abi.reregistration().pages },
         { metric: 'shared_bytes_guest', unit: 'bytes', value: abi.sharedBytes() },
         { metric: 'shared_bytes_vcpu', unit: 'bytes', value: abi.perVcpuBytes() },
         { metric: 'private_bytes_vcpu', unit: 'bytes', value: abi.privateBytesPerVcpu() },

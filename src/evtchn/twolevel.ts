@@ -217,6 +217,11 @@ export class TwoLevel implements EvtchnModel {
     return (this.W >>> 3) + 1; // evtchn_pending_sel + evtchn_upcall_pending
   }
 
+  // nothing: shared_info and vcpu_info are set up on resume for every guest, extension or not
+  reregistration(): { hypercalls: number; pages: number } {
+    return { hypercalls: 0, pages: 0 };
+  }
+
   privateBytesPerVcpu(): number {
     return this.capacity >>> 3; // Linux's cpu_evtchn_mask[cpu]
   }

@@ -175,3 +175,12 @@ test('the debug dump walks every port of every allocated bucket under one hold o
     'two buckets of 64',
   );
 });
+
+test('after a migration the guest registers its extension again: nothing for 2-level, bitmaps and selectors for N-level, control blocks and event pages for FIFO', () => {
+  assert.deepEqual(new TwoLevel(config(4)).reregistration(), { hypercalls: 0, pages: 0 });
+  const n = new NLevel({ wordBits: 64, depth: 3, vcpus: 4, ports: 262144 });
+  assert.deepEqual(n.reregistration(), { hypercalls: 1 + 4, pages: 2 * 8 + 4 });
+  const partly = new NLevel({ wordBits: 64, depth: 3, vcpus: 4, ports: 40000 });
+  assert.deepEqual(partly.reregistration(), { hypercalls: 5, pages: 2 * 2 + 4 });
+  assert.deepEqual(new Fifo(config(4)).reregistration(), { hypercalls: 4 + 4, pages: 4 + 4 });
+});
