@@ -120,6 +120,10 @@ export interface EvtchnModel extends EvtchnStreamOps {
    *  (the hypervisor keeps no extension across hosts): hypercalls made and guest frames
    *  registered. */
   reregistration(): { readonly hypercalls: number; readonly pages: number };
+  /** The guest resumes on a new host that keeps its channels (bindings, masks, priorities)
+   *  but none of the extension's hypervisor-private state. Returns the ports the guest had
+   *  to raise again so that no pending event is lost. */
+  migrate(): number;
   /** Untimed: remember every piece of state (Xen's, the shared memory, Linux's cursors). */
   saveState(): void;
   /** Untimed: put back exactly what saveState() remembered. */

@@ -140,6 +140,29 @@ export class Fifo implements EvtchnModel {
     return { hypercalls: this.vcpus + this.pages, pages: this.vcpus + this.pages };
   }
 
+  // Linux's init_control_block clears the control block (READY, HEAD) and the local heads;
+  // the new Xen has no tails. A word still LINKED would never be linked again (Xen links
+  // only a port whose LINKED is clear), so the guest clears LINKED and LINK everywhere and
+  // raises again every port that is pending and unmasked, in port order.
+  migrate(): number {
+    this.ready.fill(0);
+    this.head.fill(0);
+    this.localHead.fill(0);
+    this.tail.fill(0);
+    this.lastQueue.fill(EVTCHN_FIFO_PRIORITY_DEFAULT);
+    const ev = this.event;
+    let raised = 0;
+    for (let p = 1; p < ev.length; p++) {
+      const w = ev[p]! & ~(LINKED | LINK_MASK);
+      ev[p] = w;
+      if ((w & PENDING) !== 0 && (w & MASKED) === 0) {
+        raised++;
+        this.link(this.notifyVcpu[p]!, p);
+      }
+    }
+    return raised;
+  }
+
   privateBytesPerVcpu(): number {
     return EVTCHN_FIFO_MAX_QUEUES * 4; // Linux's per-CPU cpu_queue.head[]
   }

@@ -182,6 +182,11 @@ export class NLevel implements EvtchnModel {
     return { hypercalls: 1 + this.vcpus, pages: 2 * leafPages + this.vcpus };
   }
 
+  // leaf bitmaps and selectors are guest pages: once registered again, nothing is missing
+  migrate(): number {
+    return 0;
+  }
+
   privateBytesPerVcpu(): number {
     return this.leafBytes; // Linux's per-CPU mask of bound ports, one bit per port provided
   }

@@ -96,6 +96,21 @@ export class StreamReplay implements EventHandler {
     return this.delivered;
   }
 
+  /** the index of the operation half-way through the stream after its prologue */
+  get middle(): number {
+    return this.begin + ((this.end - this.begin) >> 1);
+  }
+
+  /** Untimed: the stream with a migration before operation `at` (an index into the load);
+   *  returns the ports raised again. run() must not be timed around it. */
+  runMigrating(at: number): number {
+    const mid = Math.max(this.begin, Math.min(this.end, at));
+    this.replay(this.begin, mid);
+    const raised = this.abi.migrate();
+    this.replay(mid, this.end);
+    return raised;
+  }
+
   handle(vcpu: number, port: number): void {
     this.delivered++;
     this.digest = digestStep(this.digest, vcpu, port);

@@ -54,6 +54,13 @@ export function dumpPorts(load: EvtchnLoad): number {
   return Math.ceil((highest + 1) / EVTCHNS_PER_BUCKET) * EVTCHNS_PER_BUCKET - 1;
 }
 
+/** The stream with a migration half-way, on a fresh model: the ports raised again. */
+function migrated(variant: EvtchnVariant, config: EvtchnConfig, load: EvtchnLoad): number {
+  const stream = new StreamReplay(variant.create(config), load);
+  stream.reset();
+  return stream.runMigrating(stream.middle);
+}
+
 export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad): Preparation {
   const { config } = caseOf(params);
   const capacity = variant.capacity(config);
@@ -149,6 +156,12 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
           detail: 'what the guest must register again after a migration before events flow',
         },
         { metric: 'resume_pages', unit: 'pages', value: abi.reregistration().pages },
+        {
+          metric: 'migrate_reraised',
+          unit: 'ports',
+          value: migrated(variant, config, load),
+          detail: 'ports the guest raises again after a migration half-way through the stream, so that none is lost',
+        },
         { metric: 'shared_bytes_guest', unit: 'bytes', value: abi.sharedBytes() },
         { metric: 'shared_bytes_vcpu', unit: 'bytes', value: abi.perVcpuBytes() },
         { metric: 'private_bytes_vcpu', unit: 'bytes', value: abi.privateBytesPerVcpu() },

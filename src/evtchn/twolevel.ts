@@ -222,6 +222,11 @@ export class TwoLevel implements EvtchnModel {
     return { hypercalls: 0, pages: 0 };
   }
 
+  // every bit is in shared_info and vcpu_info, guest memory that migrates with the guest
+  migrate(): number {
+    return 0;
+  }
+
   privateBytesPerVcpu(): number {
     return this.capacity >>> 3; // Linux's cpu_evtchn_mask[cpu]
   }
