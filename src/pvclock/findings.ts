@@ -7,7 +7,7 @@ import type { Op } from './ops.js';
 import type { ReaderVariant } from './reader.js';
 
 /** host activity during the explored reads (see model.ts) */
-export type ExploreLoad = 'rebase' | 'update' | 'halt0' | 'migrate' | 'stable' | 'idle';
+export type ExploreLoad = 'rebase' | 'update' | 'halt0' | 'migrate' | 'stable' | 'idle' | 'revert' | 'setclock';
 
 export interface ExploreCase {
   readonly reader: ReaderVariant;
@@ -27,6 +27,10 @@ export interface ExploreCase {
   /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
   readonly syscallReads?: boolean;
   readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
+  /** KVM_SET_CLOCK without blocking entries (Linux 4.9-5.15) */
+  readonly setClockUnblocked?: boolean;
+  /** a timekeeping update (the vDSO's cycle_last) that may land anywhere */
+  readonly timekeeper?: boolean;
 }
 
 export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op[] {
@@ -34,7 +38,10 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
   switch (load) {
     case 'rebase':
     case 'migrate':
+    case 'revert':
       return [move];
+    case 'setclock':
+      return [{ op: 'setclock', after: 0, arg: delta }];
     case 'update':
       return [{ op: 'update', after: 0, arg: 0 }];
     case 'halt0':
@@ -52,6 +59,9 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
 export function exploreCase(c: ExploreCase): ExploreResult {
   const halted0 = c.load === 'halt0';
   const taskVcpus = c.taskVcpus ?? 2;
+  // the revert case: one reading task, migrated out and back while inside its read (the
+  // scheduler waits for that), and a second task that only runs guest code on the other vCPU
+  const revert = c.load === 'revert';
   const model = buildModel({
     reader: c.reader,
     scheme: c.scheme,
@@ -60,8 +70,12 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     readsPerTask: c.readsPerTask ?? (c.syscallReads === true ? 2 : 1),
     syscallReads: c.syscallReads ?? false,
     hostOps: hostOpsFor(c.load, c.scheme, c.delta),
+    readingTasks: revert ? 1 : taskVcpus,
+    migrateInRead: revert,
+    setClockUnblocked: c.setClockUnblocked ?? false,
+    timekeeper: c.timekeeper ?? false,
     schedOps:
-      c.load === 'migrate'
+      c.load === 'migrate' || revert
         ? [
             { op: 'migrate', after: 0, arg: 0 },
             { op: 'migrate', after: 0, arg: 0 },

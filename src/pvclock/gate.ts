@@ -27,6 +27,7 @@ export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad
     updateAt: 'entry',
     checks: { warp: false, torn: false, mixed: false },
     hotReads: true,
+    setClockUnblocked: c.host === '4.9',
   });
   const { state } = runSeeded(model, seed, 10_000_000);
   const m = state.mismatch;

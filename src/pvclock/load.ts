@@ -67,6 +67,8 @@ export function generateLoad(c: PvclockCase, seed: number): PvclockLoad {
       break;
     }
     case 'migrate':
+    case 'revert':
+      // revert: the same storm and migration churn; the case's host (4.0) writes pvti in one copy
       for (const at of ticks(rate / 4)) hostOps.push({ op: move, after: at, arg: delta });
       if (vcpus >= 2)
         for (const at of ticks(rate * 4)) schedOps.push({ op: 'migrate', after: at, arg: rng.int(vcpus - 1) });
@@ -85,6 +87,15 @@ export function generateLoad(c: PvclockCase, seed: number): PvclockLoad {
       }
       break;
     }
+    case 'setclock':
+      // KVM_SET_CLOCK on the running VM (e.g. a management layer correcting the guest clock)
+      for (const at of ticks(rate)) hostOps.push({ op: 'setclock', after: at, arg: delta });
+      break;
+  }
+  if (c.tick > 0) {
+    // timekeeping updates every `tick` reads (no randomness: the other ops keep their draws)
+    for (let at = c.tick; at < total; at += c.tick) hostOps.push({ op: 'tick', after: at, arg: 0 });
+    hostOps.sort((x, y) => x.after - y.after); // stable: ops due together keep their order
   }
   return { seed: seed >>> 0, readsPerTask, hostOps, schedOps };
 }

@@ -43,6 +43,18 @@ export interface ModelParams {
   readonly hotReads?: boolean;
   /** every other read is a clock_gettime syscall (the in-kernel reader) instead of the vDSO */
   readonly syscallReads?: boolean;
+  /** tasks 0..readingTasks-1 read; the others only run guest code on their vCPU (default: all read) */
+  readonly readingTasks?: number;
+  /** guided search: the scheduler migrates only while task0 is inside a vDSO read */
+  readonly migrateInRead?: boolean;
+  /**
+   * KVM_SET_CLOCK as Linux 4.9-5.15 does it: kvmclock_offset moved, then KVM_REQ_CLOCK_UPDATE
+   * and a kick on every vCPU without blocking entries (false: inside the blocked window, as
+   * before 4.9 and from 5.16)
+   */
+  readonly setClockUnblocked?: boolean;
+  /** one timekeeping update (gtod->cycle_last) that may land anywhere: a program of its own */
+  readonly timekeeper?: boolean;
 }
 
 export interface Mismatch {
@@ -72,6 +84,26 @@ export interface ModelState {
   warps: number;
   /** kvmclock_test's worst warp, in ns */
   worstWarp: number;
+  /** kvmclock_test's stalls: reads equal to the read that completed last before they started */
+  stalls: number;
+  /** vDSO reads raised to cycle_last by the clamp */
+  clamped: number;
+  /** gtod->cycle_last: the clocksource value of the last timekeeping update (vDSO clamp) */
+  cycleLast: number;
+  /** the timekeeper's clock at cycle_last (tk->tkr_mono.base); never moves back */
+  tkBase: number;
+  /** timekeeping updates so far (the gtod seqcount, halved) */
+  ticks: number;
+  /** vDSO reads done again because a timekeeping update overlapped them */
+  gtodRetries: number;
+  /** task t is inside a vDSO read (between its first and its last load) */
+  readonly inRead: Uint8Array;
+  /** loads task0 has done inside vDSO reads (the guided scheduler spaces its migrations by them) */
+  readerSteps: number;
+  /** migrations the guest scheduler has made */
+  migrations: number;
+  /** vCPU k's pending KVM_REQ_CLOCK_UPDATE came with a kick that does not block entries */
+  readonly lazy: Uint8Array;
   mismatch: Mismatch | null;
   violation: { violation: string; size: number } | null;
 }
@@ -81,6 +113,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
   const firstTaskCpu = p.halted0 ? 1 : 0;
   const tasks = vcpus - firstTaskCpu;
   if (tasks < 1) throw new RangeError('pvclock model: no vCPU left to run a task');
+  const readers = Math.min(tasks, p.readingTasks ?? tasks);
   const masterclock = p.scheme === 'master';
 
   const init = (): ModelState => {
@@ -118,6 +151,16 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       tasksDone: 0,
       warps: 0,
       worstWarp: 0,
+      stalls: 0,
+      clamped: 0,
+      cycleLast: -Infinity,
+      tkBase: -Infinity,
+      ticks: 0,
+      gtodRetries: 0,
+      inRead: new Uint8Array(tasks),
+      readerSteps: 0,
+      migrations: 0,
+      lazy: new Uint8Array(vcpus),
       mismatch: null,
       violation: null,
     };
@@ -125,7 +168,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
 
   /** vcpu_enter_guest(): a pending clock update is applied on this vCPU's thread before guest code */
   function* entry(s: ModelState, cpu: number): Generator<string, void, void> {
-    if (p.updateAt !== 'entry' || !s.vm.host.pending(cpu)) return;
+    if (p.updateAt !== 'entry' || s.lazy[cpu] === 1 || !s.vm.host.pending(cpu)) return;
     s.inHost[cpu] = 1;
     const g = s.vm.host.enter(cpu, true);
     for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU${cpu} entry (host mode): ${r.value}`;
@@ -144,12 +187,25 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     return ref === undefined ? NaN : s.vm.host.convert(tsc, ref[0], ref[1]);
   };
 
+  /** a vCPU that is out of guest mode (handling a kick) runs no guest code */
+  function* guest(s: ModelState, t: number): Generator<string, void, void> {
+    while (s.inHost[s.cpuOf[t]!] === 1) yield `${SPIN_PREFIX}vCPU${s.cpuOf[t]} out of guest mode`;
+    yield* entry(s, s.cpuOf[t]!);
+  }
+
+  /** a task that only runs guest code: its vCPU takes its updates at entry, nothing else */
+  /** vCPU k runs no reading task (it runs other guest code, and takes its updates at entry) */
+  const runsNoReader = (s: ModelState, k: number): boolean => {
+    for (let t = 0; t < readers; t++) if (s.cpuOf[t] === k) return false;
+    return true;
+  };
+
   const taskProgram = (t: number): Program<ModelState> =>
     function* (s: ModelState) {
       const env: GuestEnv = { lanes: s.vm.area.lanes, tsc: s.vm.tsc, cpuOf: s.cpuOf, task: t };
       const hot: PvclockReader | null = p.hotReads === true ? p.reader.create(env) : null;
       for (let r = 0; r < p.readsPerTask; r++) {
-        yield* entry(s, s.cpuOf[t]!);
+        yield* guest(s, t);
         const floor = s.maxDone;
         const last = s.lastDone;
         const obs = newObs();
@@ -169,14 +225,25 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           obs.tsc = hot.obs.tsc;
           how = 'hot read()';
         } else {
-          const g = p.reader.steps(env, obs);
-          let res = g.next();
-          while (res.done !== true) {
-            yield `vCPU${s.cpuOf[t]}: ${res.value}`;
-            yield* entry(s, s.cpuOf[t]!);
-            res = g.next();
+          // the gtod seqcount around the read (do_monotonic / do_hres): a timekeeping update
+          // during it means (base, cycle_last) moved, and the whole read is done again
+          for (;;) {
+            const seq = s.ticks;
+            const g = p.reader.steps(env, obs);
+            let res = g.next();
+            s.inRead[t] = 1;
+            while (res.done !== true) {
+              if (t === 0) s.readerSteps++;
+              yield `vCPU${s.cpuOf[t]}: ${res.value}`;
+              yield* guest(s, t);
+              res = g.next();
+            }
+            s.inRead[t] = 0;
+            value = res.value;
+            if (s.ticks === seq || value === PVCLOCK_FALLBACK) break;
+            s.gtodRetries++;
+            yield `vCPU${s.cpuOf[t]}: gtod seqcount moved (timekeeping update): read again`;
           }
-          value = res.value;
           s.retries += obs.retries;
           how = 'vDSO read';
         }
@@ -191,7 +258,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           } else {
             yield `vCPU${s.cpuOf[t]}: clock_gettime syscall`;
           }
-          yield* entry(s, s.cpuOf[t]!);
+          yield* guest(s, t);
           const cpu = s.cpuOf[t]!;
           const b = readBody(s.vm.area.lanes, cpu);
           const tsc = s.vm.tsc.rdtsc(cpu);
@@ -201,7 +268,9 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             if (ns < s.lastValue) ns = s.lastValue;
             else s.lastValue = ns;
           }
-          value = ns;
+          // ktime_get(): base + clocksource_delta(now, cycle_last), a negative delta counting as 0
+          // (CLOCKSOURCE_VALIDATE_LAST_CYCLE, which x86 selects)
+          value = s.ticks > 0 ? s.tkBase + Math.max(0, ns - s.cycleLast) : ns;
           how = `syscall via pvti[${cpu}]${stable ? '' : ' + last_value'}`;
         } else {
           const expect = reference(s, obs.pvti, obs.version, obs.tsc);
@@ -214,7 +283,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             if (p.checks.torn && s.violation === null) {
               s.violation = {
                 violation: `torn read: pvti[${obs.pvti}] version ${obs.version} announces a body giving ${expect} ns at tsc ${obs.tsc}, the reader returned ${value} ns`,
-                size: 1,
+                size: Number.isNaN(expect) ? 1 : Math.abs(expect - value),
               };
             }
           }
@@ -229,11 +298,23 @@ export function buildModel(p: ModelParams): Model<ModelState> {
               };
             }
           }
+          if (s.ticks > 0) {
+            // base + (cycles - cycle_last): vread_pvclock (3.x-4.x) returns `ret >= cycle_last ?
+            // ret : cycle_last`, and do_hres' vdso_calc_delta() is 0 when cycles <= cycle_last,
+            // so a read below cycle_last returns the tick's base
+            if (value < s.cycleLast) {
+              s.clamped++;
+              how += ' clamped to cycle_last';
+            }
+            value = s.tkBase + Math.max(0, value - s.cycleLast);
+          }
         }
         s.reads++;
         if (value < last) {
           s.warps++;
           if (last - value > s.worstWarp) s.worstWarp = last - value;
+        } else if (value === last) {
+          s.stalls++;
         }
         if (value < floor) {
           if (p.checks.warp && s.violation === null) {
@@ -251,12 +332,29 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     };
 
   const programs: { name: string; program: Program<ModelState> }[] = [];
-  for (let t = 0; t < tasks; t++) programs.push({ name: `task${t}`, program: taskProgram(t) });
+  for (let t = 0; t < readers; t++) programs.push({ name: `task${t}`, program: taskProgram(t) });
+
+  /**
+   * The guest's timekeeping update on the first running vCPU: the timekeeper reads kvm-clock
+   * through pvclock_clocksource_read() on its own pvti, and that value becomes
+   * gtod->cycle_last, the floor of every vDSO read until the next update.
+   */
+  const tick = (s: ModelState): string => {
+    const k = firstTaskCpu;
+    const b = readBody(s.vm.area.lanes, k);
+    let ns = s.vm.host.convert(s.vm.tsc.rdtsc(k), b.tsc_timestamp, b.system_time);
+    if ((b.flags & PVCLOCK_TSC_STABLE_BIT) === 0) ns = Math.max(ns, s.lastValue);
+    // update_wall_time(): base += clocksource_delta(now, cycle_last) (0 if negative); cycle_last = now
+    s.tkBase = s.ticks === 0 ? ns : s.tkBase + Math.max(0, ns - s.cycleLast);
+    s.cycleLast = ns;
+    s.ticks++;
+    return `vCPU${k}: timekeeping update, cycle_last = ${ns}, base = ${s.tkBase}`;
+  };
 
   const hostProgram: Program<ModelState> = function* (s) {
     const h = s.vm.host;
     for (const op of p.hostOps) {
-      while (s.reads < op.after && s.tasksDone < tasks) yield `${SPIN_PREFIX}host idle`;
+      while (s.reads < op.after && s.tasksDone < readers) yield `${SPIN_PREFIX}host idle`;
       switch (op.op) {
         case 'update':
           h.queueAll();
@@ -291,8 +389,49 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             yield `host clock drifted ${op.arg} ns off pvclock; KVM_REQ_CLOCK_UPDATE + kick on every vCPU`;
           }
           break;
+        case 'setclock':
+          if (p.setClockUnblocked === true) {
+            // 4.9-5.15 kvm_vm_ioctl KVM_SET_CLOCK: kvmclock_offset += delta after the masterclock
+            // update, then kvm_make_all_cpus_request(KVM_REQ_CLOCK_UPDATE): kicks, entries not blocked
+            h.moveClock(op.arg);
+            for (let k = firstTaskCpu; k < vcpus; k++) {
+              s.lazy[k] = 1;
+              Atomics.store(h.ctl, vlane(k, V_REQ_CLOCK_UPDATE), 1);
+            }
+            yield `KVM_SET_CLOCK: kvmclock_offset moved by ${op.arg} ns; KVM_REQ_CLOCK_UPDATE + kick on every vCPU, entries not blocked`;
+            // each kick lands when it lands: vCPU k leaves guest mode and updates its own pvti
+            for (let k = firstTaskCpu; k < vcpus; k++) {
+              if (s.lazy[k] === 0) continue;
+              s.inHost[k] = 1;
+              yield `vCPU${k}: kick lands, vCPU${k} exits guest mode`;
+              const g = h.enter(k, true);
+              for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU${k} (host mode): ${r.value}`;
+              s.lazy[k] = 0;
+              s.inHost[k] = 0;
+              yield `vCPU${k} re-enters the guest`;
+            }
+          } else {
+            // before 4.9 and from 5.16 the offset moves inside the blocked window, as a rebase
+            h.snapshotAndQueue(op.arg);
+            yield `KVM_SET_CLOCK: entries blocked, kvmclock_offset moved by ${op.arg} ns, KVM_REQ_CLOCK_UPDATE queued, entries allowed`;
+          }
+          break;
+        case 'tick':
+          yield tick(s);
+          break;
         case 'migrate':
           break;
+      }
+      if (p.updateAt === 'entry' && readers < tasks) {
+        // vCPUs that run no reading task re-enter when entries are allowed again and apply their
+        // update there (as host steps here: nothing else of theirs is observed)
+        for (let k = firstTaskCpu; k < vcpus; k++) {
+          if (!runsNoReader(s, k) || s.lazy[k] === 1 || !h.pending(k)) continue;
+          s.inHost[k] = 1;
+          const g = h.enter(k, true);
+          for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU${k} entry (host mode): ${r.value}`;
+          s.inHost[k] = 0;
+        }
       }
       if (p.updateAt === 'host') {
         // the 2015 thread's picture: the host rewrites each pvti while guest code keeps running
@@ -303,6 +442,59 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       }
     }
   };
+  /**
+   * Guided (the revert case): task0 alone moves to the other vCPU of (a, a+1) while inside its
+   * read, with at least one of its loads since `after` (the task left behind there is
+   * preempted, not moved: only the cpu task0 leaves is notified). The guest scheduler runs on
+   * both vCPUs: they must be in guest mode with no update pending.
+   */
+  function* moveTask0(s: ModelState, a: number, after: number): Generator<string, void, void> {
+    const h = s.vm.host;
+    const b = a + 1;
+    const blocked = (): boolean =>
+      s.inRead[0] === 0 ||
+      s.readerSteps === after ||
+      s.inHost[a] === 1 ||
+      s.inHost[b] === 1 ||
+      h.pending(a) ||
+      h.pending(b);
+    while (blocked() && s.tasksDone < readers) yield `${SPIN_PREFIX}guest scheduler waits`;
+    if (s.tasksDone >= readers) return;
+    const from = s.cpuOf[0]!;
+    const to = from === a ? b : a;
+    s.cpuOf[0] = to;
+    s.migrations++;
+    p.reader.taskMigrated?.(s.vm.area.lanes, from);
+    yield `guest scheduler migrates task0 vCPU${from} → vCPU${to}${p.reader.taskMigrated !== undefined ? `; notifier: pvti[${from}].migrate_count++` : ''}`;
+  }
+
+  if (p.timekeeper === true) {
+    programs.push({
+      name: 'timekeeper',
+      program: function* (s) {
+        yield tick(s);
+      },
+    });
+  }
+
+  if (p.migrateInRead === true) {
+    // one program for the scheduler and the host, in the only order the model's own rules
+    // leave for a torn read of the pvti task0 left: migrate out (no update may be pending),
+    // the host's ops (and the left vCPU's update at its entry), migrate back (that vCPU is in
+    // guest mode again); where each of its steps lands among task0's loads is explored
+    programs.push({
+      name: 'world',
+      program: function* (s) {
+        const [out, back] = p.schedOps;
+        if (out !== undefined) yield* moveTask0(s, out.arg, -1);
+        const seen = s.readerSteps;
+        yield* hostProgram(s);
+        if (back !== undefined) yield* moveTask0(s, back.arg, seen);
+      },
+    });
+    return { init, programs, check: (s) => s.violation };
+  }
+
   if (p.hostOps.length > 0) programs.push({ name: 'host', program: hostProgram });
 
   if (p.schedOps.length > 0) {
@@ -310,7 +502,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       name: 'sched',
       program: function* (s) {
         for (const op of p.schedOps) {
-          while (s.reads < op.after && s.tasksDone < tasks) yield `${SPIN_PREFIX}sched idle`;
+          while (s.reads < op.after && s.tasksDone < readers) yield `${SPIN_PREFIX}sched idle`;
+          if (s.tasksDone >= readers) break;
           const a = op.arg;
           const b = op.arg + 1;
           // a swap needs both vCPUs in guest mode (each runs the other's task next)
@@ -323,7 +516,13 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           const t1 = s.cpuOf.indexOf(b);
           s.cpuOf[t0] = b;
           s.cpuOf[t1] = a;
-          yield `guest scheduler migrates task${t0} → vCPU${b}, task${t1} → vCPU${a}`;
+          // the guest kernel's task-migration notifier, if the variant registers one
+          const notify = p.reader.taskMigrated;
+          if (notify !== undefined) {
+            notify(s.vm.area.lanes, a);
+            notify(s.vm.area.lanes, b);
+          }
+          yield `guest scheduler migrates task${t0} → vCPU${b}, task${t1} → vCPU${a}${notify !== undefined ? `; notifier: pvti[${a}].migrate_count++, pvti[${b}].migrate_count++` : ''}`;
         }
       },
     });

@@ -13,11 +13,15 @@ import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ } from './vm.js';
 
 const READS_PER_RUN = 1000;
 
-/** a halted vCPU0 needs another vCPU to run the readers */
-export function appliesTo(params: Params): boolean {
+/** the module says which hosts it is measured on; a halted vCPU0 needs another vCPU to run readers */
+export function appliesTo(module: PvclockModule, params: Params): boolean {
   const c = parseCase(params);
-  return !(c.load === 'halt0' && c.vcpus < 2);
+  if (module.reader.hosts !== undefined && !module.reader.hosts.includes(c.host)) return false;
+  return !(c.load === 'halt0' && c.vcpus < 2) && !((c.load === 'revert' || c.load === 'migrate') && c.vcpus < 2);
 }
+
+/** CONFIG_NR_CPUS of distribution kernels (MAXSMP): the fixmap holds a pvti for each possible CPU */
+const NR_CPUS = 8192;
 
 /** the explorer's host activity for a case's load */
 function exploreLoadOf(c: PvclockCase): ExploreLoad {
@@ -35,6 +39,10 @@ function exploreLoadOf(c: PvclockCase): ExploreLoad {
       return 'halt0';
     case 'stable':
       return 'stable';
+    case 'revert':
+      return 'revert';
+    case 'setclock':
+      return 'setclock';
   }
 }
 
@@ -49,18 +57,21 @@ function explorerCounters(
   // the explorer runs at most two reading tasks (the state space grows as steps^preemptions);
   // one task (vcpus=1) reads twice so that a step back between its own reads can show
   const taskVcpus = Math.max(1, Math.min(2, tasksOf(c)));
+  const load = exploreLoadOf(c);
   const res = exploreCase({
     taskVcpus,
     readsPerTask: taskVcpus === 1 || syscallReads ? 2 : 1,
     reader,
     scheme: c.scheme,
-    load: exploreLoadOf(c),
+    load,
     delta: c.delta === 0 ? -1000 : c.delta,
     budget: c.explore,
-    preemptionBound: 2,
+    preemptionBound: c.bound,
     seed,
     updateAt,
     syscallReads,
+    torn: c.host === '4.0',
+    setClockUnblocked: c.host === '4.9',
   });
   const trace = formatTrace(res);
   return [
@@ -69,7 +80,7 @@ function explorerCounters(
       unit: 'interleavings',
       value: res.interleavings,
       detail: res.exhaustive
-        ? 'exhaustive (preemption bound 2)'
+        ? `exhaustive (preemption bound ${c.bound})`
         : `budget reached; ${res.randomInterleavings} seeded random runs`,
     },
     { metric: `${prefix}warp_reachable`, unit: 'bool', value: res.violations > 0 ? 1 : 0 },
@@ -94,6 +105,41 @@ function gateCounters(g: GateRun['state']): Counter[] {
     },
     { metric: 'gate_warps', unit: 'warps', value: g.warps, detail: 'kvmclock_test count on the seeded interleaving' },
     { metric: 'gate_worst_warp', unit: 'ns', value: g.worstWarp },
+    {
+      metric: 'gate_stalls',
+      unit: 'stalls',
+      value: g.stalls,
+      detail: 'kvmclock_test count: a read equal to the one before it',
+    },
+    {
+      metric: 'gate_clamped',
+      unit: 'reads',
+      value: g.clamped,
+      detail: 'vDSO reads raised to gtod->cycle_last (vread_pvclock / do_hres clamp)',
+    },
+    {
+      metric: 'gate_gtod_retries',
+      unit: 'reads',
+      value: g.gtodRetries,
+      detail: 'vDSO reads done again because a timekeeping update overlapped them (gtod seqcount)',
+    },
+  ];
+}
+
+function pageCounters(reader: ReaderVariant, c: PvclockCase): Counter[] {
+  return [
+    {
+      metric: 'vdso_pvti_pages',
+      unit: 'pages',
+      value: reader.pvtiPages(NR_CPUS),
+      detail: `4 KiB pages mapped into every process for pvti, CONFIG_NR_CPUS=${NR_CPUS}`,
+    },
+    {
+      metric: 'vdso_pvti_pages_used',
+      unit: 'pages',
+      value: reader.pvtiPages(c.vcpus),
+      detail: `pages holding the pvti that readers on this VM's ${c.vcpus} vCPUs read: TLB entries across the VM`,
+    },
   ];
 }
 
@@ -137,8 +183,12 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
   return {
     gate: () => gateRun().gate,
     counters(): Counter[] {
-      const out = [...gateCounters(gateRun().state), ...explorerCounters('explore_', reader, c, seed, 'entry')];
-      if (exploreLoadOf(c) === 'rebase' && c.scheme === 'master') {
+      const out = [
+        ...gateCounters(gateRun().state),
+        ...pageCounters(reader, c),
+        ...explorerCounters('explore_', reader, c, seed, 'entry'),
+      ];
+      if (c.hostwrite && exploreLoadOf(c) === 'rebase' && c.scheme === 'master') {
         // the host as pictured in the 2015 thread: pvti rewritten by the host while guests run
         out.push(...explorerCounters('explore_hostwrite_', reader, c, seed, 'host'));
       }
@@ -165,6 +215,8 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
         { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps },
       ];
     },
-    timed: () => [timedRead(reader, c)],
+    // KVM_SET_CLOCK changes nothing on the read path (the host is quiescent while timing): the
+    // rebase cases time the same read
+    timed: () => (c.load === 'setclock' ? [] : [timedRead(reader, c)]),
   };
 }

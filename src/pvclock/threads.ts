@@ -57,7 +57,7 @@ export async function runThreads(
     tscKhz: DEFAULT_TSC_KHZ,
     cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
     masterclock: c.scheme === 'master',
-    torn: false,
+    torn: c.host === '4.0',
   };
   const vm = createVm(vmParams, true);
   const first = halted0 ? 1 : 0;
@@ -133,7 +133,15 @@ export async function runThreads(
         case 'wake0':
           if (halted0) drain(vm.host.enter(0, false));
           break;
+        case 'setclock':
+          if (c.host === '4.9') {
+            // 4.9-5.15: offset moved, KVM_REQ_CLOCK_UPDATE everywhere, entries not blocked
+            vm.host.moveClock(op.arg);
+            vm.host.queueAll();
+          } else blockEntries(() => vm.host.snapshotAndQueue(op.arg));
+          break;
         case 'migrate':
+        case 'tick':
           break;
       }
       hostOps++;
