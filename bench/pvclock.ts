@@ -11,7 +11,8 @@
 // Case parameters (src/pvclock/case.ts): scheme, vcpus, load, delta, rate, explore (budget),
 // host (KVM generation: 4.0 torn pvti copy, 4.9 KVM_SET_CLOCK without blocking entries, 5.16
 // default), tick (reads between timekeeping updates: the vDSO's cycle_last), bound (the
-// explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture).
+// explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture),
+// force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition).
 //
 // Metrics (kind):
 //   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: the whole
@@ -19,7 +20,7 @@
 //                                                 is not timed); setclock cases are not timed (same read path)
 //   retries              per 1e6 reads  counter  gate interleaving
 //   fallbacks            reads          counter  gate interleaving, of GATE_READS
-//   gate_warps, gate_stalls  warps / stalls  counter  kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
+//   gate_warps, gate_stalls  warps/stalls counter   kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
 //   gate_worst_warp      ns             counter
 //   gate_clamped         reads          counter  vDSO reads raised to cycle_last (tick > 0)
 //   gate_gtod_retries    reads          counter  vDSO reads redone because a timekeeping update overlapped them
@@ -55,6 +56,9 @@ function grid(profile: Profile): Params[] {
       { scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host: '4.0', bound: 3, explore: 4000 },
       // KVM_SET_CLOCK on a running VM, 4.9-5.15 (entries not blocked): the delta > 0 warp is real (not timed)
       { scheme: 'master', vcpus: 2, load: 'setclock', delta: 1000, host: '4.9', explore: 8000 },
+      // Lutomirski's window: the masterclock turns off (a TSC write on vCPU2) while vCPU0 is halted
+      // and keeps its STABLE pvti; Tosatti's remedy (force0=1) is in --full (not timed)
+      { scheme: 'master', vcpus: 3, load: 'unstable', delta: 1000, explore: 4000 },
     ];
   }
   const out: Params[] = [];
@@ -72,6 +76,11 @@ function grid(profile: Profile): Params[] {
       out.push({ scheme, vcpus, load: 'stable', delta: 0, rate: 10, explore: 20000 });
       if (scheme === 'nomaster') out.push({ scheme, vcpus, load: 'periodic', delta: 1000, rate: 10, explore: 20000 });
     }
+  }
+  for (const delta of [-1000, 1000]) {
+    for (const force0 of [0, 1])
+      out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta, force0, explore: 20000 });
+    out.push({ scheme: 'master', vcpus: 3, load: 'late0', delta, explore: 20000 });
   }
   // the explorer runs two vCPUs whatever the VM's size: the revert case once, on both hosts
   for (const host of ['4.0', '5.16'])

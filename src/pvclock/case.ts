@@ -8,7 +8,19 @@ import type { Params } from '../harness/kit.js';
 export type Scheme = 'master' | 'nomaster';
 export const SCHEMES: readonly Scheme[] = ['master', 'nomaster'];
 
-export type LoadKind = 'readers' | 'periodic' | 'rebase' | 'migrate' | 'halt0' | 'stable' | 'revert' | 'setclock';
+export type LoadKind =
+  | 'readers'
+  | 'periodic'
+  | 'rebase'
+  | 'migrate'
+  | 'halt0'
+  | 'stable'
+  | 'revert'
+  | 'setclock'
+  /** the masterclock turns off (a TSC write on the last vCPU) while vCPU0 is halted */
+  | 'unstable'
+  /** rebases while vCPU0 runs no reader and is late to re-enter (not halted) */
+  | 'late0';
 export const LOAD_KINDS: readonly LoadKind[] = [
   'readers',
   'periodic',
@@ -18,6 +30,8 @@ export const LOAD_KINDS: readonly LoadKind[] = [
   'stable',
   'revert',
   'setclock',
+  'unstable',
+  'late0',
 ];
 
 /**
@@ -52,6 +66,8 @@ export interface PvclockCase {
   readonly bound: number;
   /** also explore the 2015 thread's picture of the host (pvti rewritten while guests run) */
   readonly hostwrite: boolean;
+  /** Tosatti's remedy: a masterclock-off transition updates vCPU0 before entries are allowed */
+  readonly force0: boolean;
 }
 
 /** reads over all tasks in the gate's interleaving */
@@ -87,11 +103,17 @@ export function parseCase(params: Params): PvclockCase {
     tick: numberOf(params, 'tick', 0, 0, true),
     bound: numberOf(params, 'bound', 2, 0, true),
     hostwrite: numberOf(params, 'hostwrite', 0, 0, true) !== 0,
+    force0: numberOf(params, 'force0', 0, 0, true) !== 0,
   };
   return c;
 }
 
-/** guest tasks that read: every vCPU but a halted vCPU0 */
+/** vCPU0 is halted (runs no task) */
+export function halted0(c: PvclockCase): boolean {
+  return c.load === 'halt0' || c.load === 'unstable';
+}
+
+/** guest tasks that read: every vCPU but a halted vCPU0, or one that runs other guest code */
 export function tasksOf(c: PvclockCase): number {
-  return c.load === 'halt0' ? c.vcpus - 1 : c.vcpus;
+  return halted0(c) || c.load === 'late0' ? c.vcpus - 1 : c.vcpus;
 }

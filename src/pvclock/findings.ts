@@ -5,9 +5,20 @@ import type { Scheme } from './case.js';
 import { buildModel } from './model.js';
 import type { Op } from './ops.js';
 import type { ReaderVariant } from './reader.js';
+import { DEFAULT_TSC_KHZ } from './vm.js';
 
 /** host activity during the explored reads (see model.ts) */
-export type ExploreLoad = 'rebase' | 'update' | 'halt0' | 'migrate' | 'stable' | 'idle' | 'revert' | 'setclock';
+export type ExploreLoad =
+  | 'rebase'
+  | 'update'
+  | 'halt0'
+  | 'migrate'
+  | 'stable'
+  | 'idle'
+  | 'revert'
+  | 'setclock'
+  | 'unstable'
+  | 'late0';
 
 export interface ExploreCase {
   readonly reader: ReaderVariant;
@@ -31,6 +42,8 @@ export interface ExploreCase {
   readonly setClockUnblocked?: boolean;
   /** a timekeeping update (the vDSO's cycle_last) that may land anywhere */
   readonly timekeeper?: boolean;
+  /** Tosatti's remedy: vCPU0 updated inside the masterclock-off transition */
+  readonly force0?: boolean;
 }
 
 export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op[] {
@@ -39,7 +52,13 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
     case 'rebase':
     case 'migrate':
     case 'revert':
+    case 'late0':
       return [move];
+    case 'unstable':
+      return [
+        { op: 'unstable', after: 0, arg: Math.round((delta * DEFAULT_TSC_KHZ) / 1e6) },
+        { op: 'wake0', after: 0, arg: 0 },
+      ];
     case 'setclock':
       return [{ op: 'setclock', after: 0, arg: delta }];
     case 'update':
@@ -57,7 +76,8 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
 }
 
 export function exploreCase(c: ExploreCase): ExploreResult {
-  const halted0 = c.load === 'halt0';
+  const halted0 = c.load === 'halt0' || c.load === 'unstable';
+  const late0 = c.load === 'late0';
   const taskVcpus = c.taskVcpus ?? 2;
   // the revert case: one reading task, migrated out and back while inside its read (the
   // scheduler waits for that), and a second task that only runs guest code on the other vCPU
@@ -65,7 +85,9 @@ export function exploreCase(c: ExploreCase): ExploreResult {
   const model = buildModel({
     reader: c.reader,
     scheme: c.scheme,
-    vcpus: taskVcpus + (halted0 ? 1 : 0),
+    vcpus: taskVcpus + (halted0 || late0 ? 1 : 0),
+    late0,
+    force0: c.force0 ?? false,
     halted0,
     readsPerTask: c.readsPerTask ?? (c.syscallReads === true ? 2 : 1),
     syscallReads: c.syscallReads ?? false,

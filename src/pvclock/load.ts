@@ -5,6 +5,7 @@
 import { Rng, type LoadCodec, type LoadRow, type Params } from '../harness/kit.js';
 import { GATE_READS, parseCase, tasksOf, type PvclockCase } from './case.js';
 import { OP_KINDS, type Op, type OpKind } from './ops.js';
+import { DEFAULT_TSC_KHZ } from './vm.js';
 
 export interface PvclockLoad {
   /** the seed it was generated from: also seeds the gate's schedule and the explorer's random runs */
@@ -87,6 +88,16 @@ export function generateLoad(c: PvclockCase, seed: number): PvclockLoad {
       }
       break;
     }
+    case 'unstable':
+      // a TSC write (offset delta ns in cycles) turns the masterclock off; vCPU0 wakes later
+      hostOps.push({ op: 'unstable', after: Math.floor(total / 4), arg: Math.round((delta * DEFAULT_TSC_KHZ) / 1e6) });
+      hostOps.push({ op: 'wake0', after: Math.floor(total / 2), arg: 0 });
+      break;
+    case 'late0':
+      // two rebases; vCPU0 (running other guest code) applies each when it gets round to it
+      hostOps.push({ op: move, after: Math.floor(total / 4), arg: delta });
+      hostOps.push({ op: move, after: Math.floor((total * 3) / 4), arg: delta });
+      break;
     case 'setclock':
       // KVM_SET_CLOCK on the running VM (e.g. a management layer correcting the guest clock)
       for (const at of ticks(rate)) hostOps.push({ op: 'setclock', after: at, arg: delta });

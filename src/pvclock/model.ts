@@ -18,7 +18,7 @@
 import { Rng, SPIN_PREFIX, type Model, type Program } from '../harness/kit.js';
 import type { Scheme } from './case.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type Vm } from './vm.js';
-import { CTL_USE_MASTER_CLOCK, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
+import { CTL_USE_MASTER_CLOCK, drain, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
 import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type ReaderVariant } from './reader.js';
 import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti.js';
 import type { Op } from './ops.js';
@@ -55,6 +55,13 @@ export interface ModelParams {
   readonly setClockUnblocked?: boolean;
   /** one timekeeping update (gtod->cycle_last) that may land anywhere: a program of its own */
   readonly timekeeper?: boolean;
+  /**
+   * Tosatti's remedy in the 2015 thread ("We can force vcpu0's kvmclock to be updated"): a
+   * masterclock-off transition wakes vCPU0 and applies its update before entries are allowed
+   */
+  readonly force0?: boolean;
+  /** vCPU0 runs no reading task (it is late to re-enter, not halted); the readers start on vCPU1 */
+  readonly late0?: boolean;
 }
 
 export interface Mismatch {
@@ -136,7 +143,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     }
     vm.host.onPublish = (k, version, ts, st) => published.set(`${k}:${version}`, [ts, st]);
     const cpuOf = new Int32Array(tasks);
-    for (let t = 0; t < tasks; t++) cpuOf[t] = firstTaskCpu + t;
+    for (let t = 0; t < tasks; t++) cpuOf[t] = p.late0 === true ? (t + 1) % vcpus : firstTaskCpu + t;
     return {
       vm,
       cpuOf,
@@ -359,6 +366,15 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         case 'update':
           h.queueAll();
           yield 'KVM_REQ_CLOCK_UPDATE on every vCPU (same clock)';
+          break;
+        case 'unstable':
+          // kvm_track_tsc_matching(): after a TSC write on one vCPU the TSCs no longer match,
+          // use_master_clock goes to 0 (kvm_gen_update_masterclock, entries blocked); each vCPU
+          // rewrites its pvti without STABLE at its next entry, a halted vCPU0 only when it wakes
+          h.tsc.setOffset(vcpus - 1, op.arg);
+          h.setMasterClock(false);
+          if (p.force0 === true) drain(h.enter(0, false));
+          yield `TSC write on vCPU${vcpus - 1} (offset ${op.arg} cycles): use_master_clock = 0, KVM_REQ_CLOCK_UPDATE everywhere${p.force0 === true ? '; vCPU0 woken and updated before entries are allowed' : '; vCPU0 keeps its STABLE pvti until it enters'}`;
           break;
         case 'stable-off':
           h.setMasterClock(false);

@@ -18,7 +18,9 @@ export type OpKind =
   /** KVM_SET_CLOCK on the running VM: kvmclock moved by arg ns */
   | 'setclock'
   /** the guest's timekeeping update: gtod->cycle_last taken from the kernel's clock read */
-  | 'tick';
+  | 'tick'
+  /** a TSC write on the last vCPU (offset arg cycles): vCPU TSCs no longer match, masterclock off */
+  | 'unstable';
 
 export interface Op {
   readonly op: OpKind;
@@ -36,4 +38,5 @@ export const OP_KINDS: readonly OpKind[] = [
   'migrate',
   'setclock',
   'tick',
+  'unstable',
 ];

@@ -3,7 +3,7 @@
 // the real-thread warp hunt (gauges) and the timed read. The case's parameters are parsed once
 // (case.ts); the variant is its module, never its name.
 import type { Counter, Params, Preparation, Timed } from '../harness/kit.js';
-import { parseCase, tasksOf, type PvclockCase } from './case.js';
+import { halted0, parseCase, tasksOf, type PvclockCase } from './case.js';
 import { exploreCase, formatTrace, type ExploreLoad } from './findings.js';
 import { runGate, type GateRun } from './gate.js';
 import type { PvclockLoad } from './load.js';
@@ -12,12 +12,14 @@ import { runThreads } from './threads.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ } from './vm.js';
 
 const READS_PER_RUN = 1000;
+/** loads whose read path (host quiescent) is that of the rebase cases: not timed again */
+const UNTIMED: readonly PvclockCase['load'][] = ['setclock', 'unstable', 'late0'];
 
 /** the module says which hosts it is measured on; a halted vCPU0 needs another vCPU to run readers */
 export function appliesTo(module: PvclockModule, params: Params): boolean {
   const c = parseCase(params);
   if (module.reader.hosts !== undefined && !module.reader.hosts.includes(c.host)) return false;
-  return !(c.load === 'halt0' && c.vcpus < 2) && !((c.load === 'revert' || c.load === 'migrate') && c.vcpus < 2);
+  return c.vcpus >= 2 || !(halted0(c) || c.load === 'late0' || c.load === 'revert' || c.load === 'migrate');
 }
 
 /** CONFIG_NR_CPUS of distribution kernels (MAXSMP): the fixmap holds a pvti for each possible CPU */
@@ -43,6 +45,10 @@ function exploreLoadOf(c: PvclockCase): ExploreLoad {
       return 'revert';
     case 'setclock':
       return 'setclock';
+    case 'unstable':
+      return 'unstable';
+    case 'late0':
+      return 'late0';
   }
 }
 
@@ -72,6 +78,7 @@ function explorerCounters(
     syscallReads,
     torn: c.host === '4.0',
     setClockUnblocked: c.host === '4.9',
+    force0: c.force0,
   });
   const trace = formatTrace(res);
   return [
@@ -192,7 +199,7 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
         // the host as pictured in the 2015 thread: pvti rewritten by the host while guests run
         out.push(...explorerCounters('explore_hostwrite_', reader, c, seed, 'host'));
       }
-      if (c.load === 'halt0' && c.scheme === 'master') {
+      if ((c.load === 'halt0' || c.load === 'late0') && c.scheme === 'master') {
         // each task's second read is a syscall (its own pvti), so vDSO and kernel timestamps
         // are mixed while vCPU0 sleeps on the old base
         out.push(...explorerCounters('explore_syscallmix_', reader, c, seed, 'entry', true));
@@ -215,8 +222,7 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
         { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps },
       ];
     },
-    // KVM_SET_CLOCK changes nothing on the read path (the host is quiescent while timing): the
-    // rebase cases time the same read
-    timed: () => (c.load === 'setclock' ? [] : [timedRead(reader, c)]),
+    // the host is quiescent while timing: these loads time the same read as the rebase cases
+    timed: () => (UNTIMED.includes(c.load) ? [] : [timedRead(reader, c)]),
   };
 }

@@ -23,7 +23,7 @@ import {
   drain,
   vlane,
 } from './host.js';
-import type { PvclockCase } from './case.js';
+import { halted0 as isHalted0, type PvclockCase } from './case.js';
 import type { PvclockLoad } from './load.js';
 import type { PvclockModule } from './reader.js';
 import { S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
@@ -51,7 +51,7 @@ export async function runThreads(
   load: PvclockLoad,
   durationMs = DURATION_MS,
 ): Promise<ThreadsResult> {
-  const halted0 = c.load === 'halt0';
+  const halted0 = isHalted0(c);
   const vmParams: VmParams = {
     vcpus: c.vcpus,
     tscKhz: DEFAULT_TSC_KHZ,
@@ -139,6 +139,13 @@ export async function runThreads(
             vm.host.moveClock(op.arg);
             vm.host.queueAll();
           } else blockEntries(() => vm.host.snapshotAndQueue(op.arg));
+          break;
+        case 'unstable':
+          // the TSC write itself is not replayed: each worker has its own view of the offsets
+          blockEntries(() => {
+            vm.host.setMasterClock(false);
+            if (c.force0) drain(vm.host.enter(0, false));
+          });
           break;
         case 'migrate':
         case 'tick':

@@ -88,3 +88,25 @@ test('STABLE is checked after the validated read (3.x-4.4 vread_pvclock), not be
   assert.equal(r.value, -1);
   assert.ok(labels.some((l) => l.startsWith('rdtsc')) && labels.at(-1)!.startsWith('getcpu'), labels.join(' | '));
 });
+
+test("Lutomirski's window: masterclock off while vCPU0 is halted; vcpu0 warps, not with Tosatti's remedy, percpu never", () => {
+  const base = { scheme: 'master', load: 'unstable', budget: 6000, preemptionBound: 2, seed: 1 } as const;
+  for (const delta of [-1000, 1000]) {
+    const open = exploreCase({ ...base, delta, reader: vcpu0 });
+    assert.ok(open.exhaustive && open.violations > 0, formatTrace(open));
+    assert.ok(open.shortest!.steps.some((s) => /keeps its STABLE pvti/.test(s.label)));
+    const fixed = exploreCase({ ...base, delta, reader: vcpu0, force0: true });
+    assert.ok(fixed.exhaustive && fixed.violations === 0, formatTrace(fixed));
+    const own = exploreCase({ ...base, delta, reader: percpu });
+    assert.ok(own.exhaustive && own.violations === 0, formatTrace(own));
+  }
+});
+
+test('a vCPU0 that is merely late to re-enter (not halted) is enough for the vcpu0/syscall mismatch', () => {
+  const base = { scheme: 'master', load: 'late0', delta: 1000, budget: 6000, preemptionBound: 2, seed: 1 } as const;
+  const v = exploreCase({ ...base, reader: vcpu0, syscallReads: true });
+  assert.ok(v.exhaustive && v.violations > 0 && v.worst <= 1000, formatTrace(v));
+  assert.ok(!v.shortest!.steps.some((s) => /wakes from HLT/.test(s.label)));
+  const p = exploreCase({ ...base, reader: percpu, syscallReads: true });
+  assert.ok(p.exhaustive && p.violations === 0, formatTrace(p));
+});
