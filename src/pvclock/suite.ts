@@ -2,7 +2,7 @@
 // case) the gate, the exact counters (the gate's interleaving and the explorer's verdicts),
 // the real-thread warp hunt (gauges) and the timed read. The case's parameters are parsed once
 // (case.ts); the variant is its module, never its name.
-import type { Counter, Params, Preparation, Timed } from '../harness/kit.js';
+import type { Counter, Params, Preparation, Prepared, Timed } from '../harness/kit.js';
 import { halted0, parseCase, tasksOf, type PvclockCase } from './case.js';
 import { exploreCase, formatTrace, type ExploreLoad } from './findings.js';
 import { runGate, type GateRun } from './gate.js';
@@ -187,7 +187,7 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
   const seed = load.seed;
   let run: GateRun | null = null;
   const gateRun = (): GateRun => (run ??= runGate(reader, c, load, seed));
-  return {
+  const prepared: Prepared = {
     gate: () => gateRun().gate,
     counters(): Counter[] {
       const out = [
@@ -206,6 +206,14 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
       }
       return out;
     },
+    // the host is quiescent while timing: these loads time the same read as the rebase cases
+    timed: () => (UNTIMED.includes(c.load) ? [] : [timedRead(reader, c)]),
+  };
+  // real threads cannot replay the unstable load's TSC write (each worker has its own view of
+  // the offsets): no gauges there rather than misleading ones
+  if (c.load === 'unstable') return prepared;
+  return {
+    ...prepared,
     async gauges(): Promise<Counter[]> {
       const mt = await runThreads(module, c, load);
       return [
@@ -222,7 +230,5 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
         { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps },
       ];
     },
-    // the host is quiescent while timing: these loads time the same read as the rebase cases
-    timed: () => (UNTIMED.includes(c.load) ? [] : [timedRead(reader, c)]),
   };
 }
