@@ -40,8 +40,6 @@ export interface ExploreCase {
   readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
   /** KVM_SET_CLOCK without blocking entries (Linux 4.9-5.15) */
   readonly setClockUnblocked?: boolean;
-  /** a timekeeping update (the vDSO's cycle_last) that may land anywhere */
-  readonly timekeeper?: boolean;
   /** Tosatti's remedy: vCPU0 updated inside the masterclock-off transition */
   readonly force0?: boolean;
 }
@@ -95,7 +93,6 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     readingTasks: revert ? 1 : taskVcpus,
     migrateInRead: revert,
     setClockUnblocked: c.setClockUnblocked ?? false,
-    timekeeper: c.timekeeper ?? false,
     schedOps:
       c.load === 'migrate' || revert
         ? [
