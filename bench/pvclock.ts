@@ -12,7 +12,8 @@
 // host (KVM generation: 4.0 torn pvti copy, 4.9 KVM_SET_CLOCK without blocking entries, 5.16
 // default), tick (reads between timekeeping updates: the vDSO's cycle_last), bound (the
 // explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture),
-// force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition).
+// force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition),
+// age (ns since the pvti were last written when the explorer's reads start).
 //
 // Metrics (kind):
 //   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: the whole
@@ -52,7 +53,8 @@ function grid(profile: Profile): Params[] {
       { scheme: 'nomaster', vcpus: 2, load: 'periodic', delta: -1000, explore: 4000 },
       // the revert's case: a 4.0-era host writing pvti in one copy, the task migrated inside its
       // read; guided search, exhaustive at preemption bound 3 (bound 4 in --full)
-      { scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host: '4.0', bound: 3, explore: 4000 },
+      // (age: the pvti were last written 1 ms before, so old and new bodies differ by more than delta)
+      { scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host: '4.0', bound: 3, age: 1000000, explore: 4000 },
       // KVM_SET_CLOCK on a running VM, 4.9-5.15 (entries not blocked): the delta > 0 warp is real (not timed)
       { scheme: 'master', vcpus: 2, load: 'setclock', delta: 1000, host: '4.9', explore: 8000 },
       // Lutomirski's window: the masterclock turns off (a TSC write on vCPU2) while vCPU0 is halted
@@ -84,7 +86,7 @@ function grid(profile: Profile): Params[] {
   }
   // the explorer runs two vCPUs whatever the VM's size: the revert case once, on both hosts
   for (const host of ['4.0', '5.16'])
-    out.push({ scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host, bound: 4, explore: 40000 });
+    out.push({ scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host, bound: 4, age: 1000000, explore: 40000 });
   for (const vcpus of [2, 4]) {
     for (const host of ['4.9', '5.16'])
       for (const delta of [-1000, 1000])

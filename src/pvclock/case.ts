@@ -68,6 +68,8 @@ export interface PvclockCase {
   readonly hostwrite: boolean;
   /** Tosatti's remedy: a masterclock-off transition updates vCPU0 before entries are allowed */
   readonly force0: boolean;
+  /** ns since the pvti were last written when the explorer's reads start (the masterclock's age) */
+  readonly age: number;
 }
 
 /** reads over all tasks in the gate's interleaving */
@@ -104,6 +106,7 @@ export function parseCase(params: Params): PvclockCase {
     bound: numberOf(params, 'bound', 2, 0, true),
     hostwrite: numberOf(params, 'hostwrite', 0, 0, true) !== 0,
     force0: numberOf(params, 'force0', 0, 0, true) !== 0,
+    age: numberOf(params, 'age', 0, 0, true),
   };
   return c;
 }

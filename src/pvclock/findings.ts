@@ -35,6 +35,8 @@ export interface ExploreCase {
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
   readonly tscOffset?: readonly number[];
+  /** ns since the pvti were last written when the reads start (the masterclock's age) */
+  readonly ageNs?: number;
   /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
   readonly syscallReads?: boolean;
   readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
@@ -86,6 +88,7 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     vcpus: taskVcpus + (halted0 || late0 ? 1 : 0),
     late0,
     force0: c.force0 ?? false,
+    ageNs: c.ageNs ?? 0,
     halted0,
     readsPerTask: c.readsPerTask ?? (c.syscallReads === true ? 2 : 1),
     syscallReads: c.syscallReads ?? false,

@@ -38,6 +38,8 @@ export interface ModelParams {
   readonly stableWithoutMasterclock?: boolean;
   /** per-vCPU TSC offsets in cycles (unsynced host); default synced */
   readonly tscOffset?: readonly number[];
+  /** ns the VM has run since every pvti was last written (the masterclock's age) when the reads start */
+  readonly ageNs?: number;
   /** which violations end an interleaving */
   readonly checks: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
   /** every other read through the variant's hot read() when no pvti is being written (the gate) */
@@ -135,6 +137,10 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       },
       false,
     );
+    // time passes on the TSC only: the pvti still hold the boot values, so an update rewrites
+    // both tsc_timestamp and system_time by the age, as on a VM that has been running
+    const age = Math.round(((p.ageNs ?? 0) * DEFAULT_TSC_KHZ) / 1e6 / DEFAULT_CYCLES_PER_TICK);
+    if (age > 0) Atomics.store(vm.tsc.ctl, 0, age | 0);
     const published = new Map<string, readonly [number, number]>();
     for (let k = 0; k < vcpus; k++) {
       const b = readBody(vm.area.lanes, k);

@@ -79,6 +79,7 @@ function explorerCounters(
     torn: c.host === '4.0',
     setClockUnblocked: c.host === '4.9',
     force0: c.force0,
+    ageNs: c.age,
   });
   const trace = formatTrace(res);
   return [

@@ -28,6 +28,12 @@ test('revert case, 4.0 host: the v4.0 reader accepts a torn pvti (the notifier b
   assert.equal(r.worst, 1000, 'the old body under the new version: off by delta');
 });
 
+test('revert case on a VM whose pvti are 1 ms old: a torn mix of new tsc_timestamp and old system_time is 1 ms off', () => {
+  const r = exploreCase({ ...revert, reader: percpuV40, torn: true, ageNs: 1_000_000 });
+  assert.ok(r.exhaustive && r.violations > 0, formatTrace(r));
+  assert.ok(r.worst > 1_000_000 && r.worst < 1_002_000, `worst ${r.worst}`);
+});
+
 test('revert case: the 4.1 reader is hit on the 4.0 host too, and neither per-cpu reader on a 4.1+ host', () => {
   const old = exploreCase({ ...revert, reader: percpu, torn: true });
   assert.ok(old.exhaustive && old.violations > 0, formatTrace(old));
