@@ -21,6 +21,7 @@ export interface VariantAcc {
       byRound: { round: number; replica: number; samples: number[] }[];
       warmupMs: number[];
       unsettled: number;
+      detail: string;
     }
   >;
   checked: number;
@@ -50,7 +51,10 @@ export function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
         if (!m)
-          v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
+          v.timings.set(
+            tm.metric,
+            (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0, detail: tm.detail ?? '' }),
+          );
         m.warmupMs.push(tm.warmupMs);
         if (!tm.settled) m.unsettled++;
         const into = (m.replicas[t.replica] ??= []);
@@ -74,10 +78,11 @@ function addCounter(v: VariantAcc, c: Counter, kind: 'counter' | 'gauge'): void 
   m.values.push(c.value);
 }
 
-function timingDetail(checked: number, warmupMs: number[], unsettled: number): string {
+function timingDetail(checked: number, warmupMs: number[], unsettled: number, timed: string): string {
   const w = `warmup ${Math.round(Math.min(...warmupMs))}-${Math.round(Math.max(...warmupMs))} ms`;
   const steady = unsettled === 0 ? 'steady' : `NOT steady in ${unsettled} of ${warmupMs.length} workers`;
-  return `gate checked ${checked} observations; ${w} (${steady})`;
+  const gate = `gate checked ${checked} observations; ${w} (${steady})`;
+  return timed === '' ? gate : `${timed}; ${gate}`;
 }
 
 export function caseRows(
@@ -151,7 +156,7 @@ export function caseRows(
       status: 'ok',
       aa_band_pct: band,
       spread_pct: spread,
-      detail: timingDetail(v.checked, t.warmupMs, t.unsettled),
+      detail: timingDetail(v.checked, t.warmupMs, t.unsettled, t.detail),
     });
   }
   for (const [metric, c] of v.counters) {

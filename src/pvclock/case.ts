@@ -8,8 +8,45 @@ import type { Params } from '../harness/kit.js';
 export type Scheme = 'master' | 'nomaster';
 export const SCHEMES: readonly Scheme[] = ['master', 'nomaster'];
 
-export type LoadKind = 'readers' | 'periodic' | 'rebase' | 'migrate' | 'halt0' | 'stable';
-export const LOAD_KINDS: readonly LoadKind[] = ['readers', 'periodic', 'rebase', 'migrate', 'halt0', 'stable'];
+export type LoadKind =
+  | 'readers'
+  | 'periodic'
+  | 'rebase'
+  | 'migrate'
+  | 'halt0'
+  | 'stable'
+  | 'revert'
+  | 'setclock'
+  /** the masterclock turns off (a TSC write on the last vCPU) while vCPU0 is halted */
+  | 'unstable'
+  /** rebases while vCPU0 runs no reader and is late to re-enter (not halted) */
+  | 'late0';
+export const LOAD_KINDS: readonly LoadKind[] = [
+  'readers',
+  'periodic',
+  'rebase',
+  'migrate',
+  'halt0',
+  'stable',
+  'revert',
+  'setclock',
+  'unstable',
+  'late0',
+];
+
+/**
+ * The KVM host's generation, where it changes what a guest can see (arch/x86/kvm/x86.c):
+ *  - '4.0': kvm_guest_time_update() bumps `hv_clock.version += 2` and writes the whole pvti
+ *    with one kvm_write_guest_cached(), a weakly ordered copy (fixed in 4.1 by "kvm: x86: fix
+ *    kvmclock update protocol": odd version, body, even version as separate stores);
+ *  - '4.9': the three-store protocol, and KVM_SET_CLOCK moves kvmclock_offset after its
+ *    masterclock update, then requests KVM_REQ_CLOCK_UPDATE on every vCPU without blocking
+ *    entries (4.9 to 5.15);
+ *  - '5.16': KVM_SET_CLOCK inside kvm_start_pvclock_update()/kvm_end_pvclock_update(), entries
+ *    blocked, like a masterclock rebase (the default: today's KVM).
+ */
+export type HostGen = '4.0' | '4.9' | '5.16';
+export const HOST_GENS: readonly HostGen[] = ['4.0', '4.9', '5.16'];
 
 export interface PvclockCase {
   readonly scheme: Scheme;
@@ -22,6 +59,17 @@ export interface PvclockCase {
   readonly rate: number;
   /** the explorer's exhaustive budget (interleavings) */
   readonly explore: number;
+  readonly host: HostGen;
+  /** reads between two timekeeping updates (gtod->cycle_last for the vDSO clamp); 0 = none */
+  readonly tick: number;
+  /** the explorer's preemption bound (CHESS-style context-switch bound) */
+  readonly bound: number;
+  /** also explore the 2015 thread's picture of the host (pvti rewritten while guests run) */
+  readonly hostwrite: boolean;
+  /** Tosatti's remedy: a masterclock-off transition updates vCPU0 before entries are allowed */
+  readonly force0: boolean;
+  /** ns since the pvti were last written when the explorer's reads start (the masterclock's age) */
+  readonly age: number;
 }
 
 /** reads over all tasks in the gate's interleaving */
@@ -53,11 +101,22 @@ export function parseCase(params: Params): PvclockCase {
     delta: numberOf(params, 'delta', 0, -Infinity, true),
     rate: numberOf(params, 'rate', 10, 0, false),
     explore: numberOf(params, 'explore', 4000, 1, true),
+    host: oneOf(params, 'host', HOST_GENS, '5.16'),
+    tick: numberOf(params, 'tick', 0, 0, true),
+    bound: numberOf(params, 'bound', 2, 0, true),
+    hostwrite: numberOf(params, 'hostwrite', 0, 0, true) !== 0,
+    force0: numberOf(params, 'force0', 0, 0, true) !== 0,
+    age: numberOf(params, 'age', 0, 0, true),
   };
   return c;
 }
 
-/** guest tasks that read: every vCPU but a halted vCPU0 */
+/** vCPU0 is halted (runs no task) */
+export function halted0(c: PvclockCase): boolean {
+  return c.load === 'halt0' || c.load === 'unstable';
+}
+
+/** guest tasks that read: every vCPU but a halted vCPU0, or one that runs other guest code */
 export function tasksOf(c: PvclockCase): number {
-  return c.load === 'halt0' ? c.vcpus - 1 : c.vcpus;
+  return halted0(c) || c.load === 'late0' ? c.vcpus - 1 : c.vcpus;
 }

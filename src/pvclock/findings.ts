@@ -5,9 +5,20 @@ import type { Scheme } from './case.js';
 import { buildModel } from './model.js';
 import type { Op } from './ops.js';
 import type { ReaderVariant } from './reader.js';
+import { DEFAULT_TSC_KHZ } from './vm.js';
 
 /** host activity during the explored reads (see model.ts) */
-export type ExploreLoad = 'rebase' | 'update' | 'halt0' | 'migrate' | 'stable' | 'idle';
+export type ExploreLoad =
+  | 'rebase'
+  | 'update'
+  | 'halt0'
+  | 'migrate'
+  | 'stable'
+  | 'idle'
+  | 'revert'
+  | 'setclock'
+  | 'unstable'
+  | 'late0';
 
 export interface ExploreCase {
   readonly reader: ReaderVariant;
@@ -24,9 +35,15 @@ export interface ExploreCase {
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
   readonly tscOffset?: readonly number[];
+  /** ns since the pvti were last written when the reads start (the masterclock's age) */
+  readonly ageNs?: number;
   /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
   readonly syscallReads?: boolean;
   readonly checks?: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
+  /** KVM_SET_CLOCK without blocking entries (Linux 4.9-5.15) */
+  readonly setClockUnblocked?: boolean;
+  /** Tosatti's remedy: vCPU0 updated inside the masterclock-off transition */
+  readonly force0?: boolean;
 }
 
 export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op[] {
@@ -34,7 +51,16 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
   switch (load) {
     case 'rebase':
     case 'migrate':
+    case 'revert':
+    case 'late0':
       return [move];
+    case 'unstable':
+      return [
+        { op: 'unstable', after: 0, arg: Math.round((delta * DEFAULT_TSC_KHZ) / 1e6) },
+        { op: 'wake0', after: 0, arg: 0 },
+      ];
+    case 'setclock':
+      return [{ op: 'setclock', after: 0, arg: delta }];
     case 'update':
       return [{ op: 'update', after: 0, arg: 0 }];
     case 'halt0':
@@ -50,18 +76,28 @@ export function hostOpsFor(load: ExploreLoad, scheme: Scheme, delta: number): Op
 }
 
 export function exploreCase(c: ExploreCase): ExploreResult {
-  const halted0 = c.load === 'halt0';
+  const halted0 = c.load === 'halt0' || c.load === 'unstable';
+  const late0 = c.load === 'late0';
   const taskVcpus = c.taskVcpus ?? 2;
+  // the revert case: one reading task, migrated out and back while inside its read (the
+  // scheduler waits for that), and a second task that only runs guest code on the other vCPU
+  const revert = c.load === 'revert';
   const model = buildModel({
     reader: c.reader,
     scheme: c.scheme,
-    vcpus: taskVcpus + (halted0 ? 1 : 0),
+    vcpus: taskVcpus + (halted0 || late0 ? 1 : 0),
+    late0,
+    force0: c.force0 ?? false,
+    ageNs: c.ageNs ?? 0,
     halted0,
     readsPerTask: c.readsPerTask ?? (c.syscallReads === true ? 2 : 1),
     syscallReads: c.syscallReads ?? false,
     hostOps: hostOpsFor(c.load, c.scheme, c.delta),
+    readingTasks: revert ? 1 : taskVcpus,
+    migrateInRead: revert,
+    setClockUnblocked: c.setClockUnblocked ?? false,
     schedOps:
-      c.load === 'migrate'
+      c.load === 'migrate' || revert
         ? [
             { op: 'migrate', after: 0, arg: 0 },
             { op: 'migrate', after: 0, arg: 0 },

@@ -4,7 +4,7 @@
 // the TSC the reader read. Every other read goes through the variant's hot read() (at points
 // where no pvti is being written), the rest through its step twin, so both are checked.
 import type { Gate } from '../harness/kit.js';
-import type { PvclockCase } from './case.js';
+import { halted0, tasksOf, type PvclockCase } from './case.js';
 import type { PvclockLoad } from './load.js';
 import { buildModel, runSeeded, type ModelState } from './model.js';
 import type { ReaderVariant } from './reader.js';
@@ -19,7 +19,10 @@ export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad
     reader,
     scheme: c.scheme,
     vcpus: c.vcpus,
-    halted0: c.load === 'halt0',
+    halted0: halted0(c),
+    late0: c.load === 'late0',
+    readingTasks: tasksOf(c),
+    force0: c.force0,
     readsPerTask: load.readsPerTask,
     hostOps: load.hostOps,
     schedOps: load.schedOps,
@@ -27,6 +30,7 @@ export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad
     updateAt: 'entry',
     checks: { warp: false, torn: false, mixed: false },
     hotReads: true,
+    setClockUnblocked: c.host === '4.9',
   });
   const { state } = runSeeded(model, seed, 10_000_000);
   const m = state.mismatch;

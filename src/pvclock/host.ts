@@ -226,6 +226,15 @@ export class KvmHost {
     this.queueAll();
   }
 
+  /**
+   * KVM_SET_CLOCK's offset change, nothing else: every later kvm_guest_time_update() publishes
+   * a clock moved by delta (the caller queues and delivers the requests).
+   */
+  moveClock(delta: number): void {
+    this.clock[M_MASTER_KERNEL_NS] = this.clock[M_MASTER_KERNEL_NS]! + delta;
+    this.clock[M_HOST_OFFSET_NS] = this.clock[M_HOST_OFFSET_NS]! + delta;
+  }
+
   /** host clocksource change: use_master_clock off/on, then a masterclock update (STABLE follows it) */
   setMasterClock(on: boolean): void {
     if (on) {

@@ -5,6 +5,7 @@
 import { Rng, type LoadCodec, type LoadRow, type Params } from '../harness/kit.js';
 import { GATE_READS, parseCase, tasksOf, type PvclockCase } from './case.js';
 import { OP_KINDS, type Op, type OpKind } from './ops.js';
+import { DEFAULT_TSC_KHZ } from './vm.js';
 
 export interface PvclockLoad {
   /** the seed it was generated from: also seeds the gate's schedule and the explorer's random runs */
@@ -67,6 +68,8 @@ export function generateLoad(c: PvclockCase, seed: number): PvclockLoad {
       break;
     }
     case 'migrate':
+    case 'revert':
+      // revert: the same storm and migration churn; the case's host (4.0) writes pvti in one copy
       for (const at of ticks(rate / 4)) hostOps.push({ op: move, after: at, arg: delta });
       if (vcpus >= 2)
         for (const at of ticks(rate * 4)) schedOps.push({ op: 'migrate', after: at, arg: rng.int(vcpus - 1) });
@@ -85,6 +88,25 @@ export function generateLoad(c: PvclockCase, seed: number): PvclockLoad {
       }
       break;
     }
+    case 'unstable':
+      // a TSC write (offset delta ns in cycles) turns the masterclock off; vCPU0 wakes later
+      hostOps.push({ op: 'unstable', after: Math.floor(total / 4), arg: Math.round((delta * DEFAULT_TSC_KHZ) / 1e6) });
+      hostOps.push({ op: 'wake0', after: Math.floor(total / 2), arg: 0 });
+      break;
+    case 'late0':
+      // two rebases; vCPU0 (running other guest code) applies each when it gets round to it
+      hostOps.push({ op: move, after: Math.floor(total / 4), arg: delta });
+      hostOps.push({ op: move, after: Math.floor((total * 3) / 4), arg: delta });
+      break;
+    case 'setclock':
+      // KVM_SET_CLOCK on the running VM (e.g. a management layer correcting the guest clock)
+      for (const at of ticks(rate)) hostOps.push({ op: 'setclock', after: at, arg: delta });
+      break;
+  }
+  if (c.tick > 0) {
+    // timekeeping updates every `tick` reads (no randomness: the other ops keep their draws)
+    for (let at = c.tick; at < total; at += c.tick) hostOps.push({ op: 'tick', after: at, arg: 0 });
+    hostOps.sort((x, y) => x.after - y.after); // stable: ops due together keep their order
   }
   return { seed: seed >>> 0, readsPerTask, hostOps, schedOps };
 }

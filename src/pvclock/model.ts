@@ -1,5 +1,5 @@
-// The host and the guest readers as step programs for the interleaving explorer
-// (src/harness/explore.ts). One atomic step = one shared store by the host, or one shared
+// The guest readers as step programs for the interleaving explorer (src/harness/explore.ts);
+// the host, the guest scheduler and the timekeeper are in world.ts. One atomic step = one shared store by the host, or one shared
 // load (or rdtsc) by a reader, so every placement of a host store inside a read is explored.
 //
 // Faithful to KVM where it matters for warps (torvalds/linux arch/x86/kvm/x86.c):
@@ -10,18 +10,19 @@
 //    waits for them (KVM_REQUEST_WAIT), so no guest code runs between its stores;
 //  - a halted vCPU (no task) is not woken; it applies its update only at its 'wake0'.
 // `updateAt: 'host'` replaces the entry rule by the picture in the 2015 thread (Lutomirski,
-// kvm list, 25 March 2015: "KVM updates vcpu 0's pvti. Before KVM updates vcpu 1's pvti, guest code on vcpus 0 and 1
-// see ... different pvti"): the host thread rewrites every pvti in turn while the guest runs.
+// kvm list, 25 March 2015: "KVM updates vcpu 0's pvti. Before KVM updates vcpu 1's pvti,
+// guest code on vcpus 0 and 1 see ... different pvti"): the host rewrites every pvti in turn
+// while the guest runs.
 //
 // Warps are counted as kvmclock_test does (kvm-unit-tests x86/kvmclock_test.c), without its
 // lock: a read that returns less than a read which completed before it started.
 import { Rng, SPIN_PREFIX, type Model, type Program } from '../harness/kit.js';
 import type { Scheme } from './case.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type Vm } from './vm.js';
-import { CTL_USE_MASTER_CLOCK, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
 import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type ReaderVariant } from './reader.js';
 import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti.js';
 import type { Op } from './ops.js';
+import { worldPrograms } from './world.js';
 
 export interface ModelParams {
   readonly reader: ReaderVariant;
@@ -37,12 +38,31 @@ export interface ModelParams {
   readonly stableWithoutMasterclock?: boolean;
   /** per-vCPU TSC offsets in cycles (unsynced host); default synced */
   readonly tscOffset?: readonly number[];
+  /** ns the VM has run since every pvti was last written (the masterclock's age) when the reads start */
+  readonly ageNs?: number;
   /** which violations end an interleaving */
   readonly checks: { readonly warp: boolean; readonly torn: boolean; readonly mixed: boolean };
   /** every other read through the variant's hot read() when no pvti is being written (the gate) */
   readonly hotReads?: boolean;
   /** every other read is a clock_gettime syscall (the in-kernel reader) instead of the vDSO */
   readonly syscallReads?: boolean;
+  /** tasks 0..readingTasks-1 read; the others only run guest code on their vCPU (default: all read) */
+  readonly readingTasks?: number;
+  /** guided search: the scheduler migrates only while task0 is inside a vDSO read */
+  readonly migrateInRead?: boolean;
+  /**
+   * KVM_SET_CLOCK as Linux 4.9-5.15 does it: kvmclock_offset moved, then KVM_REQ_CLOCK_UPDATE
+   * and a kick on every vCPU without blocking entries (false: inside the blocked window, as
+   * before 4.9 and from 5.16)
+   */
+  readonly setClockUnblocked?: boolean;
+  /**
+   * Tosatti's remedy in the 2015 thread ("We can force vcpu0's kvmclock to be updated"): a
+   * masterclock-off transition wakes vCPU0 and applies its update before entries are allowed
+   */
+  readonly force0?: boolean;
+  /** vCPU0 runs no reading task (it is late to re-enter, not halted); the readers start on vCPU1 */
+  readonly late0?: boolean;
 }
 
 export interface Mismatch {
@@ -72,6 +92,26 @@ export interface ModelState {
   warps: number;
   /** kvmclock_test's worst warp, in ns */
   worstWarp: number;
+  /** kvmclock_test's stalls: reads equal to the read that completed last before they started */
+  stalls: number;
+  /** vDSO reads raised to cycle_last by the clamp */
+  clamped: number;
+  /** gtod->cycle_last: the clocksource value of the last timekeeping update (vDSO clamp) */
+  cycleLast: number;
+  /** the timekeeper's clock at cycle_last (tk->tkr_mono.base); never moves back */
+  tkBase: number;
+  /** timekeeping updates so far (the gtod seqcount, halved) */
+  ticks: number;
+  /** vDSO reads done again because a timekeeping update overlapped them */
+  gtodRetries: number;
+  /** task t is inside a vDSO read (between its first and its last load) */
+  readonly inRead: Uint8Array;
+  /** loads task0 has done inside vDSO reads (the guided scheduler spaces its migrations by them) */
+  readerSteps: number;
+  /** migrations the guest scheduler has made */
+  migrations: number;
+  /** vCPU k's pending KVM_REQ_CLOCK_UPDATE came with a kick that does not block entries */
+  readonly lazy: Uint8Array;
   mismatch: Mismatch | null;
   violation: { violation: string; size: number } | null;
 }
@@ -81,6 +121,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
   const firstTaskCpu = p.halted0 ? 1 : 0;
   const tasks = vcpus - firstTaskCpu;
   if (tasks < 1) throw new RangeError('pvclock model: no vCPU left to run a task');
+  const readers = Math.min(tasks, p.readingTasks ?? tasks);
   const masterclock = p.scheme === 'master';
 
   const init = (): ModelState => {
@@ -96,6 +137,10 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       },
       false,
     );
+    // time passes on the TSC only: the pvti still hold the boot values, so an update rewrites
+    // both tsc_timestamp and system_time by the age, as on a VM that has been running
+    const age = Math.round(((p.ageNs ?? 0) * DEFAULT_TSC_KHZ) / 1e6 / DEFAULT_CYCLES_PER_TICK);
+    if (age > 0) Atomics.store(vm.tsc.ctl, 0, age | 0);
     const published = new Map<string, readonly [number, number]>();
     for (let k = 0; k < vcpus; k++) {
       const b = readBody(vm.area.lanes, k);
@@ -103,7 +148,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     }
     vm.host.onPublish = (k, version, ts, st) => published.set(`${k}:${version}`, [ts, st]);
     const cpuOf = new Int32Array(tasks);
-    for (let t = 0; t < tasks; t++) cpuOf[t] = firstTaskCpu + t;
+    for (let t = 0; t < tasks; t++) cpuOf[t] = p.late0 === true ? (t + 1) % vcpus : firstTaskCpu + t;
     return {
       vm,
       cpuOf,
@@ -118,6 +163,16 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       tasksDone: 0,
       warps: 0,
       worstWarp: 0,
+      stalls: 0,
+      clamped: 0,
+      cycleLast: -Infinity,
+      tkBase: -Infinity,
+      ticks: 0,
+      gtodRetries: 0,
+      inRead: new Uint8Array(tasks),
+      readerSteps: 0,
+      migrations: 0,
+      lazy: new Uint8Array(vcpus),
       mismatch: null,
       violation: null,
     };
@@ -125,7 +180,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
 
   /** vcpu_enter_guest(): a pending clock update is applied on this vCPU's thread before guest code */
   function* entry(s: ModelState, cpu: number): Generator<string, void, void> {
-    if (p.updateAt !== 'entry' || !s.vm.host.pending(cpu)) return;
+    if (p.updateAt !== 'entry' || s.lazy[cpu] === 1 || !s.vm.host.pending(cpu)) return;
     s.inHost[cpu] = 1;
     const g = s.vm.host.enter(cpu, true);
     for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU${cpu} entry (host mode): ${r.value}`;
@@ -144,12 +199,25 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     return ref === undefined ? NaN : s.vm.host.convert(tsc, ref[0], ref[1]);
   };
 
+  /** a vCPU that is out of guest mode (handling a kick) runs no guest code */
+  function* guest(s: ModelState, t: number): Generator<string, void, void> {
+    while (s.inHost[s.cpuOf[t]!] === 1) yield `${SPIN_PREFIX}vCPU${s.cpuOf[t]} out of guest mode`;
+    yield* entry(s, s.cpuOf[t]!);
+  }
+
+  /** a task that only runs guest code: its vCPU takes its updates at entry, nothing else */
+  /** vCPU k runs no reading task (it runs other guest code, and takes its updates at entry) */
+  const runsNoReader = (s: ModelState, k: number): boolean => {
+    for (let t = 0; t < readers; t++) if (s.cpuOf[t] === k) return false;
+    return true;
+  };
+
   const taskProgram = (t: number): Program<ModelState> =>
     function* (s: ModelState) {
       const env: GuestEnv = { lanes: s.vm.area.lanes, tsc: s.vm.tsc, cpuOf: s.cpuOf, task: t };
       const hot: PvclockReader | null = p.hotReads === true ? p.reader.create(env) : null;
       for (let r = 0; r < p.readsPerTask; r++) {
-        yield* entry(s, s.cpuOf[t]!);
+        yield* guest(s, t);
         const floor = s.maxDone;
         const last = s.lastDone;
         const obs = newObs();
@@ -169,14 +237,25 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           obs.tsc = hot.obs.tsc;
           how = 'hot read()';
         } else {
-          const g = p.reader.steps(env, obs);
-          let res = g.next();
-          while (res.done !== true) {
-            yield `vCPU${s.cpuOf[t]}: ${res.value}`;
-            yield* entry(s, s.cpuOf[t]!);
-            res = g.next();
+          // the gtod seqcount around the read (do_monotonic / do_hres): a timekeeping update
+          // during it means (base, cycle_last) moved, and the whole read is done again
+          for (;;) {
+            const seq = s.ticks;
+            const g = p.reader.steps(env, obs);
+            let res = g.next();
+            s.inRead[t] = 1;
+            while (res.done !== true) {
+              if (t === 0) s.readerSteps++;
+              yield `vCPU${s.cpuOf[t]}: ${res.value}`;
+              yield* guest(s, t);
+              res = g.next();
+            }
+            s.inRead[t] = 0;
+            value = res.value;
+            if (s.ticks === seq || value === PVCLOCK_FALLBACK) break;
+            s.gtodRetries++;
+            yield `vCPU${s.cpuOf[t]}: gtod seqcount moved (timekeeping update): read again`;
           }
-          value = res.value;
           s.retries += obs.retries;
           how = 'vDSO read';
         }
@@ -191,7 +270,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           } else {
             yield `vCPU${s.cpuOf[t]}: clock_gettime syscall`;
           }
-          yield* entry(s, s.cpuOf[t]!);
+          yield* guest(s, t);
           const cpu = s.cpuOf[t]!;
           const b = readBody(s.vm.area.lanes, cpu);
           const tsc = s.vm.tsc.rdtsc(cpu);
@@ -201,7 +280,9 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             if (ns < s.lastValue) ns = s.lastValue;
             else s.lastValue = ns;
           }
-          value = ns;
+          // ktime_get(): base + clocksource_delta(now, cycle_last), a negative delta counting as 0
+          // (CLOCKSOURCE_VALIDATE_LAST_CYCLE, which x86 selects)
+          value = s.ticks > 0 ? s.tkBase + Math.max(0, ns - s.cycleLast) : ns;
           how = `syscall via pvti[${cpu}]${stable ? '' : ' + last_value'}`;
         } else {
           const expect = reference(s, obs.pvti, obs.version, obs.tsc);
@@ -214,7 +295,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             if (p.checks.torn && s.violation === null) {
               s.violation = {
                 violation: `torn read: pvti[${obs.pvti}] version ${obs.version} announces a body giving ${expect} ns at tsc ${obs.tsc}, the reader returned ${value} ns`,
-                size: 1,
+                size: Number.isNaN(expect) ? 1 : Math.abs(expect - value),
               };
             }
           }
@@ -229,11 +310,23 @@ export function buildModel(p: ModelParams): Model<ModelState> {
               };
             }
           }
+          if (s.ticks > 0) {
+            // base + (cycles - cycle_last): vread_pvclock (3.x-4.x) returns `ret >= cycle_last ?
+            // ret : cycle_last`, and do_hres' vdso_calc_delta() is 0 when cycles <= cycle_last,
+            // so a read below cycle_last returns the tick's base
+            if (value < s.cycleLast) {
+              s.clamped++;
+              how += ' clamped to cycle_last';
+            }
+            value = s.tkBase + Math.max(0, value - s.cycleLast);
+          }
         }
         s.reads++;
         if (value < last) {
           s.warps++;
           if (last - value > s.worstWarp) s.worstWarp = last - value;
+        } else if (value === last) {
+          s.stalls++;
         }
         if (value < floor) {
           if (p.checks.warp && s.violation === null) {
@@ -251,83 +344,9 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     };
 
   const programs: { name: string; program: Program<ModelState> }[] = [];
-  for (let t = 0; t < tasks; t++) programs.push({ name: `task${t}`, program: taskProgram(t) });
+  for (let t = 0; t < readers; t++) programs.push({ name: `task${t}`, program: taskProgram(t) });
 
-  const hostProgram: Program<ModelState> = function* (s) {
-    const h = s.vm.host;
-    for (const op of p.hostOps) {
-      while (s.reads < op.after && s.tasksDone < tasks) yield `${SPIN_PREFIX}host idle`;
-      switch (op.op) {
-        case 'update':
-          h.queueAll();
-          yield 'KVM_REQ_CLOCK_UPDATE on every vCPU (same clock)';
-          break;
-        case 'stable-off':
-          h.setMasterClock(false);
-          yield 'host clocksource change: use_master_clock = 0, KVM_REQ_CLOCK_UPDATE everywhere';
-          break;
-        case 'stable-on':
-          h.setMasterClock(true);
-          yield 'host clocksource back: use_master_clock = 1, new snapshot, KVM_REQ_CLOCK_UPDATE everywhere';
-          break;
-        case 'wake0':
-          yield 'vCPU0 wakes from HLT';
-          if (p.updateAt === 'entry' && h.pending(0)) {
-            s.inHost[0] = 1;
-            const g = h.enter(0, true);
-            for (let r = g.next(); r.done !== true; r = g.next()) yield `vCPU0 entry (host mode): ${r.value}`;
-            s.inHost[0] = 0;
-          }
-          break;
-        case 'rebase':
-        case 'drift':
-          if (Atomics.load(h.ctl, CTL_USE_MASTER_CLOCK) === 1) {
-            h.snapshotAndQueue(op.arg);
-            yield p.updateAt === 'entry'
-              ? `kvm_gen_update_masterclock: entries blocked, master_kernel_ns moved by ${op.arg} ns, KVM_REQ_CLOCK_UPDATE queued, entries allowed`
-              : `masterclock moved by ${op.arg} ns; the host now rewrites each pvti in turn while the guest runs`;
-          } else {
-            h.driftAndQueue(op.arg);
-            yield `host clock drifted ${op.arg} ns off pvclock; KVM_REQ_CLOCK_UPDATE + kick on every vCPU`;
-          }
-          break;
-        case 'migrate':
-          break;
-      }
-      if (p.updateAt === 'host') {
-        // the 2015 thread's picture: the host rewrites each pvti while guest code keeps running
-        for (let k = 0; k < vcpus; k++) {
-          if (Atomics.compareExchange(h.ctl, vlane(k, V_REQ_CLOCK_UPDATE), 1, 0) === 1)
-            yield* h.guestTimeUpdate(k, true);
-        }
-      }
-    }
-  };
-  if (p.hostOps.length > 0) programs.push({ name: 'host', program: hostProgram });
-
-  if (p.schedOps.length > 0) {
-    programs.push({
-      name: 'sched',
-      program: function* (s) {
-        for (const op of p.schedOps) {
-          while (s.reads < op.after && s.tasksDone < tasks) yield `${SPIN_PREFIX}sched idle`;
-          const a = op.arg;
-          const b = op.arg + 1;
-          // a swap needs both vCPUs in guest mode (each runs the other's task next)
-          const h = s.vm.host;
-          if (a < firstTaskCpu || b >= vcpus || s.inHost[a] || s.inHost[b] || h.pending(a) || h.pending(b)) {
-            yield `migration vCPU${a} ↔ vCPU${b} not possible now`;
-            continue;
-          }
-          const t0 = s.cpuOf.indexOf(a);
-          const t1 = s.cpuOf.indexOf(b);
-          s.cpuOf[t0] = b;
-          s.cpuOf[t1] = a;
-          yield `guest scheduler migrates task${t0} → vCPU${b}, task${t1} → vCPU${a}`;
-        }
-      },
-    });
-  }
+  programs.push(...worldPrograms({ p, vcpus, firstTaskCpu, tasks, readers, runsNoReader }));
 
   return { init, programs, check: (s) => s.violation };
 }

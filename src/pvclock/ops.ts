@@ -14,7 +14,13 @@ export type OpKind =
   /** the halted vCPU0 wakes and applies its pending update */
   | 'wake0'
   /** guest scheduler swaps the tasks of vCPU arg and vCPU arg+1 */
-  | 'migrate';
+  | 'migrate'
+  /** KVM_SET_CLOCK on the running VM: kvmclock moved by arg ns */
+  | 'setclock'
+  /** the guest's timekeeping update: gtod->cycle_last taken from the kernel's clock read */
+  | 'tick'
+  /** a TSC write on the last vCPU (offset arg cycles): vCPU TSCs no longer match, masterclock off */
+  | 'unstable';
 
 export interface Op {
   readonly op: OpKind;
@@ -22,4 +28,15 @@ export interface Op {
   readonly arg: number;
 }
 
-export const OP_KINDS: readonly OpKind[] = ['rebase', 'drift', 'update', 'stable-off', 'stable-on', 'wake0', 'migrate'];
+export const OP_KINDS: readonly OpKind[] = [
+  'rebase',
+  'drift',
+  'update',
+  'stable-off',
+  'stable-on',
+  'wake0',
+  'migrate',
+  'setclock',
+  'tick',
+  'unstable',
+];

@@ -19,6 +19,15 @@ export const PVTI_PAD = 30; // u8[2]
 export const PVTI_SIZE = 32;
 /** one pvti per cache line: pvclock_vsyscall_time_info is __aligned(SMP_CACHE_BYTES) */
 export const PVTI_STRIDE = 64;
+/**
+ * u32 after the pvti in the same line: `migrate_count` of pvclock_vsyscall_time_info in Linux
+ * 4.0 (arch/x86/include/asm/pvclock.h), bumped by the guest's task-migration notifier
+ * (arch/x86/kernel/pvclock.c:pvclock_task_migrate) for the cpu a task leaves; the host never
+ * writes it (its copy covers the 32 bytes of the pvti only).
+ */
+export const PVTI_MIGRATE_COUNT = 32;
+/** 4 KiB pages, as the fixmap / vvar map them */
+export const PAGE_SIZE = 4096;
 
 export const PVCLOCK_TSC_STABLE_BIT = 1 << 0;
 export const PVCLOCK_GUEST_STOPPED = 1 << 1;
@@ -34,6 +43,7 @@ export const LANE_MUL = PVTI_TSC_TO_SYSTEM_MUL / 4;
 /** tsc_shift (byte 28), flags (byte 29) and pad (30, 31) share this lane */
 export const LANE_SHIFT_FLAGS = PVTI_TSC_SHIFT / 4;
 export const LINE_LANES = PVTI_STRIDE / 4;
+export const LANE_MIGRATE_COUNT = PVTI_MIGRATE_COUNT / 4;
 
 const TWO32 = 4294967296;
 

@@ -7,6 +7,7 @@
 // body loads before the second version load rests on V8 not moving loads across an
 // Atomics operation and on x86 not reordering loads with loads; the host's stores mirror
 // smp_wmb() with Atomics.store on the version.
+import type { HostGen } from './case.js';
 import type { SimTsc } from './tsc.js';
 
 /** vread_pvclock() returns U64_MAX when STABLE is clear; the caller then makes the syscall */
@@ -57,6 +58,18 @@ export interface ReaderVariant {
    * and fills `obs`.
    */
   steps(env: GuestEnv, obs: ReadObs): Generator<string, number, void>;
+  /**
+   * The guest kernel's half, if this reader needs one: the scheduler's task-migration
+   * notifier, called when a task leaves vCPU `fromCpu` (Linux 4.0 pvclock_task_migrate).
+   */
+  readonly taskMigrated?: (lanes: Int32Array, fromCpu: number) => void;
+  /**
+   * 4 KiB pages the guest maps into every process for this reader's pvti, with `nrCpus`
+   * possible CPUs (CONFIG_NR_CPUS): each is a TLB entry a reader may need.
+   */
+  pvtiPages(nrCpus: number): number;
+  /** the host generations this reader is measured against (default: every one) */
+  readonly hosts?: readonly HostGen[];
 }
 
 /**

@@ -25,7 +25,9 @@ export function pvclockFindings(rows: readonly Row[]): string {
     if (!m) by.set(key, (m = new Map()));
     m.set(r['metric']!, r);
   }
-  const lines: string[] = ['pvclock explorer findings (warp reachable / worst warp ns / interleavings)'];
+  const lines: string[] = [
+    'pvclock explorer findings (WARP or TORN read reachable / worst warp or torn-read error, ns / interleavings)',
+  ];
   const traces: string[] = [];
   for (const [key, m] of by) {
     const [kase, variant] = key.split('\u0000') as [string, string];
@@ -35,8 +37,10 @@ export function pvclockFindings(rows: readonly Row[]): string {
       const worst = m.get(`${prefix}worst_warp`)?.['median'] ?? '?';
       const inter = m.get(`${prefix}interleavings`);
       const yes = reach['median'] === '1';
+      // a torn read (the value no published pvti gives) is reported as such, not as a warp
+      const torn = /counterexample \(\d+ steps\): torn read/.test(m.get(`${prefix}shortest`)?.['detail'] ?? '');
       lines.push(
-        `  ${variant.padEnd(7)} ${kase.padEnd(62)} ${name.padEnd(48)} ${yes ? 'WARP' : 'none'} ${String(worst).padStart(5)} ${inter?.['median'] ?? '?'}${inter?.['detail']?.startsWith('exhaustive') ? ' (exhaustive)' : ''}`,
+        `  ${variant.padEnd(7)} ${kase.padEnd(62)} ${name.padEnd(48)} ${yes ? (torn ? 'TORN' : 'WARP') : 'none'} ${String(worst).padStart(5)} ${inter?.['median'] ?? '?'}${inter?.['detail']?.startsWith('exhaustive') ? ' (exhaustive)' : ''}`,
       );
       if (yes) traces.push(`${variant} ${kase}, ${name}:\n${m.get(`${prefix}shortest`)?.['detail'] ?? ''}`);
     }

@@ -2,8 +2,8 @@
 // case) the gate, the exact counters (the gate's interleaving and the explorer's verdicts),
 // the real-thread warp hunt (gauges) and the timed read. The case's parameters are parsed once
 // (case.ts); the variant is its module, never its name.
-import type { Counter, Params, Preparation, Timed } from '../harness/kit.js';
-import { parseCase, tasksOf, type PvclockCase } from './case.js';
+import type { Counter, Params, Preparation, Prepared, Timed } from '../harness/kit.js';
+import { halted0, parseCase, tasksOf, type PvclockCase } from './case.js';
 import { exploreCase, formatTrace, type ExploreLoad } from './findings.js';
 import { runGate, type GateRun } from './gate.js';
 import type { PvclockLoad } from './load.js';
@@ -12,12 +12,18 @@ import { runThreads } from './threads.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ } from './vm.js';
 
 const READS_PER_RUN = 1000;
+/** loads whose read path (host quiescent) is that of the rebase cases: not timed again */
+const UNTIMED: readonly PvclockCase['load'][] = ['setclock', 'unstable', 'late0'];
 
-/** a halted vCPU0 needs another vCPU to run the readers */
-export function appliesTo(params: Params): boolean {
+/** the module says which hosts it is measured on; a halted vCPU0 needs another vCPU to run readers */
+export function appliesTo(module: PvclockModule, params: Params): boolean {
   const c = parseCase(params);
-  return !(c.load === 'halt0' && c.vcpus < 2);
+  if (module.reader.hosts !== undefined && !module.reader.hosts.includes(c.host)) return false;
+  return c.vcpus >= 2 || !(halted0(c) || c.load === 'late0' || c.load === 'revert' || c.load === 'migrate');
 }
+
+/** CONFIG_NR_CPUS of distribution kernels (MAXSMP): the fixmap holds a pvti for each possible CPU */
+const NR_CPUS = 8192;
 
 /** the explorer's host activity for a case's load */
 function exploreLoadOf(c: PvclockCase): ExploreLoad {
@@ -35,6 +41,14 @@ function exploreLoadOf(c: PvclockCase): ExploreLoad {
       return 'halt0';
     case 'stable':
       return 'stable';
+    case 'revert':
+      return 'revert';
+    case 'setclock':
+      return 'setclock';
+    case 'unstable':
+      return 'unstable';
+    case 'late0':
+      return 'late0';
   }
 }
 
@@ -49,18 +63,23 @@ function explorerCounters(
   // the explorer runs at most two reading tasks (the state space grows as steps^preemptions);
   // one task (vcpus=1) reads twice so that a step back between its own reads can show
   const taskVcpus = Math.max(1, Math.min(2, tasksOf(c)));
+  const load = exploreLoadOf(c);
   const res = exploreCase({
     taskVcpus,
     readsPerTask: taskVcpus === 1 || syscallReads ? 2 : 1,
     reader,
     scheme: c.scheme,
-    load: exploreLoadOf(c),
+    load,
     delta: c.delta === 0 ? -1000 : c.delta,
     budget: c.explore,
-    preemptionBound: 2,
+    preemptionBound: c.bound,
     seed,
     updateAt,
     syscallReads,
+    torn: c.host === '4.0',
+    setClockUnblocked: c.host === '4.9',
+    force0: c.force0,
+    ageNs: c.age,
   });
   const trace = formatTrace(res);
   return [
@@ -69,7 +88,7 @@ function explorerCounters(
       unit: 'interleavings',
       value: res.interleavings,
       detail: res.exhaustive
-        ? 'exhaustive (preemption bound 2)'
+        ? `exhaustive (preemption bound ${c.bound})`
         : `budget reached; ${res.randomInterleavings} seeded random runs`,
     },
     { metric: `${prefix}warp_reachable`, unit: 'bool', value: res.violations > 0 ? 1 : 0 },
@@ -94,6 +113,41 @@ function gateCounters(g: GateRun['state']): Counter[] {
     },
     { metric: 'gate_warps', unit: 'warps', value: g.warps, detail: 'kvmclock_test count on the seeded interleaving' },
     { metric: 'gate_worst_warp', unit: 'ns', value: g.worstWarp },
+    {
+      metric: 'gate_stalls',
+      unit: 'stalls',
+      value: g.stalls,
+      detail: 'kvmclock_test count: a read equal to the one before it',
+    },
+    {
+      metric: 'gate_clamped',
+      unit: 'reads',
+      value: g.clamped,
+      detail: 'vDSO reads raised to gtod->cycle_last (vread_pvclock / do_hres clamp)',
+    },
+    {
+      metric: 'gate_gtod_retries',
+      unit: 'reads',
+      value: g.gtodRetries,
+      detail: 'vDSO reads done again because a timekeeping update overlapped them (gtod seqcount)',
+    },
+  ];
+}
+
+function pageCounters(reader: ReaderVariant, c: PvclockCase): Counter[] {
+  return [
+    {
+      metric: 'vdso_pvti_pages',
+      unit: 'pages',
+      value: reader.pvtiPages(NR_CPUS),
+      detail: `4 KiB pages mapped into every process for pvti, CONFIG_NR_CPUS=${NR_CPUS}`,
+    },
+    {
+      metric: 'vdso_pvti_pages_used',
+      unit: 'pages',
+      value: reader.pvtiPages(c.vcpus),
+      detail: `pages holding the pvti that readers on this VM's ${c.vcpus} vCPUs read: TLB entries across the VM`,
+    },
   ];
 }
 
@@ -134,21 +188,33 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
   const seed = load.seed;
   let run: GateRun | null = null;
   const gateRun = (): GateRun => (run ??= runGate(reader, c, load, seed));
-  return {
+  const prepared: Prepared = {
     gate: () => gateRun().gate,
     counters(): Counter[] {
-      const out = [...gateCounters(gateRun().state), ...explorerCounters('explore_', reader, c, seed, 'entry')];
-      if (exploreLoadOf(c) === 'rebase' && c.scheme === 'master') {
+      const out = [
+        ...gateCounters(gateRun().state),
+        ...pageCounters(reader, c),
+        ...explorerCounters('explore_', reader, c, seed, 'entry'),
+      ];
+      if (c.hostwrite && exploreLoadOf(c) === 'rebase' && c.scheme === 'master') {
         // the host as pictured in the 2015 thread: pvti rewritten by the host while guests run
         out.push(...explorerCounters('explore_hostwrite_', reader, c, seed, 'host'));
       }
-      if (c.load === 'halt0' && c.scheme === 'master') {
+      if ((c.load === 'halt0' || c.load === 'late0') && c.scheme === 'master') {
         // each task's second read is a syscall (its own pvti), so vDSO and kernel timestamps
         // are mixed while vCPU0 sleeps on the old base
         out.push(...explorerCounters('explore_syscallmix_', reader, c, seed, 'entry', true));
       }
       return out;
     },
+    // the host is quiescent while timing: these loads time the same read as the rebase cases
+    timed: () => (UNTIMED.includes(c.load) ? [] : [timedRead(reader, c)]),
+  };
+  // real threads cannot replay the unstable load's TSC write (each worker has its own view of
+  // the offsets): no gauges there rather than misleading ones
+  if (c.load === 'unstable') return prepared;
+  return {
+    ...prepared,
     async gauges(): Promise<Counter[]> {
       const mt = await runThreads(module, c, load);
       return [
@@ -165,6 +231,5 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
         { metric: 'mt_host_ops', unit: 'ops', value: mt.hostOps },
       ];
     },
-    timed: () => [timedRead(reader, c)],
   };
 }

@@ -23,7 +23,7 @@ import {
   drain,
   vlane,
 } from './host.js';
-import type { PvclockCase } from './case.js';
+import { halted0 as isHalted0, type PvclockCase } from './case.js';
 import type { PvclockLoad } from './load.js';
 import type { PvclockModule } from './reader.js';
 import { S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
@@ -51,13 +51,13 @@ export async function runThreads(
   load: PvclockLoad,
   durationMs = DURATION_MS,
 ): Promise<ThreadsResult> {
-  const halted0 = c.load === 'halt0';
+  const halted0 = isHalted0(c);
   const vmParams: VmParams = {
     vcpus: c.vcpus,
     tscKhz: DEFAULT_TSC_KHZ,
     cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
     masterclock: c.scheme === 'master',
-    torn: false,
+    torn: c.host === '4.0',
   };
   const vm = createVm(vmParams, true);
   const first = halted0 ? 1 : 0;
@@ -133,7 +133,22 @@ export async function runThreads(
         case 'wake0':
           if (halted0) drain(vm.host.enter(0, false));
           break;
+        case 'setclock':
+          if (c.host === '4.9') {
+            // 4.9-5.15: offset moved, KVM_REQ_CLOCK_UPDATE everywhere, entries not blocked
+            vm.host.moveClock(op.arg);
+            vm.host.queueAll();
+          } else blockEntries(() => vm.host.snapshotAndQueue(op.arg));
+          break;
+        case 'unstable':
+          // the TSC write itself is not replayed: each worker has its own view of the offsets
+          blockEntries(() => {
+            vm.host.setMasterClock(false);
+            if (c.force0) drain(vm.host.enter(0, false));
+          });
+          break;
         case 'migrate':
+        case 'tick':
           break;
       }
       hostOps++;

@@ -25,7 +25,7 @@ export interface TscParams {
 export class SimTsc {
   private readonly offset: Float64Array;
   private readonly rate: Float64Array;
-  private readonly synced: boolean;
+  private synced: boolean;
   readonly base: number;
   readonly cyclesPerTick: number;
 
@@ -47,6 +47,12 @@ export class SimTsc {
       if (o !== 0 || d !== 0) synced = false;
     }
     this.synced = synced;
+  }
+
+  /** a guest TSC write on vCPU `cpu` (KVM_SET_TSC / MSR_IA32_TSC): its offset moves; TSCs unsynced */
+  setOffset(cpu: number, cycles: number): void {
+    this.offset[cpu] = cycles;
+    this.synced = false;
   }
 
   /** the host's own TSC read (advances shared time by one tick) */

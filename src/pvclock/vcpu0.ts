@@ -128,4 +128,6 @@ export const reader: ReaderVariant = {
   name: 'vcpu0',
   create: (env) => new Vcpu0Reader(env),
   steps: vcpu0Steps,
+  // one page: vCPU0's pvti in the vvar area (Lutomirski's series moved it out of the fixmap)
+  pvtiPages: () => 1,
 };

@@ -24,6 +24,7 @@ test('a reader that skips the second version check fails the gate at the first r
   const sloppy: ReaderVariant = {
     name: 'sloppy',
     create: vcpu0.create,
+    pvtiPages: vcpu0.pvtiPages,
     *steps(env, obs) {
       const v = Atomics.load(env.lanes, LANE_VERSION);
       yield 'version';

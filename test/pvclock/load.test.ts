@@ -38,20 +38,21 @@ test('a bad row names the valid ops', () => {
   );
 });
 
-test('default grid: 5-7 readable cases covering both schemes and both signs of delta', () => {
+test('default grid: 5-9 readable cases: both schemes, both signs under the masterclock, the revert case, KVM_SET_CLOCK', () => {
   const g = suite.grid('default');
-  assert.ok(g.length >= 5 && g.length <= 7);
+  assert.ok(g.length >= 5 && g.length <= 9);
   const keys = g.map(caseKey);
-  assert.ok(keys.includes('scheme=master,vcpus=2,load=rebase,delta=-1000,explore=4000'));
-  assert.ok(
-    g.some((p) => p['scheme'] === 'nomaster' && Number(p['delta']) < 0) &&
-      g.some((p) => p['scheme'] === 'nomaster' && Number(p['delta']) > 0),
-  );
+  assert.ok(keys.includes('scheme=master,vcpus=2,load=rebase,delta=-1000,tick=50,explore=4000'));
+  assert.ok(g.some((p) => p['scheme'] === 'nomaster'));
   assert.ok(
     g.some((p) => p['scheme'] === 'master' && Number(p['delta']) < 0) &&
       g.some((p) => p['scheme'] === 'master' && Number(p['delta']) > 0),
   );
-  assert.ok(suite.grid('full').some((p) => p['vcpus'] === 16));
+  assert.ok(g.some((p) => p['load'] === 'revert' && p['host'] === '4.0'));
+  assert.ok(g.some((p) => p['load'] === 'setclock' && p['host'] === '4.9'));
+  const full = suite.grid('full');
+  assert.ok(full.some((p) => p['vcpus'] === 16));
+  assert.ok(full.some((p) => p['load'] === 'revert' && p['host'] === '5.16'));
 });
 
 test('case parameters are parsed once, with one set of defaults, and a bad value is named', () => {
@@ -62,8 +63,15 @@ test('case parameters are parsed once, with one set of defaults, and a bad value
     delta: 0,
     rate: 10,
     explore: 4000,
+    host: '5.16',
+    tick: 0,
+    bound: 2,
+    hostwrite: false,
+    force0: false,
+    age: 0,
   });
   assert.throws(() => parseCase({ scheme: 'nomastr' }), /scheme=nomastr is not valid \(one of master, nomaster\)/);
   assert.throws(() => parseCase({ vcpus: 0 }), /vcpus=0 is not valid/);
   assert.throws(() => parseCase({ load: 'storm' }), /one of readers, periodic/);
+  assert.throws(() => parseCase({ host: '4.1' }), /host=4.1 is not valid \(one of 4.0, 4.9, 5.16\)/);
 });

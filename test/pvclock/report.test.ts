@@ -27,3 +27,25 @@ test('findings: one line per (case, variant, model) and the trace of each warpin
   assert.ok(text.includes('TRACE-A') && !text.includes('no violation'));
   assert.ok(!text.includes('evtchn'));
 });
+
+test('findings: a torn read is reported as TORN, not as a warp', () => {
+  const row = (metric: string, median: string, detail = '') => ({
+    suite: 'pvclock',
+    variant: 'percpu-v4.0',
+    case: 'load=revert,host=4.0',
+    metric,
+    median,
+    detail,
+  });
+  const text = pvclockFindings([
+    row('explore_warp_reachable', '1'),
+    row('explore_worst_warp', '1000'),
+    row('explore_interleavings', '2540', 'exhaustive (preemption bound 3)'),
+    row(
+      'explore_shortest',
+      '19',
+      '2540 interleavings (exhaustive), 4 violating; shortest counterexample (19 steps): torn read: …',
+    ),
+  ]);
+  assert.match(text, /percpu-v4.0 .*TORN +1000 2540 \(exhaustive\)/);
+});
