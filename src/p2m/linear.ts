@@ -17,7 +17,18 @@
 // load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
 import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
-import { chunkKind, bootEntry, fillRamLeaf, leafHint, type Layout } from './layout.js';
+import {
+  chunkKind,
+  bootEntry,
+  extraIn,
+  extraOf,
+  fillRamLeaf,
+  initialEnd,
+  inExtra,
+  leafHint,
+  maxP2mPfn,
+  type Layout,
+} from './layout.js';
 import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
 import { CapacityError, type LookupTrace, type P2m, type ToolstackPath, type ToolView } from './variant.js';
 
@@ -53,14 +64,17 @@ export function vaSlots(span: number, hotplugLimitPfns = P2M_LIMIT_PFNS): number
 }
 
 export class P2mLinear implements P2m {
-  readonly variant = name;
+  readonly variant: string = name;
   readonly enc: Encoding = E64;
   readonly width: Width = 64;
-  readonly capacity = MAXMEM_PFNS;
+  readonly capacity: number = MAXMEM_PFNS;
   readonly mem: Arena;
   structuralChanges = 0;
   readonly beyondReads = 'identity';
+  readonly aboveInitial = 'identity';
   readonly flipsWholeLeaf = false;
+  /** p2m_generation exists (Linux >= 4.3); the 3.19-4.2 list has none */
+  protected readonly bumpsGeneration: boolean = true;
   get readLimit(): number {
     return this.size;
   }
@@ -77,18 +91,18 @@ export class P2mLinear implements P2m {
   readonly identityPte: number; // p2m_identity_pte
   /** the MMU's view: frame backing each leaf-sized page of the list */
   readonly leafOf: Int32Array;
-  private gen = 0; // shared_info.arch.p2m_generation
-  private pfnLimit: number; // xen_p2m_last_pfn, published as shared_info.arch.max_pfn
+  protected gen = 0; // shared_info.arch.p2m_generation
+  protected pfnLimit: number; // xen_p2m_last_pfn, published as shared_info.arch.max_pfn
 
   /** `hotplugLimitPfns` is CONFIG_XEN_MEMORY_HOTPLUG_LIMIT in pfns (default 512 GiB); the explorer uses a small one */
   constructor(width: Width, layout: Layout, hotplugLimitPfns = P2M_LIMIT_PFNS) {
     if (width !== 64) throw new CapacityError(name, 0, 'a 32-bit PAE guest (not modelled)');
     if (layout.span > MAXMEM_PFNS) throw new CapacityError(name, MAXMEM_PFNS, `a guest of ${layout.span} pfns`);
-    // xen_vmalloc_p2m_tree: vm.size = ALIGN(8 * max(max_pfn, P2M_LIMIT), PMD_SIZE * PMDS_PER_MID_PAGE)
-    this.size = vaSlots(layout.span, hotplugLimitPfns);
+    // xen_vmalloc_p2m_tree: vm.size = ALIGN(8 * max(xen_max_p2m_pfn, P2M_LIMIT), PMD_SIZE * PMDS_PER_MID_PAGE)
+    this.size = vaSlots(maxP2mPfn(layout), hotplugLimitPfns);
     const leaves = this.size / 512;
     this.leafOf = new Int32Array(leaves);
-    this.mem = new Arena(Math.min(24 + Math.ceil(leafHint(layout, 512) * 1.01), 1 << 20));
+    this.mem = new Arena(Math.min(24 + Math.ceil(leafHint(layout, 512, true) * 1.01), 1 << 20));
     const mem = this.mem;
     this.missing = mem.alloc('p2m_missing', 0xffffffff);
     this.identity = mem.alloc('p2m_identity', 0xffffffff);
@@ -111,8 +125,9 @@ export class P2mLinear implements P2m {
       writePte(mem, l3, ptIndex(v, 3), pmd);
     }
     this.leafOf.fill(this.missing);
-    this.pfnLimit = layout.span;
+    this.pfnLimit = maxP2mPfn(layout); // xen_p2m_last_pfn = xen_max_p2m_pfn (the end of the extra memory)
     this.rebuild(layout);
+    this.invExtraMem(layout);
   }
 
   // ---- page-table access ---------------------------------------------------------------
@@ -125,27 +140,36 @@ export class P2mLinear implements P2m {
   private readonly vaddrGiB = VMALLOC_START_VPN / 2 ** 18;
 
   /** the PMD frame whose entry maps the PTE page of leaf slot `slot` */
-  private pmdOf(slot: number): number {
+  protected pmdOf(slot: number): number {
     const g = this.vaddrGiB + Math.floor(slot / 2 ** 18);
     const l3 = readPte(this.mem, this.cr3, Math.floor(g / 512) % 512);
     return readPte(this.mem, l3, g % 512);
   }
 
   /** lookup_address: the 4-level software walk to the PTE page of slot `slot` */
-  private ptePageOf(slot: number): number {
+  protected ptePageOf(slot: number): number {
     return readPte(this.mem, this.pmdOf(slot), Math.floor(slot / 512) % 512);
+  }
+
+  /**
+   * xen_p2m_elem_type while the list is rebuilt: xen_p2m_size is still ALIGN(nr_pages), so
+   * every slot from there up is identity; below it, what the builder populated
+   */
+  private kindOf(layout: Layout, initEnd: number, start: number, end: number): 'ram' | 'ident' | 'missing' | 'mixed' {
+    if (start >= initEnd) return 'ident';
+    if (end > initEnd) return 'mixed';
+    return chunkKind(layout, start, end);
   }
 
   /** xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for uniform 2 MiB */
   private rebuild(layout: Layout): void {
     const mem = this.mem;
-    const end = Math.min(layout.span, this.size);
-    for (let g = 0; g < end; g += PER_PTE_PAGE) {
-      const kind = chunkKind(layout, g, Math.min(g + PER_PTE_PAGE, layout.span));
-      const whole = g + PER_PTE_PAGE <= layout.span || kind === 'missing';
-      if (kind === 'missing' && whole) continue; // PMD already points at p2m_missing_pte
+    const initEnd = initialEnd(layout, 512);
+    for (let g = 0; g < this.size; g += PER_PTE_PAGE) {
+      const kind = this.kindOf(layout, initEnd, g, g + PER_PTE_PAGE);
+      if (kind === 'missing') continue; // PMD already points at p2m_missing_pte
       const slot0 = g / 512;
-      if (kind === 'ident' && whole) {
+      if (kind === 'ident') {
         writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), this.identityPte);
         this.leafOf.fill(this.identity, slot0, slot0 + 512);
         continue;
@@ -155,8 +179,7 @@ export class P2mLinear implements P2m {
       writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), pte);
       for (let i = 0; i < 512; i++) {
         const start = g + i * 512;
-        if (start >= layout.span) break;
-        const k = chunkKind(layout, start, start + 512);
+        const k = this.kindOf(layout, initEnd, start, start + 512);
         if (k === 'missing') continue;
         if (k === 'ident') {
           writePte(mem, pte, i, this.identity);
@@ -165,9 +188,47 @@ export class P2mLinear implements P2m {
         }
         const leaf = mem.alloc('p2m_leaf', k === 'ram' ? 0 : 0xffffffff); // a RAM leaf is overwritten whole
         if (k === 'ram') fillRamLeaf(mem.lanes, leaf << PAGE_SHIFT_LANES, start, 512, true);
-        else for (let j = 0; j < 512; j++) this.writeEntry(leaf, j, bootEntry(this.enc, layout, start + j));
+        else for (let j = 0; j < 512; j++) this.writeEntry(leaf, j, bootEntry(this.enc, layout, start + j, true));
         writePte(mem, pte, i, leaf);
         this.leafOf[slot0 + i] = leaf;
+      }
+    }
+  }
+
+  /**
+   * setup.c:xen_inv_extra_mem: set_phys_to_machine(pfn, INVALID_P2M_ENTRY) over the extra
+   * memory. Each of those slots maps p2m_identity, so each GiB gets a private PTE page (a
+   * copy of p2m_identity_pte) and each leaf a private page (p2m_init_identity, then the
+   * extra pfns INVALID): the whole extra range costs its leaves at boot. Done leaf by leaf
+   * here with the result alloc_p2m would leave; at boot, before xen_setup_mfn_list_list
+   * publishes p2m_generation = 0.
+   */
+  private invExtraMem(layout: Layout): void {
+    const mem = this.mem;
+    for (const x of extraOf(layout)) {
+      const end = Math.min(x.end, this.size);
+      for (let slot = Math.floor(x.start / 512); slot * 512 < end; slot++) {
+        const pmd = this.pmdOf(slot);
+        const pmdIdx = Math.floor(slot / 512) % 512;
+        const shared = readPte(mem, pmd, pmdIdx);
+        if (shared === this.missingPte || shared === this.identityPte) {
+          const fresh = mem.alloc('p2m_pte');
+          mem.copy(fresh, shared);
+          writePte(mem, pmd, pmdIdx, fresh);
+        }
+        const pte = readPte(mem, pmd, pmdIdx);
+        let leaf = readPte(mem, pte, slot % 512);
+        if (leaf === this.missing || leaf === this.identity) {
+          const partly = leaf === this.identity && extraIn(layout, slot * 512, slot * 512 + 512) < 512;
+          leaf = mem.alloc('p2m_leaf', 0xffffffff);
+          if (partly)
+            for (let j = 0; j < 512; j++)
+              if (!inExtra(layout, slot * 512 + j)) this.writeEntry(leaf, j, slot * 512 + j + E64.IDENTITY);
+          writePte(mem, pte, slot % 512, leaf);
+          this.leafOf[slot] = leaf;
+        } else {
+          for (let j = 0; j < 512; j++) if (inExtra(layout, slot * 512 + j)) this.writeEntry(leaf, j, E64.INVALID);
+        }
       }
     }
   }
@@ -292,20 +353,18 @@ export class P2mLinear implements P2m {
       yield 'alloc a PTE page (copy of the shared one)';
       yield* this.lock();
       if (readPte(mem, pmd, pmdIdx) === sharedPte) {
-        this.gen++; // p2m_generation++; wmb()
-        yield 'p2m_generation++ (odd)';
+        yield* this.generationOdd();
         writePte(mem, pmd, pmdIdx, fresh); // set_pmd
         this.structuralChanges++;
-        yield 'set_pmd: private PTE page';
-        this.gen++; // wmb(); p2m_generation++
-        this.locked = false;
-        yield 'p2m_generation++ (even), unlock';
+        if (this.bumpsGeneration) yield 'set_pmd: private PTE page';
+        yield* this.generationEvenUnlock('set_pmd: private PTE page, unlock');
       } else {
         this.locked = false;
         mem.free(fresh);
         yield 'lost the race for the PMD: unlock, free the PTE page';
       }
     }
+    yield* this.publishMidMfn(slot);
     const pte = readPte(mem, pmd, pmdIdx);
     const pteIdx = slot % 512;
     const leaf = readPte(mem, pte, pteIdx);
@@ -318,15 +377,13 @@ export class P2mLinear implements P2m {
       yield 'alloc a leaf';
       yield* this.lock();
       if (readPte(mem, pte, pteIdx) === leaf) {
-        this.gen++;
-        yield 'p2m_generation++ (odd)';
+        yield* this.generationOdd();
         writePte(mem, pte, pteIdx, fresh); // set_pte
         this.leafOf[slot] = fresh;
         this.structuralChanges++;
         yield 'set_pte: private leaf';
-        this.gen++;
-        this.locked = false;
-        yield 'p2m_generation++ (even), unlock';
+        yield* this.publishLeaf(slot, fresh);
+        yield* this.generationEvenUnlock('unlock');
       } else {
         this.locked = false;
         mem.free(fresh);
@@ -335,6 +392,26 @@ export class P2mLinear implements P2m {
     }
     if (pfn >= this.pfnLimit) this.pfnLimit = Math.ceil((pfn + 1) / 512) * 512; // ALIGN(pfn + 1, P2M_PER_PAGE)
   }
+
+  /** p2m_generation++ before a mapping change (odd: update in progress), where the ABI has it */
+  private *generationOdd(): Generator<string, void, void> {
+    if (!this.bumpsGeneration) return;
+    this.gen++; // p2m_generation++; wmb()
+    yield 'p2m_generation++ (odd)';
+  }
+
+  /** wmb(); p2m_generation++ (even again), then unlock; `plain` labels the unlock where there is no generation */
+  private *generationEvenUnlock(plain: string): Generator<string, void, void> {
+    if (this.bumpsGeneration) this.gen++;
+    this.locked = false;
+    yield this.bumpsGeneration ? 'p2m_generation++ (even), unlock' : plain;
+  }
+
+  /** hook: the 3.19-4.2 list keeps its frame-list tree for the toolstack (alloc_p2m: p2m_top_mfn[topidx]) */
+  protected *publishMidMfn(_slot: number): Generator<string, void, void> {}
+
+  /** hook: ... and publishes a new leaf's MFN in p2m_mid_mfn (alloc_p2m: mid_mfn[mididx], under the lock) */
+  protected *publishLeaf(_slot: number, _leaf: number): Generator<string, void, void> {}
 
   /** p2m_update_lock. Only the explorer's step programs ever find it held (set() runs to completion). */
   private locked = false;

@@ -12,6 +12,7 @@ export function p2mFindings(rows: readonly Row[]): string {
   ];
   if (pairs.length === 0) return '';
   const lines = ['p2m migration walk vs guest (explorer): can a structural change slip past the toolstack?'];
+  const width = Math.max(...pairs.map((p) => p.split('\u0000')[1]!.length));
   const traces: string[] = [];
   for (const pair of pairs) {
     const [c, v] = pair.split('\u0000') as [string, string];
@@ -20,7 +21,7 @@ export function p2mFindings(rows: readonly Row[]): string {
     const det = get(c, v, 'walk_detected')?.['median'] ?? '?';
     const missed = get(c, v, 'walk_missed');
     lines.push(
-      `  ${v.padEnd(7)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), detected ${det}, missed ${missed?.['median'] ?? '?'}`,
+      `  ${v.padEnd(width)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), detected ${det}, missed ${missed?.['median'] ?? '?'}`,
     );
     if (slips && missed?.['detail']) traces.push(`${v} ${c}, shortest counterexample:\n${missed['detail']}`);
   }

@@ -64,6 +64,12 @@ export interface P2m {
   /** semantics the reference model needs: where reads stop following the structure and what they return there (get_phys_to_machine) */
   readonly readLimit: number;
   readonly beyondReads: 'invalid' | 'identity';
+  /**
+   * what the slots above the initial allocation hold at boot: the tree leaves them
+   * p2m_missing; the list maps them to p2m_identity (xen_p2m_elem_type) and gives the
+   * extra memory private INVALID leaves (xen_inv_extra_mem)
+   */
+  readonly aboveInitial: 'missing' | 'identity';
   /** tree: an identity value written into a missing leaf flips the whole leaf */
   readonly flipsWholeLeaf: boolean;
 
