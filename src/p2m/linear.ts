@@ -416,6 +416,10 @@ export class P2mLinear implements P2m {
   /** p2m_update_lock. Only the explorer's step programs ever find it held (set() runs to completion). */
   private locked = false;
 
+  quiescent(): boolean {
+    return !this.locked;
+  }
+
   private *lock(): Generator<string, void, void> {
     // the prefix is explore.ts's SPIN_PREFIX: this step changed nothing, wait for another thread
     while (this.locked) yield 'spin: p2m_update_lock is held';

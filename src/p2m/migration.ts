@@ -107,17 +107,17 @@ export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts =
       if (!checkVmState()) return;
       yield `send dirty pages, round ${r}; check_vm_state ${listMode ? 'ok' : '(no check in tree mode)'}`;
     }
-    // Suspend: the guest quiesces in stop_machine, so no CPU is inside p2m_update_lock; the
-    // tree's lock-free cmpxchg sequence can stop between any two steps.
-    while (listMode && s.p2m.generation() % 2 === 1)
-      yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
-    yield 'suspend the guest';
+    // Suspend: the guest quiesces in stop_machine, so no CPU is inside p2m_update_lock (the
+    // lists); the tree's lock-free cmpxchg sequence can stop between any two steps. From
+    // suspend to the final copy the guest runs no step, so the three are one step here
+    // (what the guest does after it runs on the destination).
+    while (!s.p2m.quiescent()) yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
     if (!checkVmState()) return; // the last send_dirty_pages ends in check_vm_state too
     const st = staleSlots(s);
     s.staleAtCompletion =
       st.count === 0 ? null : { ...st, had: s.view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
     s.completed = true;
-    yield 'final copy with the mapped view: migration completed';
+    yield 'suspend the guest, final check_vm_state, final copy with the mapped view: migration completed';
   };
   return {
     init: () => ({

@@ -367,6 +367,10 @@ export class P2mTree implements P2m {
     return 0; // tree-era kernels publish no page-table root
   }
 
+  quiescent(): boolean {
+    return true; // installs are lock-free cmpxchg sequences
+  }
+
   // ---- toolstack side --------------------------------------------------------------------
 
   /** the leaf frame the guest's own lookups use for a slot (the kernel tree, not the MFN tree) */

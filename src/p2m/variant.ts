@@ -106,6 +106,12 @@ export interface P2m {
   /** read entry `idx` of frame `frame` (a toolstack read through a foreign mapping) */
   readFrame(frame: number, idx: number): number;
 
+  /**
+   * no CPU is inside p2m_update_lock: suspend (stop_machine) can only stop the guest then;
+   * the tree's lock-free cmpxchg sequence can stop between any two steps
+   */
+  quiescent(): boolean;
+
   /** set() as a sequence of atomic steps (each yield = one step), for the interleaving explorer */
   setSteps(pfn: number, e: number): Generator<StepLabel, boolean, void>;
 }
