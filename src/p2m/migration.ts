@@ -24,6 +24,7 @@ import {
 } from '../harness/kit.js';
 import type { Width } from './entry.js';
 import { PFNS_PER_GIB, PFNS_PER_MIB, type Layout } from './layout.js';
+import { firstBadLeaf } from './toolstack.js';
 import type { P2m, ToolView, VariantModule } from './variant.js';
 
 /** what the explorer needs of a variant module: its compact build */
@@ -72,9 +73,15 @@ function staleSlots(s: WalkState): { count: number; first: number } {
 export interface WalkCounts {
   /** interleavings where the toolstack aborted ("p2m generation count changed") */
   detected: number;
+  /** interleavings where map_p2m_leaves' per-frame check aborted ("Bad mfn in p2m_frame_list") */
+  m2pAborts: number;
 }
 
-export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts = { detected: 0 }): Model<WalkState> {
+export function walkModel(
+  variant: WalkVariant,
+  rounds = 2,
+  counts: WalkCounts = { detected: 0, m2pAborts: 0 },
+): Model<WalkState> {
   const touch = PFNS_PER_GIB + 5; // in the wholly missing middle GiB
   const rewrite = 7; // a populated pfn
   const guest = function* (s: WalkState): Generator<string, void, void> {
@@ -92,6 +99,11 @@ export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts =
       yield `get_p2m_generation = ${s.generationAtMap}`;
     }
     s.view = s.p2m.mapForToolstack();
+    if (firstBadLeaf(s.p2m, s.view) >= 0) {
+      s.aborted = true;
+      counts.m2pAborts++;
+      return; // "Bad mfn in p2m_frame_list": map_p2m_leaves fails, the save aborts
+    }
     yield listMode ? 'map_p2m_list: page-table walk, leaves mapped' : 'map_p2m_tree: frame-list walk, leaves mapped';
     const checkVmState = (): boolean => {
       if (listMode && s.p2m.generation() !== s.generationAtMap) {
@@ -155,11 +167,12 @@ export const WALK_OPTIONS: ExploreOptions = {
 export interface WalkFindings {
   readonly result: ExploreResult;
   readonly detected: number;
+  readonly m2pAborts: number;
   readonly trace: string;
 }
 
 export function exploreWalk(variant: WalkVariant, options: ExploreOptions = WALK_OPTIONS): WalkFindings {
-  const counts = { detected: 0 };
+  const counts = { detected: 0, m2pAborts: 0 };
   const result = explore(walkModel(variant, 2, counts), options);
-  return { result, detected: counts.detected, trace: formatTrace(result) };
+  return { result, detected: counts.detected, m2pAborts: counts.m2pAborts, trace: formatTrace(result) };
 }

@@ -20,8 +20,9 @@ export function p2mFindings(rows: readonly Row[]): string {
     const n = get(c, v, 'walk_interleavings');
     const det = get(c, v, 'walk_detected')?.['median'] ?? '?';
     const missed = get(c, v, 'walk_missed');
+    const m2p = get(c, v, 'walk_m2p_aborts')?.['median'] ?? '?';
     lines.push(
-      `  ${v.padEnd(width)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), detected ${det}, missed ${missed?.['median'] ?? '?'}`,
+      `  ${v.padEnd(width)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), aborted by the generation check ${det}, by the m2p check ${m2p}, completed stale ${missed?.['median'] ?? '?'}`,
     );
     if (slips && missed?.['detail']) traces.push(`${v} ${c}, shortest counterexample:\n${missed['detail']}`);
   }

@@ -64,9 +64,11 @@ function migrationCounters(fresh: () => P2m, load: P2mLoad): Counter[] {
       metric: 'migrate_detected',
       unit: 'changes',
       value: busy.detected,
-      detail: busy.aborted
-        ? `aborted by check_vm_state after round ${busy.rounds} of ${MIGRATE_ROUNDS}`
-        : 'never aborted',
+      detail: busy.m2pAborted
+        ? 'aborted by map_p2m_leaves: a leaf frame failed mfn_in_pseudophysmap'
+        : busy.aborted
+          ? `aborted by check_vm_state after round ${busy.rounds} of ${MIGRATE_ROUNDS}`
+          : 'never aborted',
     },
     {
       metric: 'migrate_missed',
@@ -98,13 +100,23 @@ function walkCounters(variant: VariantModule): Counter[] {
       metric: 'walk_detected',
       unit: 'interleavings',
       value: f.detected,
-      detail: 'toolstack aborted: "p2m generation count changed"',
+      detail: 'toolstack aborted by check_vm_state: "p2m generation count changed"',
+    },
+    {
+      metric: 'walk_m2p_aborts',
+      unit: 'interleavings',
+      value: f.m2pAborts,
+      detail:
+        'toolstack aborted by map_p2m_leaves: a leaf frame failed mfn_in_pseudophysmap ("Bad mfn in p2m_frame_list")',
     },
     {
       metric: 'walk_missed',
       unit: 'interleavings',
       value: r.violations,
-      detail: r.violations > 0 ? f.trace : 'no interleaving completes the migration with a stale view',
+      detail:
+        r.violations > 0
+          ? `completed silently with a stale view (every mapped frame passed the m2p check): ${f.trace}`
+          : 'no interleaving completes the migration with a stale view',
     },
     { metric: 'walk_shortest_miss', unit: 'steps', value: shortest },
   ];

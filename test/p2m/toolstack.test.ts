@@ -115,3 +115,23 @@ test('the toolstack view maps the leaf frames the guest uses', () => {
     if (name === 'linear') for (let s = 0; s < v.leaves.length; s++) assert.equal(v.leaves[s], p.currentLeaf(s));
   }
 });
+
+test("map_p2m_leaves' per-frame check: every frame a walk maps passes it; a frame the guest gave back fails it, and the explorer counts that abort apart", async () => {
+  const { firstBadLeaf } = await import('../../src/p2m/toolstack.js');
+  for (const name of ['tree3', 'tree4', 'linear', 'linear-3.19'] as const) {
+    const p = build(name, namedLayout('hotplug', 16, 4));
+    p.set(3 * G, 5); // ballooned out of RAM and back: no structural change
+    const v = p.mapForToolstack();
+    assert.equal(firstBadLeaf(p, v), -1, name);
+    // a view holding a frame the guest no longer owns (given back with free_p2m_page) is refused
+    p.mem.free(p.currentLeaf(7));
+    assert.equal(firstBadLeaf(p, v), 7, name);
+  }
+  const { exploreWalk, WALK_OPTIONS } = await import('../../src/p2m/migration.js');
+  const { VARIANTS } = await import('./helpers.js');
+  for (const v of ['tree3', 'linear', 'linear-3.19'] as const) {
+    const f = exploreWalk(VARIANTS[v], WALK_OPTIONS);
+    assert.equal(f.m2pAborts, 0, v); // no interleaving maps a frame that fails the check: stale views complete silently
+    assert.ok(f.detected + f.result.violations <= f.result.interleavings);
+  }
+});
