@@ -46,6 +46,16 @@ export function capacity(width: Width): number {
   return width === 64 ? MAXMEM_PFNS : 0;
 }
 
+/** setup.c:xen_get_pages_limit: a domU stops at 512 GiB unless xen_512gb_limit=0 (CONFIG_XEN_512GB), dom0 at MAXMEM */
+export function defaultCap(width: Width): { pfns: number; why: string } {
+  return width === 64
+    ? {
+        pfns: 512 * 2 ** 18,
+        why: 'xen_get_pages_limit: 512 GiB for a domU (CONFIG_XEN_512GB, boot option xen_512gb_limit); dom0 MAXMEM',
+      }
+    : { pfns: 64 * 2 ** 18, why: 'xen_get_pages_limit: 64 GiB for a 32-bit guest' };
+}
+
 /** the list publishes p2m_cr3, p2m_vaddr and p2m_generation (Linux >= 4.3, xen_setup_mfn_list_list) */
 export const toolstackPath: ToolstackPath = 'page-tables';
 

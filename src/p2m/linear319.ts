@@ -33,6 +33,11 @@ export function capacity(width: Width): number {
   return width === 64 ? MAX_P2M_PFN : 0;
 }
 
+/** 3.19-4.2 still had XEN_MAX_DOMAIN_MEMORY; Linux c70727a5bc18 "xen: allow more than 512 GB of RAM for 64 bit pv-domains" (4.3) replaced it by XEN_512GB */
+export function defaultCap(_width: Width): { pfns: number; why: string } {
+  return { pfns: 500 * 2 ** 18, why: 'XEN_MAX_DOMAIN_MEMORY: 500 GiB, until the 4.3 series lifted it' };
+}
+
 export function create(width: Width, layout: Layout): P2m {
   return new P2mLinearFll(width, layout);
 }

@@ -27,9 +27,17 @@ export function prepare(variant: VariantModule, params: Params, load: P2mLoad): 
   }
   const fresh = () => variant.create(c.width, load.layout);
   const migrate = c.load === 'migrate';
+  const cap0 = variant.defaultCap(c.width);
+  const defaultCap: Counter = {
+    metric: 'default_cap',
+    unit: 'pfns',
+    value: cap0.pfns,
+    detail: `${formatPfns(cap0.pfns)}: ${cap0.why}${load.layout.span > cap0.pfns ? '; this case is beyond it' : ''}`,
+  };
   return {
     gate: () => runGate(fresh(), load),
     counters: () => [
+      defaultCap,
       ...structureCounters(fresh(), load),
       ...(migrate ? [...migrationCounters(fresh, load), ...walkCounters(variant)] : []),
     ],

@@ -133,6 +133,8 @@ export interface VariantModule {
   /** capacity in pfns for a guest width (for `unsupported` before building anything) */
   capacity(width: Width): number;
   readonly name: string;
+  /** the limit the guest kernel imposes by default, below the structure's capacity, and where it comes from */
+  defaultCap(width: Width): { readonly pfns: number; readonly why: string };
   /** the guest widths the variant is modelled for */
   readonly widths: readonly Width[];
 }
