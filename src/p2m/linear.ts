@@ -430,6 +430,10 @@ export class P2mLinear implements P2m {
     return !this.locked;
   }
 
+  resumed(): void {
+    this.gen = 0; // xen_setup_mfn_list_list: p2m_generation = 0 on every resume
+  }
+
   private *lock(): Generator<string, void, void> {
     // the prefix is explore.ts's SPIN_PREFIX: this step changed nothing, wait for another thread
     while (this.locked) yield 'spin: p2m_update_lock is held';

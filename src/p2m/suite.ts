@@ -127,6 +127,30 @@ function walkCounters(variant: VariantModule): Counter[] {
           : 'no interleaving completes the migration with a stale view',
     },
     { metric: 'walk_shortest_miss', unit: 'steps', value: shortest },
+    ...checkpointedCounters(variant),
+  ];
+}
+
+/** the same walk in a checkpointed stream (Remus/COLO): one more checkpoint after the live phase */
+function checkpointedCounters(variant: VariantModule): Counter[] {
+  const f = exploreWalk(variant, WALK_OPTIONS, 1);
+  const r = f.result;
+  return [
+    {
+      metric: 'walk_checkpointed_interleavings',
+      unit: 'interleavings',
+      value: r.interleavings,
+      detail: `${r.exhaustive ? 'exhaustive' : 'not exhaustive'} with at most ${WALK_OPTIONS.preemptionBound} preemptions; after the first checkpoint the stream is not live and check_vm_state returns at once`,
+    },
+    {
+      metric: 'walk_checkpointed_missed',
+      unit: 'interleavings',
+      value: r.violations,
+      detail:
+        r.violations > 0
+          ? `a checkpoint sent with a stale view: ${f.trace}`
+          : 'no checkpoint is sent with a stale view',
+    },
   ];
 }
 

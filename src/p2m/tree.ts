@@ -371,6 +371,10 @@ export class P2mTree implements P2m {
     return true; // installs are lock-free cmpxchg sequences
   }
 
+  resumed(): void {
+    /* the MFN tree is rebuilt in place (xen_build_mfn_list_list); there is no generation to reset */
+  }
+
   // ---- toolstack side --------------------------------------------------------------------
 
   /** the leaf frame the guest's own lookups use for a slot (the kernel tree, not the MFN tree) */

@@ -111,6 +111,8 @@ export interface P2m {
    * the tree's lock-free cmpxchg sequence can stop between any two steps
    */
   quiescent(): boolean;
+  /** the guest resumes after a suspend (xen_pv_post_suspend -> xen_setup_mfn_list_list republishes; p2m_generation = 0) */
+  resumed(): void;
 
   /** set() as a sequence of atomic steps (each yield = one step), for the interleaving explorer */
   setSteps(pfn: number, e: number): Generator<StepLabel, boolean, void>;
