@@ -29,7 +29,8 @@ import {
   maxP2mPfn,
   type Layout,
 } from './layout.js';
-import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
+import { VMALLOC_START_VPN, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
+import { mapP2mList } from './listwalk.js';
 import { CapacityError, type LookupTrace, type P2m, type ToolstackPath, type ToolView } from './variant.js';
 
 export const name = 'linear';
@@ -468,55 +469,8 @@ export class P2mLinear implements P2m {
     return readPte(this.mem, this.ptePageOf(slot), ptIndex(this.vpnOf(slot), 1));
   }
 
-  /** map_p2m_list: walk L4 -> L3 -> L2 -> L1 -> leaves from p2m_cr3, trimming trailing identical L1 frames */
+  /** map_p2m_list from the published p2m_cr3, p2m_vaddr and max_pfn; p2m_generation recorded, not checked here */
   mapForToolstack(): ToolView {
-    const fpp = 512;
-    const generation = this.gen; // get_p2m_generation: recorded, not checked here
-    let maxPfn = this.pfnLimit - 1;
-    let p2mFrames = Math.floor(maxPfn / fpp) + 1;
-    const startVpn = this.vaddrVpn;
-    let endVpn = startVpn + p2mFrames - 1;
-    if (endVpn >= XEN_HOLE_VPN[0] && startVpn <= XEN_HOLE_VPN[1])
-      throw new Error('linear: p2m list overlaps the Xen hole');
-    let maps = 0;
-    let frames = new Int32Array([this.cr3]);
-    let idxStart = 0;
-    let idxEnd = 0;
-    for (let level = 4; level >= 1; level--) {
-      maps += idxEnd - idxStart + 1; // map the pages of this level
-      const base = Math.floor(startVpn / PT_ENTRIES ** level) * PT_ENTRIES; // `off`, in entries
-      idxStart = Math.floor(startVpn / PT_ENTRIES ** (level - 1)) - base;
-      idxEnd = Math.floor(endVpn / PT_ENTRIES ** (level - 1)) - base;
-      const next = new Int32Array(idxEnd - idxStart + 1);
-      let savedMfn = 0;
-      let savedIdx = 0;
-      for (let idx = idxStart; idx <= idxEnd; idx++) {
-        const mfn = readPte(this.mem, frames[idx >>> 9]!, idx & (PT_ENTRIES - 1)); // idx counts from the first mapped page
-        if (mfn === 0) throw new Error(`linear: bad mfn 0 during page table walk at level ${level}`);
-        next[idx - idxStart] = mfn;
-        if (level === 2 && mfn !== savedMfn) {
-          savedMfn = mfn;
-          savedIdx = idx - idxStart;
-        }
-      }
-      if (level === 2) {
-        // "Maximum pfn check at level 2": as the real code, compares a relative index with idx_end
-        if (savedIdx === idxEnd) savedIdx++;
-        const trimmed = savedIdx * 512 * fpp - 1;
-        if (trimmed < maxPfn) {
-          maxPfn = trimmed;
-          p2mFrames = Math.floor((maxPfn + fpp) / fpp);
-          endVpn = startVpn + p2mFrames - 1;
-          idxEnd = idxStart + savedIdx;
-        }
-      }
-      frames = next.subarray(0, idxEnd - idxStart + 1);
-      if (level === 1) break;
-      idxStart = 0;
-      idxEnd = frames.length - 1;
-    }
-    const leafMaps = frames.length;
-    maps += leafMaps;
-    return { leaves: Int32Array.from(frames), pfns: leafMaps * fpp, maps, leafMaps, generation };
+    return mapP2mList(this.mem, this.cr3, this.vaddrVpn, this.pfnLimit, this.gen);
   }
 }
