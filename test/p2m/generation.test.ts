@@ -87,16 +87,12 @@ test('explorer: every interleaving of a structural change with the migration wal
   assert.ok(tree.result.shortest);
   assert.match(tree.result.shortest.violation, /stale p2m view/);
   assert.equal(tree.result.shortest.steps.length, 11);
-  // the 3.19 list publishes the frame-list tree only: the tools walk it the tree way and miss too
-  const fll = exploreWalk(VARIANTS['linear-3.19'], unbounded);
-  assert.equal(fll.result.exhaustive, true);
-  assert.ok(fll.result.violations > 0);
-  assert.equal(fll.detected, 0);
   // the suite's bounded exploration (2 preemptions) finds the same for each variant
   for (const v of ['tree3', 'tree4', 'linear', 'linear-3.19'] as const) {
     const f = exploreWalk(VARIANTS[v], WALK_OPTIONS);
     assert.equal(f.result.exhaustive, true);
     assert.equal(f.result.violations > 0, v !== 'linear', v);
+    if (v !== 'linear') assert.equal(f.detected, 0, v); // the frame-list walk has nothing to detect with
   }
 });
 

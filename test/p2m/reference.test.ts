@@ -48,7 +48,7 @@ function opArb(span: number, width: Width): fc.Arbitrary<Op> {
 const LAYOUTS = {
   pc: { layout: smallPc(), reach: 0, runs: 60 },
   // 1 GiB of RAM, maxmem 3 GiB (2 GiB of extra memory), and pfns up to half a GiB above the E820
-  hotplug: { layout: namedLayout('hotplug', 3, 1), reach: PFNS_PER_GIB / 2, runs: 25 },
+  hotplug: { layout: namedLayout('hotplug', 3, 1), reach: PFNS_PER_GIB / 2, runs: 15 },
 };
 
 for (const name of NAMES) {

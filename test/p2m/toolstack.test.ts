@@ -34,9 +34,9 @@ test('guest pages for dense guests: tree 514N + 7, linear 513N + 5, the 3.19 lis
 test('a hotplug guest of R GiB RAM, maxmem M, extra X = min(10R, M - R), E = R + X: the closed forms of src/p2m/README.md', () => {
   for (const [M, R] of [
     [16, 4],
-    [64, 4],
     [12, 2],
-    [24, 2],
+    [30, 1], // the extra memory clamped to 10 GiB
+    [3, 1],
   ] as const) {
     const E = R + Math.min(10 * R, M - R);
     const L = namedLayout('hotplug', M, R);
@@ -66,25 +66,25 @@ test('layouts A-E of src/p2m/README.md: guest pages and toolstack mappings', () 
   const layouts: Record<string, Layout> = {
     A: namedLayout('dense', 8),
     B,
-    C: namedLayout('hotplug', 64),
-    D: namedLayout('hotplug', 64),
+    C: namedLayout('hotplug', 16, 1),
+    D: namedLayout('hotplug', 16, 1),
     E: namedLayout('islands', 512),
   };
   // [tree pages, linear pages, 3.19 list pages, tree maps, list maps, 3.19 list maps]
   const want: Record<string, number[]> = {
     A: [4119, 4109, 4120, 4105, 4107, 4105],
     B: [4121, 4109, 4120, 4618, 4620, 4618],
-    C: [2063, 22577, 22624, 2566, 22575, 22573],
-    D: [22623, 22577, 22624, 22573, 22575, 22573],
+    C: [521, 5648, 5662, 1027, 5646, 5644],
+    D: [5661, 5648, 5662, 5644, 5646, 5644],
     E: [1035, 1031, 1036, 262657, 262659, 262657],
   };
   for (const [k, layout] of Object.entries(layouts)) {
     const ps = (['tree3', 'linear', 'linear-3.19'] as const).map((n) => build(n, layout));
     if (k === 'D') {
-      // balloon up to the end of the extra memory, 44 GiB (one pfn per leaf makes every leaf private), then back down
+      // balloon up to the end of the extra memory, 11 GiB (one pfn per leaf makes every leaf private), then back down
       for (const p of ps) {
-        for (let pfn = 4 * G; pfn < 44 * G; pfn += 512) p.set(pfn, 0x5000000 + pfn);
-        for (let pfn = 4 * G; pfn < 44 * G; pfn += 512) p.set(pfn, E64.INVALID);
+        for (let pfn = G; pfn < 11 * G; pfn += 512) p.set(pfn, 0x5000000 + pfn);
+        for (let pfn = G; pfn < 11 * G; pfn += 512) p.set(pfn, E64.INVALID);
       }
     }
     assert.deepEqual(
