@@ -21,8 +21,10 @@ export function p2mFindings(rows: readonly Row[]): string {
     const det = get(c, v, 'walk_detected')?.['median'] ?? '?';
     const missed = get(c, v, 'walk_missed');
     const m2p = get(c, v, 'walk_m2p_aborts')?.['median'] ?? '?';
+    const ckN = get(c, v, 'walk_checkpointed_interleavings')?.['median'] ?? '?';
+    const ckMissed = get(c, v, 'walk_checkpointed_missed')?.['median'] ?? '?';
     lines.push(
-      `  ${v.padEnd(width)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), aborted by the generation check ${det}, by the m2p check ${m2p}, completed stale ${missed?.['median'] ?? '?'}`,
+      `  ${v.padEnd(width)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), aborted by the generation check ${det}, by the m2p check ${m2p}, completed stale ${missed?.['median'] ?? '?'}; checkpointed stream: stale in ${ckMissed} of ${ckN}`,
     );
     if (slips && missed?.['detail']) traces.push(`${v} ${c}, shortest counterexample:\n${missed['detail']}`);
   }
