@@ -4,8 +4,8 @@
 // it means (slower, counter grew, FAILED), so that no reader has to decode colours
 // (google-benchmark's compare.py paints "different" green, which readers misread).
 import { stringify } from 'csv-stringify/sync';
-import { fmtP, type Cell, type Comparison, type RowResult } from './match.js';
-import { align, fmtPct, fmtValue, visibleLength } from './text.js';
+import { align, fmtP, fmtPct, fmtValue, visibleLength } from './text.js';
+import type { Cell, Comparison, RowResult } from './types.js';
 
 export type Format = 'text' | 'md' | 'csv' | 'json';
 
@@ -161,6 +161,13 @@ export function tally(c: Comparison): string {
     .join(', ');
 }
 
+/**
+ * What the ± beside a median means here. Not the bench end table's ± (half the range of the
+ * per-worker medians): compare pools more workers and can give an interval.
+ */
+export const SPREAD_LEGEND =
+  '±: 95% interval of the median over workers (2–5 workers: the farthest worker median; 1 worker: over its samples)';
+
 function optionsLine(c: Comparison): string {
   const o = c.options;
   const unit = o.testUnit === 'worker' ? 'over per-worker medians (n = workers)' : 'over raw samples';
@@ -208,7 +215,7 @@ export function formatText(c: Comparison, notes: readonly string[], colour: bool
   if (all && c.geomeans.filter((g) => g.scope !== 'all').length > 1) {
     lines.push(`geomean all: ${fmtPct((all.ratio - 1) * 100)} over ${all.n} timing rows`);
   }
-  lines.push('', tally(c), paint(colour, 'dim', optionsLine(c)));
+  lines.push('', tally(c), paint(colour, 'dim', optionsLine(c)), paint(colour, 'dim', SPREAD_LEGEND));
   return lines.join('\n') + '\n';
 }
 
@@ -246,7 +253,7 @@ export function formatMarkdown(c: Comparison, notes: readonly string[]): string 
   lines.push('');
   for (const g of c.geomeans)
     lines.push(`- geomean ${mdEscape(g.scope)}: ${fmtPct((g.ratio - 1) * 100)} over ${g.n} timing rows`);
-  lines.push('', `${tally(c)}. _${optionsLine(c)}._`);
+  lines.push('', `${tally(c)}. _${optionsLine(c)}; ${SPREAD_LEGEND}._`);
   return lines.join('\n') + '\n';
 }
 

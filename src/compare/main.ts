@@ -4,9 +4,13 @@ import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCli, USAGE, type Cli } from './args.js';
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, InputError } from './errors.js';
+import { EXIT, InputError } from '../harness/exit.js';
 import { formatCsv, formatJson, formatMarkdown, formatText } from './format.js';
-import { checkEnv, judgePairs, pairRuns, pairVariants, regressions, type Comparison } from './match.js';
+import { checkEnv } from './checks.js';
+import { judgePairs } from './judge.js';
+import { pairRuns, pairVariants } from './pair.js';
+import { regressions } from './summary.js';
+import type { Comparison } from './types.js';
 import type { Run } from './read.js';
 import { resolveSides } from './resolve.js';
 
@@ -17,13 +21,12 @@ export interface Io {
   readonly colour: boolean;
 }
 
-/** The baseline variant of each suite: the run's manifest, --baseline, or the suite definition. */
-async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string> {
+/** The baseline variant of each suite: the run's manifest (written by the bench), or --baseline. */
+function baselines(run: Run, cli: Cli): (suite: string) => string {
   const suites = [...new Set(run.rows.map((r) => r.suite))];
   const found = new Map<string, string>();
   for (const s of suites) {
-    let b = run.manifest?.baselines?.[s] ?? cli.baseline;
-    if (b === undefined) b = await suiteBaseline(s);
+    const b = run.manifest?.baselines?.[s] ?? cli.baseline;
     const variants = [...new Set(run.rows.filter((r) => r.suite === s).map((r) => r.variant))];
     if (b === undefined)
       throw new InputError(
@@ -38,28 +41,13 @@ async function baselines(run: Run, cli: Cli): Promise<(suite: string) => string>
   return (suite) => found.get(suite)!;
 }
 
-/** The suite definition's baseline, when this checkout has that suite compiled. */
-async function suiteBaseline(suite: string): Promise<string | undefined> {
-  try {
-    const reg = (await import(new URL('../../bench/suites.js', import.meta.url).href)) as {
-      SUITES?: Record<string, string>;
-    };
-    const url = reg.SUITES?.[suite];
-    if (url === undefined) return undefined;
-    const mod = (await import(url)) as { default?: { baseline?: unknown } };
-    return typeof mod.default?.baseline === 'string' ? mod.default.baseline : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function compareMain(argv: readonly string[], io: Io): Promise<number> {
   let cli: Cli;
   try {
     cli = parseCli(argv);
     if (cli.help) {
       io.out(USAGE + '\n');
-      return EXIT_OK;
+      return EXIT.ok;
     }
     let comparison: Comparison;
     let notes: string[];
@@ -72,7 +60,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     };
     if (cli.variants) {
       const [run] = resolveSides(cli.sides, opts);
-      const pairs = pairVariants(run!, await baselines(run!, cli));
+      const pairs = pairVariants(run!, baselines(run!, cli));
       comparison = judgePairs(pairs, { base: run!.label, head: run!.label, mode: 'variants' }, cli.compare);
       notes = run!.notes;
     } else {
@@ -101,7 +89,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       notes = [...base.notes, ...head.notes];
     }
     const bad = regressions(comparison);
-    const code = cli.failOnRegression && bad.length > 0 ? EXIT_REGRESSION : EXIT_OK;
+    const code = cli.failOnRegression && bad.length > 0 ? EXIT.failed : EXIT.ok;
     switch (cli.format) {
       case 'text':
         io.out(formatText(comparison, notes, io.colour));
@@ -117,7 +105,7 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
         io.out(formatJson(comparison, notes, code));
         break;
     }
-    if (code === EXIT_REGRESSION) {
+    if (code === EXIT.failed) {
       const list = bad.slice(0, 5).map((r) => `${r.suite} ${r.variant} ${r.case} ${r.metric}: ${r.verdict}`);
       io.err(
         `compare: ${bad.length} regression${bad.length > 1 ? 's' : ''} (--fail-on regression): ${list.join('; ')}${bad.length > 5 ? '; …' : ''}\n`,
@@ -127,10 +115,10 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`compare: ${e.message}\n`);
-      return EXIT_BAD_INPUT;
+      return EXIT.badInput;
     }
     io.err(`compare: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT_BAD_INPUT;
+    return EXIT.badInput;
   }
 }
 

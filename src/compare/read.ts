@@ -4,13 +4,19 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import {
+  aaBandPct,
+  ENV_FIELDS,
+  type EnvField,
+  type Manifest,
+  readManifest as readManifestFile,
+  runDirName,
+} from '../harness/rundir.js';
 import { FAILED, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
-import { InputError } from './errors.js';
+import { InputError } from '../harness/exit.js';
 import { median } from './stats.js';
 
-/** The fields of the environment that make two runs comparable (or not). */
-export const ENV_FIELDS = ['host', 'cpu', 'cores', 'node', 'v8', 'threads', 'isolation'] as const;
-export type EnvField = (typeof ENV_FIELDS)[number];
+export type { Manifest } from '../harness/rundir.js';
 
 export interface SummaryRec {
   readonly suite: string;
@@ -31,18 +37,6 @@ export interface SummaryRec {
   readonly aaBandPct: number | undefined;
   readonly detail: string;
   readonly env: Readonly<Record<EnvField, string>>;
-}
-
-export interface Manifest {
-  readonly run_id?: string;
-  readonly commit?: string;
-  readonly dirty?: boolean;
-  readonly started_at?: string;
-  readonly complete?: boolean;
-  readonly argv?: string[];
-  readonly suites?: string[];
-  /** suite → its baseline variant, written by the harness */
-  readonly baselines?: Record<string, string>;
 }
 
 export interface Run {
@@ -105,7 +99,7 @@ function readFolder(dir: string, label?: string): Run {
   const manifest = readManifest(dir, notes);
   if (manifest?.complete === false) notes.push(`${dir}: manifest says the run is not complete`);
   const run = emptyRun(
-    label ?? (manifest?.commit ? shortCommit(manifest.commit, manifest.dirty) : basename(dir)),
+    label ?? (manifest?.commit ? runDirName(manifest.commit, manifest.dirty === true) : basename(dir)),
     dir,
     manifest,
     notes,
@@ -114,19 +108,11 @@ function readFolder(dir: string, label?: string): Run {
   return run;
 }
 
-function shortCommit(commit: string, dirty: boolean | undefined): string {
-  return commit.slice(0, 12) + (dirty ? '-dirty' : '');
-}
-
 function readManifest(dir: string, notes: string[]): Manifest | undefined {
-  const p = join(dir, 'manifest.json');
-  if (!existsSync(p)) return undefined;
   try {
-    const m = JSON.parse(readFileSync(p, 'utf8')) as unknown;
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('not a JSON object');
-    return m as Manifest;
+    return readManifestFile(dir);
   } catch (e) {
-    notes.push(`${p}: unreadable manifest ignored (${(e as Error).message})`);
+    notes.push(`${join(dir, 'manifest.json')}: unreadable manifest ignored (${(e as Error).message})`);
     return undefined;
   }
 }
@@ -204,19 +190,19 @@ function readSuite(file: string, run: Run): void {
     if (timing > 0) run.notes.push(`${samplesFile}: missing, so timings are compared by median only, without a test`);
     return;
   }
-  const clusters = new Map<string, Map<string, number[]>>();
+  const workers = new Map<string, Map<string, number[]>>();
   for (const s of readTable(samplesFile, SAMPLE_COLUMNS)) {
     const v = num(s['value']);
     if (!Number.isFinite(v)) throw new InputError(`${samplesFile}: sample value '${s['value']}' is not a number`);
     const key = rowKey({ suite: s['suite']!, variant: s['variant']!, case: s['case']!, metric: s['metric']! });
-    let byWorker = clusters.get(key);
-    if (byWorker === undefined) clusters.set(key, (byWorker = new Map()));
+    let byWorker = workers.get(key);
+    if (byWorker === undefined) workers.set(key, (byWorker = new Map()));
     const w = `${s['round']}/${s['replica']}`;
     let vs = byWorker.get(w);
     if (vs === undefined) byWorker.set(w, (vs = []));
     vs.push(v);
   }
-  for (const [key, byWorker] of clusters) {
+  for (const [key, byWorker] of workers) {
     run.samples.set(key, [...byWorker.values()]);
     run.replicas.set(
       key,
@@ -227,7 +213,7 @@ function readSuite(file: string, run: Run): void {
 
 /**
  * Pools several runs of one commit into one side of a comparison: their workers add up (each
- * run's workers stay separate clusters). A row that failed in any run is a failure. The A/A
+ * run's workers stay separate). A row that failed in any run is a failure. The A/A
  * band is recomputed over the pooled workers as the harness defines it (the medians of the two
  * replicas' samples, apart, relative to the median of all): a run of one round has a single
  * worker per replica, so its own band is one pair's disagreement, far wider than the noise of a
@@ -246,9 +232,9 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
       if (row.aaBandPct !== undefined) bands.set(k, [...(bands.get(k) ?? []), row.aaBandPct]);
       if (prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status))) rows.set(k, row);
     }
-    for (const [k, clusters] of run.samples) {
-      samples.set(k, [...(samples.get(k) ?? []), ...clusters]);
-      replicas.set(k, [...(replicas.get(k) ?? []), ...(run.replicas.get(k) ?? clusters.map(() => '0'))]);
+    for (const [k, workers] of run.samples) {
+      samples.set(k, [...(samples.get(k) ?? []), ...workers]);
+      replicas.set(k, [...(replicas.get(k) ?? []), ...(run.replicas.get(k) ?? workers.map(() => '0'))]);
     }
   }
   const merged = [...rows].map(([k, row]) => {
@@ -267,18 +253,8 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
   };
 }
 
-/**
- * The harness's A/A band over pooled workers: the median of replica 0's worker medians and
- * that of replica 1's, apart, relative to the median of all worker medians. Worker medians,
- * not pooled samples: a worker caught in a slow spell of the machine moves a pooled median a
- * long way, and then the band would hide every real change.
- */
-function pooledBand(clusters: number[][] | undefined, reps: string[] | undefined): number | undefined {
-  if (clusters === undefined || reps === undefined) return undefined;
-  const by = new Map<string, number[]>();
-  clusters.forEach((c, i) => by.set(reps[i]!, [...(by.get(reps[i]!) ?? []), median(c)]));
-  if (by.size !== 2) return undefined;
-  const [a, b] = [...by.values()].map((v) => median(v));
-  const all = median(clusters.map((c) => median(c)));
-  return (Math.abs(a! - b!) / all) * 100;
+/** The harness's A/A band (rundir.ts) over the pooled workers of one row. */
+function pooledBand(workers: number[][] | undefined, reps: string[] | undefined): number | undefined {
+  if (workers === undefined || reps === undefined) return undefined;
+  return aaBandPct(workers.map((w, i) => ({ replica: reps[i]!, median: median(w) })));
 }

@@ -3,11 +3,12 @@
 // up). A ref with no stored run is measured in a temporary worktree unless --no-run; when both
 // sides are measured, their bench runs alternate (base, head, base, head, ...) so that a drift
 // of the machine during the comparison hits both sides alike (asv's interleaved rounds).
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { InputError } from './errors.js';
+import { InputError } from '../harness/exit.js';
 import { repoRoot, resolveCommit } from './git.js';
-import { mergeRuns, readRun, type Manifest, type Run } from './read.js';
+import { type Manifest, parseRunDirName, readManifest, shortCommit } from '../harness/rundir.js';
+import { mergeRuns, readRun, type Run } from './read.js';
 import { openWorktree, type Worktree } from './worktree.js';
 
 /** A ref with no stored run while running is forbidden. */
@@ -87,23 +88,23 @@ function locate(spec: string, cwd: string): Located {
 export function storedRuns(root: string, commit: string): string[] {
   const results = join(root, 'results');
   if (!existsSync(results)) return [];
-  const c12 = commit.slice(0, 12);
-  const pattern = new RegExp(`^${c12}(\\.\\d+)?$`);
+  const c12 = shortCommit(commit);
   const runs: { dir: string; at: string; n: number }[] = [];
   for (const name of readdirSync(results)) {
-    if (!pattern.test(name)) continue;
+    const named = parseRunDirName(name);
+    if (named === undefined || named.commit12 !== c12 || named.dirty) continue;
     const dir = join(results, name);
     if (!statSync(dir).isDirectory()) continue;
     if (!readdirSync(dir).some((f) => f.endsWith('.csv') && !f.endsWith('.samples.csv'))) continue;
     let m: Manifest = {};
     try {
-      m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+      m = readManifest(dir) ?? {};
     } catch {
-      // no manifest: the CSVs alone are a run (perhaps one committed by hand as a baseline)
+      // an unreadable manifest: the CSVs alone are a run (perhaps one committed by hand as a baseline)
     }
     // an interrupted run, or one whose tree had uncommitted changes, is not this commit's
     if (m.complete === false || m.dirty === true) continue;
-    runs.push({ dir, at: m.started_at ?? '', n: Number(name.split('.')[1] ?? 1) });
+    runs.push({ dir, at: m.started_at ?? '', n: named.n });
   }
   runs.sort((a, b) => (a.at === b.at ? a.n - b.n : a.at < b.at ? -1 : 1));
   return runs.map((r) => r.dir);
@@ -158,7 +159,7 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
     const o = loc[other];
     const knownArgv =
       o === undefined ? undefined : o.kind === 'path' ? argvOf(o.run) : argvOf(readRun(dirs[other]![0]!));
-    measure(loc, need, dirs, knownArgv, opts);
+    benchRefs(loc, need, dirs, knownArgv, opts);
   }
   return loc.map((l, i) => {
     if (l.kind === 'path') return l.run;
@@ -173,7 +174,7 @@ export function resolveSides(specs: readonly string[], opts: ResolveOptions): Ru
 }
 
 /** Builds each needed commit once, then runs the benches, alternating between the sides. */
-function measure(
+function benchRefs(
   loc: readonly Located[],
   need: readonly number[],
   dirs: string[][],

@@ -283,9 +283,9 @@ export interface RatioCI {
 /**
  * Percentile bootstrap confidence interval of median(y) / median(x).
  *
- * Samples come in clusters (one per worker: a round × replica), and samples of one worker
+ * Samples come per worker (a round × replica), and samples of one worker
  * share its JIT state, heap layout and the machine's mood at the time: they are not
- * independent. When both sides have at least two clusters the bootstrap is hierarchical
+ * independent. When both sides have at least two workers the bootstrap is hierarchical
  * (resample workers, then samples within each), so the interval is as wide as the
  * worker-to-worker spread says it should be, not as narrow as thousands of correlated
  * samples would suggest. Deterministic: the seed fixes every resample.
@@ -311,11 +311,11 @@ export function bootstrapRatioCI(
   return { ratio, lo: q(a), hi: q(1 - a) };
 }
 
-/** One bootstrap replicate of the median: clusters drawn with replacement, then their values. */
-function makeDraw(clusters: ReadonlyArray<ArrayLike<number>>, rng: Rng): () => number {
-  const cs = clusters.filter((c) => c.length > 0);
+/** One bootstrap replicate of the median: workers drawn with replacement, then their samples. */
+function makeDraw(workers: ReadonlyArray<ArrayLike<number>>, rng: Rng): () => number {
+  const cs = workers.filter((c) => c.length > 0);
   const total = cs.reduce((s, c) => s + c.length, 0);
-  // a replicate keeps the total sample count when clusters have unequal sizes
+  // a replicate keeps the total sample count when workers have unequal sample counts
   const buf = new Float64Array(total * 2);
   return () => {
     let n = 0;

@@ -41,3 +41,8 @@ export function visibleLength(s: string): number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
   return s.replace(/\x1b\[[0-9;]*m/g, '').length;
 }
+
+/** A p-value as a reader scans it. */
+export function fmtP(p: number): string {
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}

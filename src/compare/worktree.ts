@@ -2,19 +2,13 @@
 // install, build and run its own bench there, keep the run under results/<commit12>/ of the
 // main checkout (so the next compare finds it), and remove the worktree whatever happens.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { allocateRunDir, runDirName } from '../harness/rundir.js';
 import { git } from './git.js';
-import { InputError } from './errors.js';
-
-/** The first of results/<c12>, results/<c12>.2, ... that does not exist yet: never overwrite a run. */
-export function freshRunDir(root: string, commit12: string): string {
-  const base = join(root, 'results', commit12);
-  if (!existsSync(base)) return base;
-  for (let i = 2; ; i++) if (!existsSync(`${base}.${i}`)) return `${base}.${i}`;
-}
+import { InputError } from '../harness/exit.js';
 
 function sameFile(a: string, b: string): boolean {
   return existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
@@ -74,13 +68,16 @@ export function openWorktree(root: string, commit: string, log: (line: string) =
     commit,
     close,
     run(benchArgs) {
-      const dir = freshRunDir(root, c12);
-      mkdirSync(join(root, 'results'), { recursive: true });
+      // claimed here (atomically), so that a concurrent compare of the same commit gets its own
+      const dir = allocateRunDir(join(root, 'results'), runDirName(commit, false));
       const args = [main, '--out', dir, ...benchArgs];
       log(`compare: ${c12}: node dist/bench/main.js ${args.slice(1).join(' ')}`);
       const exitCode = run(process.execPath, args, wt, `bench of ${c12}`);
       const written = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.csv')) : [];
-      if (written.length === 0) throw new InputError(`bench of ${c12} exited ${exitCode} and wrote no CSV into ${dir}`);
+      if (written.length === 0) {
+        if (existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
+        throw new InputError(`bench of ${c12} exited ${exitCode} and wrote no CSV into ${dir}`);
+      }
       if (exitCode !== 0) log(`compare: bench of ${c12} exited ${exitCode} (failed rows are shown as failures)`);
       return dir;
     },

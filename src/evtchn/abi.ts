@@ -42,7 +42,23 @@ export const WORK_LOOPS = 3;
 export const WORK_DELIVERED = 4;
 /** read-modify-writes of shared memory by the hypervisor in set_pending/unmask */
 export const WORK_SEND_RMW = 5;
-export const WORK_SLOTS = 6;
+/** bytes of event-channel memory the guest loads while it scans: selectors or READY (read
+ *  by their xchg), leaf words or event words, HEADs. Unlike WORK_WORDS_READ, it does not mix
+ *  4- and 8-byte words. */
+export const WORK_BYTES_READ = 6;
+/** locked read-modify-writes by the guest: the selector/READY xchg, the ack's
+ *  sync_clear_bit (Linux clear_evtchn), FIFO's clear_linked cmpxchg, and the guest's own
+ *  mask/unmask bit operations */
+export const WORK_GUEST_LOCKED = 7;
+/** Xen FIFO per-queue spinlocks taken by set_pending (evtchn_fifo_set_pending locks the
+ *  queue, and the old queue too when the port moves, on every call, coalesced or not) */
+export const WORK_QUEUE_LOCKS = 8;
+/** EVTCHNOP_unmask hypercalls the guest had to make (Linux evtchn_2l_unmask: a port bound to
+ *  another CPU; evtchn_fifo_unmask: a masked port that is already pending) */
+export const WORK_UNMASK_HYPERCALLS = 9;
+/** ports delivered by the 2-level VIRQ_TIMER pre-check before the scan */
+export const WORK_TIMER_FIRST = 10;
+export const WORK_SLOTS = 11;
 
 export interface EvtchnPortOps {
   /** ports this instance can address (port 0 is reserved and never used) */
@@ -56,8 +72,10 @@ export interface EvtchnPortOps {
   setPending(port: number): void;
   /** guest sets MASK */
   mask(port: number): void;
-  /** EVTCHNOP_unmask: clears MASK and re-raises the port if it is pending */
-  unmask(port: number): void;
+  /** Clears MASK and re-raises the port if it is pending. `from` is the vCPU the guest
+   *  unmasks on (Linux unmask_evtchn decides there whether EVTCHNOP_unmask is needed);
+   *  without it, the EVTCHNOP_unmask hypercall itself. */
+  unmask(port: number, from?: number): void;
   /** EVTCHNOP_bind_vcpu plus the guest's bind_to_cpu: future notifications go to `vcpu`.
    *  Like Xen it does not re-deliver; Linux masks before and unmasks after. */
   bind(port: number, vcpu: number): void;
@@ -79,15 +97,75 @@ export interface EvtchnPortOps {
   perVcpuBytes(): number;
 }
 
-/** What a variant module exports. */
-export interface EvtchnVariant {
+/** The port ops plus the rest of what a stream asks of an ABI (the references too). */
+export interface EvtchnStreamOps extends EvtchnPortOps {
+  /** EVTCHNOP_set_priority: FIFO moves future links to that queue; the bitmap ABIs have no
+   *  priorities (Xen answers -ENOSYS), so they ignore it */
+  setPriority(port: number, priority: number): void;
+  /** bind_virq_to_irq(VIRQ_TIMER, vcpu): the port is the vCPU's timer, which the 2-level
+   *  scan checks before anything else (Linux evtchn_2l_handle_events) */
+  bindTimer(port: number, vcpu: number): void;
+  /** EVTCHNOP_close: Xen clears PENDING and the port is free again, notifying vCPU 0 when it
+   *  is reused (Xen evtchn_close → evtchn_free; Linux binds a new port to CPU 0) */
+  close(port: number): void;
+}
+
+/** What a variant's create() returns: the stream ops plus what the suite needs to count
+ *  memory and to replay a stream from the same state every time. */
+export interface EvtchnModel extends EvtchnStreamOps {
+  /** event-channel memory of the guest's own, per vCPU, in bytes (Linux's per-CPU mask of
+   *  bound ports for the bitmap ABIs, the per-CPU queue heads for FIFO) */
+  privateBytesPerVcpu(): number;
+  /** What the guest registers again after a migration or a resume, before events flow
+   *  (the hypervisor keeps no extension across hosts): hypercalls made and guest frames
+   *  registered. */
+  reregistration(): { readonly hypercalls: number; readonly pages: number };
+  /** The guest resumes on a new host that keeps its channels (bindings, masks, priorities)
+   *  but none of the extension's hypervisor-private state. Returns the ports the guest had
+   *  to raise again so that no pending event is lost. */
+  migrate(): number;
+  /** Untimed: remember every piece of state (Xen's, the shared memory, Linux's cursors). */
+  saveState(): void;
+  /** Untimed: put back exactly what saveState() remembered. */
+  restoreState(): void;
+}
+
+/** Typed arrays of a model's state, copied aside and back without allocating again. */
+export class StateCopy {
+  private readonly saved: (Uint8Array | Uint32Array | Int32Array)[];
+  constructor(private readonly live: readonly (Uint8Array | Uint32Array | Int32Array)[]) {
+    this.saved = live.map((a) => a.slice());
+  }
+  save(): void {
+    for (let i = 0; i < this.live.length; i++) (this.saved[i] as Uint32Array).set(this.live[i] as Uint32Array);
+  }
+  restore(): void {
+    for (let i = 0; i < this.live.length; i++) (this.live[i] as Uint32Array).set(this.saved[i] as Uint32Array);
+  }
+}
+
+/** What every variant module exports. */
+interface VariantCommon {
   /** the ABI's name, as its errors and capacity messages say it */
   readonly name: string;
-  /** which reference model decides its observable order */
-  readonly family: 'bitmap' | 'fifo';
   capacity(config: EvtchnConfig): number;
-  create(config: EvtchnConfig): EvtchnPortOps;
+  create(config: EvtchnConfig): EvtchnModel;
 }
+
+/** A bitmap ABI (2-level, N-level): judged by the bitmap reference at its own depth. */
+export interface BitmapVariant extends VariantCommon {
+  readonly family: 'bitmap';
+  /** levels of the tree this ABI builds for a config (2-level: always 2) */
+  levels(config: EvtchnConfig): number;
+}
+
+/** A queue ABI (FIFO): judged by the FIFO reference. */
+export interface FifoVariant extends VariantCommon {
+  readonly family: 'fifo';
+}
+
+/** What a variant module exports; `family` says which reference decides its order. */
+export type EvtchnVariant = BitmapVariant | FifoVariant;
 
 /** The error for a port beyond what the ABI can address: never a silent wrap. */
 export function portRangeError(abi: string, port: number, capacity: number): RangeError {

@@ -1,6 +1,7 @@
 // The N-level event-channel ABI: the 2-level rules applied one level further per level, at
-// any depth L >= 2 (Attilio Rao's 2012 RFC, seeds/004; Jan Beulich's "variable depth"
-// suggestion; Wei Liu's 3-level series for Xen 4.3, never merged — research/evtchn.md §2).
+// any depth L >= 2 (xen-devel, "[RFC] Extend the number of event channels available to guests",
+// Attilio Rao, September 2012; Jan Beulich's "variable depth" suggestion there; Wei Liu's
+// 3-level series for Xen 4.3, never merged).
 // Capacity W^L: 64^3 = 262144, 32^3 = 32768.
 //
 // Layout: leaf PENDING/MASK bitmaps shared by the domain; per vCPU one selector tree of
@@ -15,24 +16,37 @@
 // cursor's path each selector is xchg'd once, and the bits at or below the cursor's digit
 // are kept for pass 2 — exactly as Linux keeps the start word in `pending_words` and visits
 // it twice (torvalds/linux drivers/xen/events/events_2l.c). At L = 2 this is that scan.
+// The VIRQ_TIMER pre-check of the 2-level scan is kept, as a 3-level Linux would have kept it.
+// Memory is counted as the guest provides it (the RFC: "Just let the guest specify this"):
+// leaf PENDING and MASK bitmaps in whole pages for the ports used, beyond depth 2.
 import {
   checkConfig,
   portRangeError,
+  StateCopy,
+  WORK_BYTES_READ,
   WORK_DELIVERED,
+  WORK_GUEST_LOCKED,
   WORK_LOOPS,
   WORK_SEND_RMW,
   WORK_SLOTS,
+  WORK_TIMER_FIRST,
+  WORK_UNMASK_HYPERCALLS,
   WORK_UPCALLS,
   WORK_WORDS_READ,
   WORK_XCHG,
   type EventHandler,
   type EvtchnConfig,
-  type EvtchnPortOps,
+  type EvtchnModel,
 } from './abi.js';
 import { ffsFrom, wordShift } from './bits.js';
 
 export const name = 'N-level';
 export const family = 'bitmap';
+
+/** the tree has the depth the guest asked for */
+export function levels(config: Pick<EvtchnConfig, 'depth'>): number {
+  return config.depth;
+}
 
 /** Largest tree this model allocates (bitmaps are dense). */
 export const MAX_NLEVEL_CAPACITY = 1 << 24;
@@ -42,9 +56,12 @@ export function capacity(config: Pick<EvtchnConfig, 'wordBits' | 'depth'>): numb
   return config.wordBits ** config.depth;
 }
 
-export function create(config: EvtchnConfig): EvtchnPortOps {
+export function create(config: EvtchnConfig): NLevel {
   return new NLevel(config);
 }
+
+/** bits in one 4 KiB page of a leaf bitmap */
+const BITS_PER_PAGE = 4096 * 8;
 
 const NORMAL = 0;
 /** first visit of a node on the cursor's path: bits >= the cursor's digit */
@@ -52,7 +69,7 @@ const START = 1;
 /** second visit of a node on the cursor's path: the kept bits <= the cursor's digit */
 const REVISIT = 2;
 
-export class NLevel implements EvtchnPortOps {
+export class NLevel implements EvtchnModel {
   readonly capacity: number;
   readonly vcpus: number;
   readonly work = new Float64Array(WORK_SLOTS);
@@ -77,6 +94,10 @@ export class NLevel implements EvtchnPortOps {
   private readonly keep: Int32Array;
   /** the cursor when the current handle_events started */
   private startPort = 0;
+  private readonly timerPort: Int32Array;
+  /** bytes of one leaf bitmap as the guest provides it */
+  private readonly leafBytes: number;
+  private readonly state: StateCopy;
 
   constructor(config: EvtchnConfig) {
     if (!Number.isInteger(config.depth) || config.depth < 2) {
@@ -114,6 +135,60 @@ export class NLevel implements EvtchnPortOps {
     this.cpuMask.fill(0xffffffff, 0, this.mapLanes);
     this.cursor = new Int32Array(this.vcpus);
     this.keep = new Int32Array(2 * (this.depth - 1));
+    this.timerPort = new Int32Array(this.vcpus);
+    // depth 2 lives in shared_info; deeper leaves are pages the guest registers
+    this.leafBytes =
+      this.depth === 2 ? this.capacity >>> 3 : Math.ceil(config.ports / BITS_PER_PAGE) * (BITS_PER_PAGE >>> 3);
+    this.state = new StateCopy([
+      this.pending,
+      this.maskBits,
+      this.sel,
+      this.upcallPending,
+      this.notifyVcpu,
+      this.cpuMask,
+      this.cursor,
+      this.timerPort,
+    ]);
+  }
+
+  saveState(): void {
+    this.state.save();
+  }
+
+  restoreState(): void {
+    this.state.restore();
+  }
+
+  setPriority(_port: number, _priority: number): void {
+    // no priorities in a bitmap tree
+  }
+
+  bindTimer(port: number, vcpu: number): void {
+    this.bind(port, vcpu);
+    this.timerPort[vcpu] = port;
+  }
+
+  close(port: number): void {
+    this.check(port);
+    this.pending[port >>> 5]! &= ~(1 << (port & 31));
+    this.bind(port, 0);
+  }
+
+  // the 3-level series (v4 on) registers in two phases: the leaf bitmaps in one hypercall,
+  // then each vCPU's L2 selector (a frame and an offset) in one more per vCPU
+  reregistration(): { hypercalls: number; pages: number } {
+    if (this.depth === 2) return { hypercalls: 0, pages: 0 };
+    const leafPages = this.leafBytes / (BITS_PER_PAGE >>> 3);
+    return { hypercalls: 1 + this.vcpus, pages: 2 * leafPages + this.vcpus };
+  }
+
+  // leaf bitmaps and selectors are guest pages: once registered again, nothing is missing
+  migrate(): number {
+    return 0;
+  }
+
+  privateBytesPerVcpu(): number {
+    return this.leafBytes; // Linux's per-CPU mask of bound ports, one bit per port provided
   }
 
   private check(port: number): void {
@@ -148,11 +223,16 @@ export class NLevel implements EvtchnPortOps {
 
   mask(port: number): void {
     this.check(port);
+    this.work[WORK_GUEST_LOCKED]!++;
     this.maskBits[port >>> 5]! |= 1 << (port & 31);
   }
 
-  unmask(port: number): void {
+  // as the 2-level unmask: a hypercall only for a port bound to another CPU; locally the
+  // guest clears the mask and, for a pending port, sets the selector path itself
+  unmask(port: number, from = -1): void {
     this.check(port);
+    if (from < 0 || this.notifyVcpu[port] !== from) this.work[WORK_UNMASK_HYPERCALLS]!++;
+    else this.work[WORK_GUEST_LOCKED]! += (this.pending[port >>> 5]! & (1 << (port & 31))) !== 0 ? 2 : 1;
     const li = port >>> 5;
     const m = 1 << (port & 31);
     this.work[WORK_SEND_RMW]!++;
@@ -191,7 +271,7 @@ export class NLevel implements EvtchnPortOps {
   }
 
   sharedBytes(): number {
-    return 2 * (this.capacity >>> 3);
+    return 2 * this.leafBytes; // PENDING + MASK
   }
 
   perVcpuBytes(): number {
@@ -207,12 +287,27 @@ export class NLevel implements EvtchnPortOps {
     do {
       this.upcallPending[v] = 0;
       this.work[WORK_LOOPS]!++;
+      const timer = this.timerPort[v]!;
+      if (timer !== 0) delivered += this.timerFirst(v, timer, handler);
       this.startPort = this.cursor[v]!;
       delivered += this.visit(v, 0, 0, START, handler);
       if ((this.keep[0]! | this.keep[1]!) !== 0) delivered += this.visit(v, 0, 0, REVISIT, handler);
     } while (this.upcallPending[v] !== 0);
     this.work[WORK_DELIVERED]! += delivered;
     return delivered;
+  }
+
+  private timerFirst(v: number, port: number, handler: EventHandler): number {
+    const li = port >>> 5;
+    const m = 1 << (port & 31);
+    this.work[WORK_WORDS_READ]! += 3;
+    this.work[WORK_BYTES_READ]! += 3 * (this.W >>> 3);
+    if ((this.pending[li]! & this.cpuMask[v * this.mapLanes + li]! & ~this.maskBits[li]! & m) === 0) return 0;
+    this.pending[li]! &= ~m;
+    this.work[WORK_GUEST_LOCKED]!++;
+    this.work[WORK_TIMER_FIRST]!++;
+    handler.handle(v, port);
+    return 1;
   }
 
   /** One visit of selector word `node` at level `k` of vCPU v's tree. */
@@ -234,6 +329,8 @@ export class NLevel implements EvtchnPortOps {
         this.sel[base + 1] = 0;
       }
       this.work[WORK_XCHG]!++;
+      this.work[WORK_GUEST_LOCKED]!++;
+      this.work[WORK_BYTES_READ]! += W >>> 3;
     }
     const digit = (this.startPort >>> this.levelShift[k]!) & (W - 1);
     let from = 0;
@@ -273,6 +370,7 @@ export class NLevel implements EvtchnPortOps {
     let pb1 = 0;
     if (lanes === 2) pb1 = this.pending[li + 1]! & this.cpuMask[cpuBase + li + 1]! & ~this.maskBits[li + 1]!;
     this.work[WORK_WORDS_READ]! += 3;
+    this.work[WORK_BYTES_READ]! += 3 * (this.W >>> 3);
     const W = this.W;
     const last = this.capacity - 1;
     let delivered = 0;
@@ -280,6 +378,7 @@ export class NLevel implements EvtchnPortOps {
     while (b >= 0) {
       const port = word * W + b;
       this.pending[port >>> 5]! &= ~(1 << (port & 31));
+      this.work[WORK_GUEST_LOCKED]!++;
       delivered++;
       handler.handle(v, port);
       this.cursor[v] = (port + 1) & last;

@@ -1,10 +1,13 @@
 // Reference model of the FIFO ABI: each (vCPU, priority) queue is a plain list of ports, the
-// flags are booleans. It states the ordering rules of research/evtchn.md §3.4 directly:
+// flags are booleans. It states the ordering rules of Xen xen/common/event_fifo.c and Linux
+// drivers/xen/events/events_fifo.c directly:
 // - send: the port becomes pending; if it is unmasked and not already queued, it is
 //   appended to its bound vCPU's queue for its priority. If that queue was empty, the queue
 //   is announced (READY) and, if it was not announced yet, the vCPU gets an upcall.
 // - unmask: clears the mask and, if the port is pending, sends it again (relink at the tail).
-// - bind: only later appends go to the new vCPU; a queued port stays where it is.
+// - bind and set_priority: only later appends go to the new vCPU or queue; a queued port
+//   stays where it is. close: the port is no longer pending (it may stay queued, and is
+//   then skipped), and is used again at vCPU 0, the default priority.
 // - upcall: while upcall_pending, clear it and consume: take the announced queues, and
 //   repeatedly pop the front of the highest-priority one (lowest number); a popped port is
 //   delivered (acked first) if it is pending and unmasked, else skipped; a queue that runs
@@ -15,7 +18,7 @@ import {
   WORK_SLOTS,
   type EventHandler,
   type EvtchnConfig,
-  type EvtchnPortOps,
+  type EvtchnStreamOps,
 } from './abi.js';
 
 const QUEUES = 16;
@@ -44,7 +47,7 @@ class Queue {
   }
 }
 
-export class FifoReference implements EvtchnPortOps {
+export class FifoReference implements EvtchnStreamOps {
   readonly capacity = 1 << 17;
   readonly vcpus: number;
   readonly work = new Float64Array(WORK_SLOTS);
@@ -52,6 +55,7 @@ export class FifoReference implements EvtchnPortOps {
   private readonly masked: boolean[] = [];
   private readonly queued: boolean[] = [];
   private readonly boundTo: number[] = [];
+  private readonly priority: number[] = [];
   private readonly queues: Queue[][] = [];
   /** announced[v][q]: Xen has set READY for that queue and the guest has not taken it yet */
   private readonly announced: boolean[][] = [];
@@ -65,6 +69,7 @@ export class FifoReference implements EvtchnPortOps {
       this.masked.push(false);
       this.queued.push(false);
       this.boundTo.push(0);
+      this.priority.push(DEFAULT_PRIORITY);
     }
     for (let v = 0; v < this.vcpus; v++) {
       const qs: Queue[] = [];
@@ -85,12 +90,13 @@ export class FifoReference implements EvtchnPortOps {
     this.pending[port] = true;
     if (this.masked[port] || this.queued[port]) return;
     const v = this.boundTo[port]!;
-    const queue = this.queues[v]![DEFAULT_PRIORITY]!;
+    const prio = this.priority[port]!;
+    const queue = this.queues[v]![prio]!;
     const wasEmpty = queue.empty;
     queue.push(port);
     this.queued[port] = true;
-    if (wasEmpty && !this.announced[v]![DEFAULT_PRIORITY]) {
-      this.announced[v]![DEFAULT_PRIORITY] = true;
+    if (wasEmpty && !this.announced[v]![prio]) {
+      this.announced[v]![prio] = true;
       this.upcallPending[v] = true;
     }
   }
@@ -109,6 +115,22 @@ export class FifoReference implements EvtchnPortOps {
   bind(port: number, vcpu: number): void {
     this.check(port);
     this.boundTo[port] = vcpu;
+  }
+
+  setPriority(port: number, priority: number): void {
+    this.check(port);
+    this.priority[port] = priority;
+  }
+
+  bindTimer(port: number, vcpu: number): void {
+    this.bind(port, vcpu);
+  }
+
+  close(port: number): void {
+    this.check(port);
+    this.pending[port] = false;
+    this.boundTo[port] = 0;
+    this.priority[port] = DEFAULT_PRIORITY;
   }
 
   isPending(port: number): boolean {

@@ -1,6 +1,7 @@
 // Reference model of the bitmap ABIs (2-level, and N-level at any depth): deliberately plain
 // — one boolean per port and per selector bit, arrays of indices, no bit tricks — so that it
-// can be read against the rules of research/evtchn.md §1 and §5 line by line. The fast
+// can be read against the rules below line by line (Xen xen/common/event_2l.c, Linux
+// drivers/xen/events/events_2l.c). The fast
 // models must produce the same observation: which ports each vCPU's handler saw, in order.
 //
 // The rules it encodes:
@@ -9,7 +10,9 @@
 //   first one already set, and upcall_pending is raised if every one of them was clear.
 // - unmask re-raises a pending port the same way, only if it was masked.
 // - bind moves future notifications (Xen notify_vcpu_id) and the guest's per-CPU mask.
-// - upcall: while upcall_pending, clear it and run one scan.
+// - upcall: while upcall_pending, clear it, deliver the vCPU's timer port first if it is
+//   deliverable (pending, unmasked, bound here), and run one scan.
+// - close: the port is no longer pending, and notifies vCPU 0 when it is used again.
 // - scan: Linux's cursor scan (events_2l.c). Each selector word is read-and-cleared once,
 //   when the scan reaches it; each visit of a leaf word takes one snapshot of its deliverable
 //   ports (pending, unmasked, bound here) and hands them over in order, acking each first.
@@ -22,12 +25,12 @@ import {
   WORK_SLOTS,
   type EventHandler,
   type EvtchnConfig,
-  type EvtchnPortOps,
+  type EvtchnStreamOps,
 } from './abi.js';
 
 type Mode = 'normal' | 'start' | 'revisit';
 
-export class BitmapReference implements EvtchnPortOps {
+export class BitmapReference implements EvtchnStreamOps {
   readonly capacity: number;
   readonly vcpus: number;
   readonly work = new Float64Array(WORK_SLOTS);
@@ -41,6 +44,7 @@ export class BitmapReference implements EvtchnPortOps {
   private readonly upcallPending: boolean[] = [];
   private readonly cursor: number[] = [];
   private readonly kept: number[][] = [];
+  private readonly timer: number[] = [];
   private start = 0;
 
   constructor(config: EvtchnConfig) {
@@ -60,6 +64,7 @@ export class BitmapReference implements EvtchnPortOps {
       this.selector.push(levels);
       this.upcallPending.push(false);
       this.cursor.push(0);
+      this.timer.push(0);
     }
     for (let k = 0; k < this.depth - 1; k++) this.kept.push([]);
   }
@@ -108,6 +113,19 @@ export class BitmapReference implements EvtchnPortOps {
     this.boundTo[port] = vcpu;
   }
 
+  setPriority(): void {}
+
+  bindTimer(port: number, vcpu: number): void {
+    this.bind(port, vcpu);
+    this.timer[vcpu] = port;
+  }
+
+  close(port: number): void {
+    this.check(port);
+    this.pending[port] = false;
+    this.boundTo[port] = 0;
+  }
+
   isPending(port: number): boolean {
     return this.pending[port]!;
   }
@@ -138,6 +156,12 @@ export class BitmapReference implements EvtchnPortOps {
     let delivered = 0;
     while (this.upcallPending[v]) {
       this.upcallPending[v] = false;
+      const t = this.timer[v]!;
+      if (t !== 0 && this.pending[t] && !this.masked[t] && this.boundTo[t] === v) {
+        this.pending[t] = false;
+        delivered++;
+        handler.handle(v, t);
+      }
       this.start = this.cursor[v]!;
       delivered += this.visit(v, 0, 0, 'start', handler);
       delivered += this.visit(v, 0, 0, 'revisit', handler);

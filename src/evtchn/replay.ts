@@ -1,9 +1,28 @@
 // Runs an operation stream against any model and records what its guest observed: every
 // delivery (operation index, vCPU, port) in order, plus the bookkeeping the tests and the
 // fairness counter need. The bookkeeping is kept here, outside the models, from the
-// operations alone, so it is the same yardstick for every variant and the reference.
-import type { EventHandler, EvtchnPortOps } from './abi.js';
-import { OP_BIND, OP_HOT, OP_MASK, OP_SEND, OP_UNMASK, OP_UPCALL, type EvtchnLoad } from './load.js';
+// operations alone, so it is the same yardstick for every variant and the reference. The
+// driver's rules (hot re-raise, lateeoi, sends during a scan) are those of stream.ts, which
+// times the same stream; a test holds the two to the same deliveries.
+import type { EventHandler, EvtchnStreamOps } from './abi.js';
+import {
+  type EvtchnLoad,
+  OP_BIND,
+  OP_CLOSE,
+  OP_DURING,
+  OP_EOI,
+  OP_HOT,
+  OP_IPI,
+  OP_LATEEOI,
+  OP_MASK,
+  OP_OPEN,
+  OP_PRIORITY,
+  OP_REFUSED,
+  OP_SEND,
+  OP_TIMER,
+  OP_UNMASK,
+  OP_UPCALL,
+} from './ops.js';
 
 export interface Observation {
   /** triples: index of the upcall operation, vCPU, port — in delivery order */
@@ -21,13 +40,15 @@ export interface Observation {
   /** worst wait of any port: events its vCPU handled between the port becoming deliverable
    *  (sent or re-raised while unmasked, or unmasked while pending) and its delivery */
   readonly worstWait: number;
+  /** allocations refused with -ENOSPC */
+  readonly refused: number;
   /** per port: how often the handler saw it */
   readonly deliveriesPerPort: Uint32Array;
   /** per port: its 0→1 PENDING edges */
   readonly edgesPerPort: Uint32Array;
 }
 
-/** The guest's handler during a replay: records, acks in the shadow, re-raises the hot port. */
+/** The guest's handler during a replay: records, acks in the shadow, runs the driver. */
 class Recorder implements EventHandler {
   readonly deliveries: number[] = [];
   at = 0;
@@ -37,22 +58,30 @@ class Recorder implements EventHandler {
   spurious = 0;
   misrouted = 0;
   worstWait = 0;
+  /** deliveries in the current upcall operation */
+  inUpcall = 0;
   readonly pending: Uint8Array;
   readonly masked: Uint8Array;
   readonly boundTo: Int32Array;
+  readonly lateeoi: Uint8Array;
+  readonly eoiMasked: Uint8Array;
   readonly readySince: Float64Array;
   readonly handled: Float64Array;
   readonly deliveriesPerPort: Uint32Array;
   readonly edgesPerPort: Uint32Array;
+  readonly duringPort: number[] = [];
+  readonly duringAt: number[] = [];
 
   constructor(
-    private readonly abi: EvtchnPortOps,
+    private readonly abi: EvtchnStreamOps,
     ports: number,
     vcpus: number,
   ) {
     this.pending = new Uint8Array(ports);
     this.masked = new Uint8Array(ports);
     this.boundTo = new Int32Array(ports);
+    this.lateeoi = new Uint8Array(ports);
+    this.eoiMasked = new Uint8Array(ports);
     this.readySince = new Float64Array(ports);
     this.handled = new Float64Array(vcpus);
     this.deliveriesPerPort = new Uint32Array(ports);
@@ -69,6 +98,12 @@ class Recorder implements EventHandler {
     this.abi.setPending(port);
   }
 
+  unmask(port: number, from: number): void {
+    if (this.masked[port] && this.pending[port]) this.readySince[port] = this.handled[this.boundTo[port]!]!;
+    this.masked[port] = 0;
+    this.abi.unmask(port, from);
+  }
+
   handle(vcpu: number, port: number): void {
     this.deliveries.push(this.at, vcpu, port);
     this.deliveriesPerPort[port]!++;
@@ -81,15 +116,27 @@ class Recorder implements EventHandler {
     }
     this.handled[vcpu]!++;
     this.pending[port] = 0;
+    if (this.lateeoi[port]) {
+      // lateeoi_ack_dynirq: masked until the backend's EOI
+      this.masked[port] = 1;
+      this.eoiMasked[port] = 1;
+      this.abi.mask(port);
+    }
     if (port === this.hotPort && this.hotLeft > 0) {
       this.hotLeft--;
       this.send(port);
     }
+    this.inUpcall++;
+    while (this.duringPort.length > 0 && this.duringAt[0]! <= this.inUpcall) {
+      this.duringAt.shift();
+      this.send(this.duringPort.shift()!);
+    }
   }
 }
 
-export function replay(abi: EvtchnPortOps, load: EvtchnLoad): Observation {
+export function replay(abi: EvtchnStreamOps, load: EvtchnLoad): Observation {
   const rec = new Recorder(abi, load.ports, load.vcpus);
+  let refused = 0;
   for (let i = 0; i < load.length; i++) {
     const port = load.port[i]!;
     const arg = load.arg[i]!;
@@ -103,9 +150,7 @@ export function replay(abi: EvtchnPortOps, load: EvtchnLoad): Observation {
         abi.mask(port);
         break;
       case OP_UNMASK:
-        if (rec.masked[port] && rec.pending[port]) rec.readySince[port] = rec.handled[rec.boundTo[port]!]!;
-        rec.masked[port] = 0;
-        abi.unmask(port);
+        rec.unmask(port, arg);
         break;
       case OP_BIND:
         rec.boundTo[port] = arg;
@@ -113,11 +158,54 @@ export function replay(abi: EvtchnPortOps, load: EvtchnLoad): Observation {
         abi.bind(port, arg);
         break;
       case OP_UPCALL:
+        rec.inUpcall = 0;
         abi.upcall(arg, rec);
+        // sends the scan did not reach still arrive, after it
+        while (rec.duringPort.length > 0) {
+          rec.duringAt.shift();
+          rec.send(rec.duringPort.shift()!);
+        }
         break;
       case OP_HOT:
         rec.hotPort = port;
         rec.hotLeft = arg;
+        break;
+      case OP_TIMER:
+        rec.boundTo[port] = arg;
+        abi.bindTimer(port, arg);
+        break;
+      case OP_IPI:
+        rec.boundTo[port] = arg;
+        abi.bind(port, arg);
+        break;
+      case OP_PRIORITY:
+        abi.setPriority(port, arg);
+        break;
+      case OP_CLOSE:
+        rec.pending[port] = 0;
+        rec.boundTo[port] = 0;
+        abi.close(port);
+        break;
+      case OP_OPEN:
+        rec.boundTo[port] = arg;
+        abi.bind(port, arg);
+        rec.unmask(port, arg);
+        break;
+      case OP_LATEEOI:
+        rec.lateeoi[port] = 1;
+        break;
+      case OP_EOI:
+        if (rec.eoiMasked[port]) {
+          rec.eoiMasked[port] = 0;
+          rec.unmask(port, arg);
+        }
+        break;
+      case OP_DURING:
+        rec.duringPort.push(port);
+        rec.duringAt.push(arg);
+        break;
+      case OP_REFUSED:
+        refused++;
         break;
       default:
         break; // begin
@@ -132,6 +220,7 @@ export function replay(abi: EvtchnPortOps, load: EvtchnLoad): Observation {
     misrouted: rec.misrouted,
     leftPending,
     worstWait: rec.worstWait,
+    refused,
     deliveriesPerPort: rec.deliveriesPerPort,
     edgesPerPort: rec.edgesPerPort,
   };
@@ -155,4 +244,15 @@ export function firstDifference(
     }
   }
   return null;
+}
+
+/** The digest of a delivery sequence that stream.ts keeps while it is timed. */
+export function deliveryDigest(deliveries: readonly number[]): number {
+  let d = 0;
+  for (let i = 0; i < deliveries.length; i += 3) d = digestStep(d, deliveries[i + 1]!, deliveries[i + 2]!);
+  return d;
+}
+
+export function digestStep(d: number, vcpu: number, port: number): number {
+  return Math.imul(d ^ (port * 1024 + vcpu), 16777619) | 0;
 }

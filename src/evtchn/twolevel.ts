@@ -4,39 +4,50 @@
 //   Guest:      torvalds/linux drivers/xen/events/events_2l.c (evtchn_2l_handle_events with
 //               the per-CPU resume cursor current_word_idx/current_bit_idx) and the outer loop
 //               of __xen_evtchn_do_upcall (drivers/xen/events/events_base.c).
-// See research/evtchn.md §1. Shared memory: evtchn_pending[W] and evtchn_mask[W] words of W
+// Shared memory (xen/include/public/xen.h struct shared_info, struct vcpu_info): evtchn_pending[W] and evtchn_mask[W] words of W
 // bits (shared_info), one W-bit evtchn_pending_sel and an upcall_pending byte per vCPU.
-// Not modelled: VIRQ_TIMER's pre-check (no timer port in the loads), pollers, the PV
-// upcall mask (a vCPU takes its upcall only when the load says so).
+// Linux checks each vCPU's VIRQ_TIMER port before the scan (evtchn_2l_handle_events,
+// "Timer interrupt has highest priority"). Not modelled: pollers, the PV upcall mask (a
+// vCPU takes its upcall only when the load says so).
 import {
   checkConfig,
   portRangeError,
+  StateCopy,
+  WORK_BYTES_READ,
   WORK_DELIVERED,
+  WORK_GUEST_LOCKED,
   WORK_LOOPS,
   WORK_SEND_RMW,
   WORK_SLOTS,
+  WORK_TIMER_FIRST,
+  WORK_UNMASK_HYPERCALLS,
   WORK_UPCALLS,
   WORK_WORDS_READ,
   WORK_XCHG,
   type EventHandler,
   type EvtchnConfig,
-  type EvtchnPortOps,
+  type EvtchnModel,
 } from './abi.js';
 import { ffsFrom, wordShift } from './bits.js';
 
 export const name = '2-level';
 export const family = 'bitmap';
 
+/** the 2-level tree has two levels whatever the config says */
+export function levels(_config?: unknown): number {
+  return 2;
+}
+
 /** EVTCHN_2L_NR_CHANNELS: W * W */
 export function capacity(config: Pick<EvtchnConfig, 'wordBits'>): number {
   return config.wordBits * config.wordBits;
 }
 
-export function create(config: EvtchnConfig): EvtchnPortOps {
+export function create(config: EvtchnConfig): TwoLevel {
   return new TwoLevel(config);
 }
 
-export class TwoLevel implements EvtchnPortOps {
+export class TwoLevel implements EvtchnModel {
   readonly capacity: number;
   readonly vcpus: number;
   readonly work = new Float64Array(WORK_SLOTS);
@@ -60,6 +71,9 @@ export class TwoLevel implements EvtchnPortOps {
   // Linux's per-CPU resume cursor
   private readonly currentWordIdx: Int32Array;
   private readonly currentBitIdx: Int32Array;
+  // Linux's per-CPU VIRQ_TIMER port (0: none)
+  private readonly timerPort: Int32Array;
+  private readonly state: StateCopy;
 
   constructor(config: EvtchnConfig) {
     this.W = config.wordBits;
@@ -79,6 +93,26 @@ export class TwoLevel implements EvtchnPortOps {
     this.cpuMask.fill(0xffffffff, 0, this.mapLanes);
     this.currentWordIdx = new Int32Array(this.vcpus);
     this.currentBitIdx = new Int32Array(this.vcpus);
+    this.timerPort = new Int32Array(this.vcpus);
+    this.state = new StateCopy([
+      this.pending,
+      this.maskBits,
+      this.pendingSel,
+      this.upcallPending,
+      this.notifyVcpu,
+      this.cpuMask,
+      this.currentWordIdx,
+      this.currentBitIdx,
+      this.timerPort,
+    ]);
+  }
+
+  saveState(): void {
+    this.state.save();
+  }
+
+  restoreState(): void {
+    this.state.restore();
   }
 
   private check(port: number): void {
@@ -110,12 +144,17 @@ export class TwoLevel implements EvtchnPortOps {
 
   mask(port: number): void {
     this.check(port);
+    this.work[WORK_GUEST_LOCKED]!++; // Linux evtchn_2l_mask: sync_set_bit
     this.maskBits[port >>> 5]! |= 1 << (port & 31);
   }
 
-  // evtchn_2l_unmask: only a 1→0 mask transition of a pending port re-raises
-  unmask(port: number): void {
+  // Xen evtchn_2l_unmask: only a 1→0 mask transition of a pending port re-raises. Linux's
+  // evtchn_2l_unmask makes the hypercall only for a port bound to another CPU (a PV guest);
+  // on its own CPU it clears the mask and raises the selector itself, to the same effect.
+  unmask(port: number, from = -1): void {
     this.check(port);
+    if (from < 0 || this.notifyVcpu[port] !== from) this.work[WORK_UNMASK_HYPERCALLS]!++;
+    else this.work[WORK_GUEST_LOCKED]! += (this.pending[port >>> 5]! & (1 << (port & 31))) !== 0 ? 2 : 1;
     const li = port >>> 5;
     const m = 1 << (port & 31);
     this.work[WORK_SEND_RMW]!++;
@@ -134,6 +173,22 @@ export class TwoLevel implements EvtchnPortOps {
     this.cpuMask[old * this.mapLanes + li]! &= ~m; // evtchn_2l_bind_to_cpu
     this.cpuMask[vcpu * this.mapLanes + li]! |= m;
     this.notifyVcpu[port] = vcpu;
+  }
+
+  setPriority(_port: number, _priority: number): void {
+    // EVTCHNOP_set_priority: -ENOSYS for the 2-level ABI
+  }
+
+  bindTimer(port: number, vcpu: number): void {
+    this.bind(port, vcpu);
+    this.timerPort[vcpu] = port;
+  }
+
+  // evtchn_close → evtchn_2l_clear_pending; a reused port notifies vCPU 0 again
+  close(port: number): void {
+    this.check(port);
+    this.pending[port >>> 5]! &= ~(1 << (port & 31));
+    this.bind(port, 0);
   }
 
   isPending(port: number): boolean {
@@ -162,6 +217,20 @@ export class TwoLevel implements EvtchnPortOps {
     return (this.W >>> 3) + 1; // evtchn_pending_sel + evtchn_upcall_pending
   }
 
+  // nothing: shared_info and vcpu_info are set up on resume for every guest, extension or not
+  reregistration(): { hypercalls: number; pages: number } {
+    return { hypercalls: 0, pages: 0 };
+  }
+
+  // every bit is in shared_info and vcpu_info, guest memory that migrates with the guest
+  migrate(): number {
+    return 0;
+  }
+
+  privateBytesPerVcpu(): number {
+    return this.capacity >>> 3; // Linux's cpu_evtchn_mask[cpu]
+  }
+
   // __xen_evtchn_do_upcall: clear the master flag first, scan, repeat while Xen re-raised it
   upcall(v: number, handler: EventHandler): number {
     if (this.upcallPending[v] === 0) return 0;
@@ -170,12 +239,30 @@ export class TwoLevel implements EvtchnPortOps {
     do {
       this.upcallPending[v] = 0;
       this.work[WORK_LOOPS]!++;
+      const timer = this.timerPort[v]!;
+      if (timer !== 0) delivered += this.timerFirst(v, timer, handler);
       delivered += this.handleEvents(v, handler);
     } while (this.upcallPending[v] !== 0);
     return delivered;
   }
 
-  // evtchn_2l_handle_events, transliterated (research/evtchn.md §1.4 and Appendix A)
+  // "Timer interrupt has highest priority": active_evtchns of the timer's word, then the
+  // timer alone, before the selector is taken; the cursor does not move
+  private timerFirst(v: number, port: number, handler: EventHandler): number {
+    const li = port >>> 5;
+    const m = 1 << (port & 31);
+    this.work[WORK_WORDS_READ]! += 3;
+    this.work[WORK_BYTES_READ]! += 3 * (this.W >>> 3);
+    if ((this.pending[li]! & this.cpuMask[v * this.mapLanes + li]! & ~this.maskBits[li]! & m) === 0) return 0;
+    this.pending[li]! &= ~m;
+    this.work[WORK_GUEST_LOCKED]!++;
+    this.work[WORK_TIMER_FIRST]!++;
+    this.work[WORK_DELIVERED]!++;
+    handler.handle(v, port);
+    return 1;
+  }
+
+  // evtchn_2l_handle_events, transliterated (Linux drivers/xen/events/events_2l.c)
   private handleEvents(v: number, handler: EventHandler): number {
     const W = this.W;
     const wmask = W - 1;
@@ -187,6 +274,9 @@ export class TwoLevel implements EvtchnPortOps {
     this.pendingSel[selBase] = 0;
     if (lanes === 2) this.pendingSel[selBase + 1] = 0;
     this.work[WORK_XCHG]!++;
+    this.work[WORK_GUEST_LOCKED]!++;
+    const wordBytes = W >>> 3;
+    this.work[WORK_BYTES_READ]! += wordBytes;
 
     const cpuBase = v * this.mapLanes;
     const startWord = this.currentWordIdx[v]!;
@@ -208,12 +298,14 @@ export class TwoLevel implements EvtchnPortOps {
         pb1 = this.pending[li + 1]! & this.cpuMask[cpuBase + li + 1]! & ~this.maskBits[li + 1]!;
       }
       this.work[WORK_WORDS_READ]! += 3;
+      this.work[WORK_BYTES_READ]! += 3 * wordBytes;
       let bit = word === startWord && i === 0 ? startBit : 0;
       do {
         const b = ffsFrom(pb0, pb1, bit);
         if (b < 0) break;
         const port = word * W + b;
-        this.pending[port >>> 5]! &= ~(1 << (port & 31)); // ack before the driver runs
+        this.pending[port >>> 5]! &= ~(1 << (port & 31)); // ack (sync_clear_bit) before the driver runs
+        this.work[WORK_GUEST_LOCKED]!++;
         delivered++;
         handler.handle(v, port);
         bit = (b + 1) & wmask;

@@ -1,17 +1,8 @@
-// Where and on what a run happened. Every row carries this, because a timing means nothing
-// without the machine, runtime and commit that produced it (harness.md §5.7).
+// Capturing where and on what a run happens. Every row carries this, because a timing means
+// nothing without the machine, runtime and commit that produced it (README, "Output").
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-
-export interface RunEnv {
-  readonly commit: string;
-  readonly dirty: boolean;
-  readonly host: string;
-  readonly cpu: string;
-  readonly cores: number;
-  readonly node: string;
-  readonly v8: string;
-}
+import type { RunEnv } from './rundir.js';
 
 function git(args: string[], cwd: string): string | null {
   try {
@@ -35,9 +26,4 @@ export function captureEnv(cwd: string = process.cwd()): RunEnv {
     node: process.version,
     v8: process.versions.v8,
   };
-}
-
-/** The short commit used to name run folders: 12 hex digits, as git shows them. */
-export function shortCommit(commit: string): string {
-  return commit === 'nogit' ? commit : commit.slice(0, 12);
 }

@@ -64,7 +64,8 @@ export const RETURN_LABEL = 'return';
 
 const MAX_THREADS = 30; // enabled sets are bitmasks in a 32-bit int
 
-interface RunOutcome {
+/** One replayed interleaving: the schedule it followed and what happened on it. */
+interface Interleaving {
   /** the schedule actually followed (prefix + default extension) */
   readonly schedule: number[];
   /** enabled-thread bitmask before each step of `schedule` */
@@ -95,7 +96,7 @@ function popcount(x: number): number {
   return n;
 }
 
-function runOnce<S>(model: Model<S>, prefix: readonly number[], maxSteps: number, choose: Chooser): RunOutcome {
+function runOnce<S>(model: Model<S>, prefix: readonly number[], maxSteps: number, choose: Chooser): Interleaving {
   const state = model.init();
   const n = model.programs.length;
   const gens = model.programs.map((p) => p.program(state));
@@ -161,7 +162,7 @@ export function explore<S>(model: Model<S>, options: ExploreOptions): ExploreRes
   let deadlocks = 0;
   let shortest: { steps: Step[]; violation: string } | null = null;
 
-  const record = (o: RunOutcome): void => {
+  const record = (o: Interleaving): void => {
     interleavings++;
     if (o.truncated) truncated++;
     if (o.deadlock) deadlocks++;

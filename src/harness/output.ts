@@ -1,37 +1,12 @@
 // Writing a run. Rows stream through csv-stringify into `<file>.partial` as cases finish;
 // only a completed suite is renamed to its final name, so a run cut short (Ctrl-C, crash)
 // leaves files that say they are partial, never a truncated file that looks complete.
-// A run never reuses a folder: a second run of the same commit gets `<commit>.2`, `.3`, ….
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+// Which folder a run goes to, and its manifest, are in rundir.ts.
+import { createWriteStream, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { SAMPLE_COLUMNS, SUMMARY_COLUMNS, type SampleRow, type SummaryRow } from './schema.js';
-
-export function allocateRunDir(resultsRoot: string, name: string): string {
-  mkdirSync(resultsRoot, { recursive: true });
-  for (let n = 1; ; n++) {
-    const dir = join(resultsRoot, n === 1 ? name : `${name}.${n}`);
-    try {
-      mkdirSync(dir); // fails if it exists: atomic claim even against a concurrent run
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
-
-/** --out DIR: created if missing; refused if it already holds a run. */
-export function claimOutDir(dir: string): string {
-  if (
-    existsSync(dir) &&
-    readdirSync(dir).some((f) => f.endsWith('.csv') || f.endsWith('.partial') || f === 'manifest.json')
-  ) {
-    throw new Error(`--out ${dir} already holds a run; results are never overwritten: choose another folder`);
-  }
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
 
 class CsvFile {
   private readonly csv: Stringifier;
@@ -78,10 +53,4 @@ export class SuiteWriter {
   async close(complete: boolean): Promise<void> {
     await Promise.all([this.summary.close(complete), this.samples.close(complete)]);
   }
-}
-
-export function writeManifest(dir: string, manifest: object): void {
-  const tmp = join(dir, 'manifest.json.partial');
-  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
-  renameSync(tmp, join(dir, 'manifest.json'));
 }

@@ -1,7 +1,7 @@
 // One task, one fresh worker. piscina reuses workers between tasks by default and has no
 // option to retire a worker after one task (piscina #512), so each task gets a pool of
 // exactly one thread that is destroyed when the task ends. Then no two variants, and no two
-// rounds, ever share an isolate, its inline caches or its heap (harness.md §3.2).
+// rounds, ever share an isolate, its inline caches or its heap (README, "What a run does", 1).
 import { Piscina } from 'piscina';
 import type { TaskResult, TaskSpec } from './task.js';
 

@@ -3,14 +3,14 @@
 // as a failed row and skipped for the rest of that case; everything else goes on.
 import { randomBytes } from 'node:crypto';
 import { loadFileId } from './loadfile.js';
-import { SuiteWriter, writeManifest } from './output.js';
+import { SuiteWriter } from './output.js';
 import { planTasks, type CasePlan, type LoadedSuite, type PlannedTask } from './plan.js';
 import { ISOLATION, runIsolated, type Outcome } from './pool.js';
 import type { Progress } from './progress.js';
 import { FAILED, SCHEMA, type SummaryRow } from './schema.js';
 import { summarize } from './summary.js';
 import type { Counter, Profile } from './suite.js';
-import type { RunEnv } from './env.js';
+import { aaBandPct, type Manifest, type RunEnv, writeManifest } from './rundir.js';
 
 export interface RunOptions {
   readonly suites: readonly LoadedSuite[];
@@ -54,6 +54,7 @@ interface VariantAcc {
       byRound: { round: number; replica: number; samples: number[] }[];
       warmupMs: number[];
       unsettled: number;
+      detail: string;
     }
   >;
   checked: number;
@@ -71,7 +72,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
   const writers = new Map<string, SuiteWriter>();
   const usedSuites = o.suites.filter((s) => o.cases.some((c) => c.suite.name === s.name));
   for (const s of usedSuites) writers.set(s.name, new SuiteWriter(o.outDir, s.name));
-  const manifest = {
+  const manifest: Manifest = {
     schema: SCHEMA,
     run_id: runId,
     commit: o.env.commit,
@@ -238,7 +239,10 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
         if (!m)
-          v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
+          v.timings.set(
+            tm.metric,
+            (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0, detail: tm.detail ?? '' }),
+          );
         m.warmupMs.push(tm.warmupMs);
         if (!tm.settled) m.unsettled++;
         const into = (m.replicas[t.replica] ??= []);
@@ -262,10 +266,11 @@ function addCounter(v: VariantAcc, c: Counter, kind: 'counter' | 'gauge'): void 
   m.values.push(c.value);
 }
 
-function timingDetail(checked: number, warmupMs: number[], unsettled: number): string {
+function timingDetail(checked: number, warmupMs: number[], unsettled: number, timed: string): string {
   const w = `warmup ${Math.round(Math.min(...warmupMs))}-${Math.round(Math.max(...warmupMs))} ms`;
   const steady = unsettled === 0 ? 'steady' : `NOT steady in ${unsettled} of ${warmupMs.length} workers`;
-  return `gate checked ${checked} observations; ${w} (${steady})`;
+  const gate = `gate checked ${checked} observations; ${w} (${steady})`;
+  return timed === '' ? gate : `${timed}; ${gate}`;
 }
 
 function caseRows(
@@ -325,12 +330,10 @@ function caseRows(
     // Workers differ more from each other than samples within one worker do (a slow spell of
     // a shared machine hits one worker whole), so spreads are taken over worker medians.
     const perWorker = t.byRound.map((r) => summarize(r.samples).median);
-    let band: number | '' = '';
-    if (t.replicas.length === 2) {
-      const of = (replica: number) =>
-        summarize(t.byRound.filter((r) => r.replica === replica).map((r) => summarize(r.samples).median)).median;
-      band = (Math.abs(of(0) - of(1)) / summarize(perWorker).median) * 100;
-    }
+    const band =
+      t.replicas.length === 2
+        ? (aaBandPct(t.byRound.map((r, i) => ({ replica: r.replica, median: perWorker[i]! }))) ?? '')
+        : '';
     const spread = perWorker.length > 1 ? ((Math.max(...perWorker) - Math.min(...perWorker)) / s.median) * 100 : '';
     rows.push({
       ...base,
@@ -341,7 +344,7 @@ function caseRows(
       status: 'ok',
       aa_band_pct: band,
       spread_pct: spread,
-      detail: timingDetail(v.checked, t.warmupMs, t.unsettled),
+      detail: timingDetail(v.checked, t.warmupMs, t.unsettled, t.detail),
     });
   }
   for (const [metric, c] of v.counters) {

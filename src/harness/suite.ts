@@ -44,6 +44,8 @@ export interface Timed {
   readonly unit: string;
   /** operations performed by one call of run() */
   readonly ops: number;
+  /** what one call of run() does, carried into the CSV row's detail */
+  readonly detail?: string;
   setup?(): void;
   run(): number;
 }

@@ -1,7 +1,7 @@
 // The end-of-run table: per suite, each case's median of the suite's primary metric for
 // every variant, and its ratio to the baseline variant measured in the same run. A ratio is
-// the one comparison that survives a noisy shared machine (DEVELOPERS.md: "compare variants
-// as ratios measured in the same run, interleaved").
+// the one comparison that survives a noisy shared machine: variants of a case alternate round
+// by round in one run (README, "What a run does"), so a slow spell hits them alike.
 import type { SummaryRow } from './schema.js';
 import type { LoadedSuite } from './plan.js';
 
@@ -43,7 +43,7 @@ export function endTable(rows: readonly SummaryRow[], suites: readonly LoadedSui
     const unit = mine.find((r) => r.metric === suite.def.primaryMetric)?.unit ?? '';
     out.push(`${suite.name}: ${suite.def.question}`);
     out.push(
-      `${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians; (×N) = ratio to ${base} in this run`,
+      `${suite.def.primaryMetric} (${unit}): median ±half the range of per-worker medians (not compare's ±, an interval); (×N) = ratio to ${base} in this run`,
     );
     const table: string[][] = [['case', ...variants]];
     for (const key of keys) {

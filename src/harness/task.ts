@@ -28,6 +28,8 @@ export interface TimingSamples {
   /** warmup spent before timing, in ms, and whether it reached a steady state */
   readonly warmupMs: number;
   readonly settled: boolean;
+  /** the body's own account of what it timed */
+  readonly detail?: string;
 }
 
 export type TaskResult =

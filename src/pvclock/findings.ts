@@ -1,7 +1,8 @@
 // The deterministic half of the suite: one explorer run per (reader, scheme, host load, δ),
 // small enough to stay well under a second (2 task vCPUs, one read each unless told).
-import { explore, formatTrace, type ExploreResult } from '../harness/explore.js';
-import { buildModel, type Scheme } from './model.js';
+import { explore, formatTrace, type ExploreResult } from '../harness/kit.js';
+import type { Scheme } from './case.js';
+import { buildModel } from './model.js';
 import type { Op } from './ops.js';
 import type { ReaderVariant } from './reader.js';
 

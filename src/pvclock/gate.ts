@@ -3,10 +3,10 @@
 // BigInt conversion of the pvti body the host published under the version the reader saw, at
 // the TSC the reader read. Every other read goes through the variant's hot read() (at points
 // where no pvti is being written), the rest through its step twin, so both are checked.
-import type { Gate, Params } from '../harness/suite.js';
-import { buildModel, runSeeded, type ModelState, type Scheme } from './model.js';
+import type { Gate } from '../harness/kit.js';
+import type { PvclockCase } from './case.js';
 import type { PvclockLoad } from './load.js';
-import { loadKind } from './load.js';
+import { buildModel, runSeeded, type ModelState } from './model.js';
 import type { ReaderVariant } from './reader.js';
 
 export interface GateRun {
@@ -14,12 +14,12 @@ export interface GateRun {
   readonly state: ModelState;
 }
 
-export function runGate(reader: ReaderVariant, params: Params, load: PvclockLoad, seed: number, torn = false): GateRun {
+export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad, seed: number, torn = false): GateRun {
   const model = buildModel({
     reader,
-    scheme: String(params['scheme']) === 'nomaster' ? 'nomaster' : ('master' as Scheme),
-    vcpus: Number(params['vcpus']),
-    halted0: loadKind(params) === 'halt0',
+    scheme: c.scheme,
+    vcpus: c.vcpus,
+    halted0: c.load === 'halt0',
     readsPerTask: load.readsPerTask,
     hostOps: load.hostOps,
     schedOps: load.schedOps,

@@ -4,7 +4,9 @@
 //    version even" as separate stores with smp_wmb() between ("Version field updates must be
 //    kept separate ... writes within a string instruction are weakly ordered"). Torn mode is
 //    the bug that comment guards against: the version travels inside one weakly ordered copy
-//    and lands before the body (research/pvclock.md A.7 W4).
+//    and lands before the body, as `rep movs` may make it (Linux <= 4.0 kvm_guest_time_update:
+//    `hv_clock.version += 2`, then one kvm_write_guest_cached() of the whole struct; fixed in
+//    4.1 by "kvm: x86: fix kvmclock update protocol").
 //  - kvm_guest_time_update(): runs on vCPU k's own thread when it handles
 //    KVM_REQ_CLOCK_UPDATE at its next entry (vcpu_enter_guest), so a pvti is only ever written
 //    while its own vCPU is out of guest mode. Under the masterclock the body comes from the
@@ -14,7 +16,8 @@
 //  - kvm_gen_update_masterclock(): blocks guest entries (KVM_REQ_MCLOCK_INPROGRESS, which
 //    waits for running vCPUs to exit but does not wake halted ones), takes a new snapshot
 //    whose base is moved by delta (the CLOCK_MONOTONIC_RAW vs pvclock drift, either sign,
-//    research A.6), queues KVM_REQ_CLOCK_UPDATE on every vCPU, allows entries again.
+//    see Sean Christopherson, "KVM: x86: Don't unnecessarily force masterclock update on vCPU
+//    hotplug", 2023, on the lossy conversion), queues KVM_REQ_CLOCK_UPDATE on every vCPU, allows entries again.
 // Every writer is a generator whose yields separate the stores, so the same code runs to
 // completion on real threads (drain) and step by step under the interleaving explorer.
 import {
@@ -64,11 +67,11 @@ export const MASTER_LANES = 5;
 export interface HostOptions {
   readonly tsc_to_system_mul: number;
   readonly tsc_shift: number;
-  /** W4 bug: version and body written in one weakly ordered copy */
+  /** pre-4.1 host: version and body written in one weakly ordered copy */
   readonly torn: boolean;
   /**
    * Hypothetical host that sets PVCLOCK_TSC_STABLE_BIT on per-vCPU bases (no masterclock):
-   * only for showing what STABLE protects against (INV-A5); KVM never does this.
+   * only for showing what STABLE protects against (a mixed read with different bases); KVM never does this.
    */
   readonly stableWithoutMasterclock?: boolean;
 }
@@ -214,7 +217,7 @@ export class KvmHost {
 
   /**
    * Without the masterclock: the host clock drifts by delta from pvclock's extrapolation
-   * (NTP slew / the lossy conversion, research A.6-A.7 W2), and a global clock update
+   * (NTP slew / the lossy conversion; x86.c's comment above pvclock_update_vm_gtod_copy), and a global clock update
    * (KVM_REQ_GLOBAL_CLOCK_UPDATE → kvmclock_update_fn) queues KVM_REQ_CLOCK_UPDATE and kicks
    * every vCPU; each then samples its own (ns, tsc) at its next entry. No entry blocking.
    */

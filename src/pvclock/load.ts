@@ -2,12 +2,9 @@
 // (and the guest scheduler) take while the readers read, each tagged with the number of
 // reads completed before it may happen. The gate replays it on one deterministic interleaving;
 // the real-thread run replays it with `after` scaled to its much larger read counts.
-import { Rng } from '../harness/rng.js';
-import type { LoadCodec, LoadRow, Params } from '../harness/suite.js';
+import { Rng, type LoadCodec, type LoadRow, type Params } from '../harness/kit.js';
+import { GATE_READS, parseCase, tasksOf, type PvclockCase } from './case.js';
 import { OP_KINDS, type Op, type OpKind } from './ops.js';
-
-export type LoadKind = 'readers' | 'periodic' | 'rebase' | 'migrate' | 'halt0' | 'stable';
-export const LOAD_KINDS: readonly LoadKind[] = ['readers', 'periodic', 'rebase', 'migrate', 'halt0', 'stable'];
 
 export interface PvclockLoad {
   /** the seed it was generated from: also seeds the gate's schedule and the explorer's random runs */
@@ -18,36 +15,16 @@ export interface PvclockLoad {
   readonly schedOps: readonly Op[];
 }
 
-/** reads over all tasks in the gate's interleaving */
-export const GATE_READS = 1200;
-
-export function loadKind(params: Params): LoadKind {
-  const k = String(params['load'] ?? 'readers');
-  if (!(LOAD_KINDS as readonly string[]).includes(k))
-    throw new Error(`pvclock: unknown load '${k}' (one of ${LOAD_KINDS.join(', ')})`);
-  return k as LoadKind;
-}
-
-export function tasksOf(params: Params): number {
-  const vcpus = Number(params['vcpus'] ?? 2);
-  return loadKind(params) === 'halt0' ? vcpus - 1 : vcpus;
-}
-
-/** Host events per 1000 reads (the `rate` parameter; default 10). */
-function rateOf(params: Params): number {
-  return Number(params['rate'] ?? 10);
-}
-
-export function generateLoad(params: Params, seed: number): PvclockLoad {
+export function generateLoad(c: PvclockCase, seed: number): PvclockLoad {
   const rng = new Rng(seed >>> 0);
-  const kind = loadKind(params);
-  const vcpus = Number(params['vcpus'] ?? 2);
-  const master = String(params['scheme'] ?? 'master') === 'master';
-  const delta = Number(params['delta'] ?? 0);
-  const tasks = Math.max(1, tasksOf(params));
+  const kind = c.load;
+  const vcpus = c.vcpus;
+  const master = c.scheme === 'master';
+  const delta = c.delta;
+  const tasks = Math.max(1, tasksOf(c));
   const readsPerTask = Math.ceil(GATE_READS / tasks);
   const total = readsPerTask * tasks;
-  const rate = rateOf(params);
+  const rate = c.rate;
   const hostOps: Op[] = [];
   const schedOps: Op[] = [];
   const move: OpKind = master ? 'rebase' : 'drift';
@@ -115,7 +92,7 @@ export function generateLoad(params: Params, seed: number): PvclockLoad {
 export const pvclockLoad: LoadCodec<PvclockLoad> = {
   name: 'pvclock-ops',
   version: 1,
-  generate: generateLoad,
+  generate: (params: Params, seed: number) => generateLoad(parseCase(params), seed),
   toRows(load: PvclockLoad): LoadRow[] {
     const rows: LoadRow[] = [
       { who: 'meta', op: 'seed', after: 0, arg: load.seed },
@@ -126,7 +103,7 @@ export const pvclockLoad: LoadCodec<PvclockLoad> = {
     return rows;
   },
   fromRows(rows, params): PvclockLoad {
-    let readsPerTask = Math.ceil(GATE_READS / Math.max(1, tasksOf(params)));
+    let readsPerTask = Math.ceil(GATE_READS / Math.max(1, tasksOf(parseCase(params))));
     let seed = 1;
     const hostOps: Op[] = [];
     const schedOps: Op[] = [];

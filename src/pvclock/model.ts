@@ -2,28 +2,26 @@
 // (src/harness/explore.ts). One atomic step = one shared store by the host, or one shared
 // load (or rdtsc) by a reader, so every placement of a host store inside a read is explored.
 //
-// Faithful to KVM where it matters for warps (research/pvclock.md A.6):
+// Faithful to KVM where it matters for warps (torvalds/linux arch/x86/kvm/x86.c):
 //  - a pvti is rewritten by its own vCPU thread at its next entry, before any more guest code
 //    runs on that vCPU: the task program of vCPU k applies a pending KVM_REQ_CLOCK_UPDATE
 //    (as host steps) before its next guest step;
 //  - kvm_gen_update_masterclock() is one atomic step: it kicks the running vCPUs out and
 //    waits for them (KVM_REQUEST_WAIT), so no guest code runs between its stores;
 //  - a halted vCPU (no task) is not woken; it applies its update only at its 'wake0'.
-// `updateAt: 'host'` replaces the entry rule by the picture in the 2015 thread (seeds/001:
-// "KVM updates vcpu 0's pvti. Before KVM updates vcpu 1's pvti, guest code on vcpus 0 and 1
+// `updateAt: 'host'` replaces the entry rule by the picture in the 2015 thread (Lutomirski,
+// kvm list, 25 March 2015: "KVM updates vcpu 0's pvti. Before KVM updates vcpu 1's pvti, guest code on vcpus 0 and 1
 // see ... different pvti"): the host thread rewrites every pvti in turn while the guest runs.
 //
 // Warps are counted as kvmclock_test does (kvm-unit-tests x86/kvmclock_test.c), without its
 // lock: a read that returns less than a read which completed before it started.
-import { SPIN_PREFIX, type Model, type Program } from '../harness/explore.js';
-import { Rng } from '../harness/rng.js';
+import { Rng, SPIN_PREFIX, type Model, type Program } from '../harness/kit.js';
+import type { Scheme } from './case.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type Vm } from './vm.js';
 import { CTL_USE_MASTER_CLOCK, vlane, V_REQ_CLOCK_UPDATE } from './host.js';
 import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type ReaderVariant } from './reader.js';
 import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti.js';
 import type { Op } from './ops.js';
-
-export type Scheme = 'master' | 'nomaster';
 
 export interface ModelParams {
   readonly reader: ReaderVariant;
@@ -221,12 +219,12 @@ export function buildModel(p: ModelParams): Model<ModelState> {
             }
           }
           if (p.checks.mixed && s.violation === null && obs.tscCpu >= 0 && obs.tscCpu !== obs.pvti) {
-            // W1: the TSC came from another vCPU than the pvti; wrong iff that vCPU's own clock differs
+            // the TSC came from another vCPU than the pvti; wrong iff that vCPU's own clock differs
             const own = readBody(s.vm.area.lanes, obs.tscCpu);
             const right = s.vm.host.convert(obs.tsc, own.tsc_timestamp, own.system_time);
             if (right !== value && (own.version & 1) === 0) {
               s.violation = {
-                violation: `mixed read (W1): pvti[${obs.pvti}] with vCPU${obs.tscCpu}'s TSC gave ${value} ns, vCPU${obs.tscCpu}'s own pvti gives ${right} ns`,
+                violation: `mixed read: pvti[${obs.pvti}] with vCPU${obs.tscCpu}'s TSC gave ${value} ns, vCPU${obs.tscCpu}'s own pvti gives ${right} ns`,
                 size: Math.abs(right - value),
               };
             }

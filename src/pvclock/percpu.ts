@@ -1,6 +1,6 @@
 // The per-CPU pvti reader of Linux ~3.8 to 4.4 (torvalds/linux:arch/x86/vdso/vclock_gettime.c,
-// vread_pvclock), in the order of Lutomirski's proposal (a) in the 2015 thread
-// (seeds/001): getcpu → pvti[cpu] → version → STABLE → rdtsc → scale → getcpu again →
+// vread_pvclock), in the order of Lutomirski's proposal (a) in the thread "x86: kvm: Revert
+// 'remove sched notifier for cross-cpu migrations'" (kvm list, March 2015): getcpu → pvti[cpu] → version → STABLE → rdtsc → scale → getcpu again →
 // version again; retry if the cpu changed, or the version was odd or moved. The second
 // getcpu is what makes the TSC provably come from the interval in which this task ran on
 // `cpu` with that pvti valid; the version is read after it, so a vCPU that re-entered the
@@ -132,6 +132,9 @@ function* percpuSteps(env: GuestEnv, obs: ReadObs): Generator<string, number, vo
     yield `pvti[${cpu}].version → ${version1}: retry`;
   }
 }
+
+/** this file, for the vCPU worker threads (threads.ts) */
+export const url: string = import.meta.url;
 
 export const reader: ReaderVariant = {
   name: 'percpu',

@@ -59,6 +59,16 @@ export interface ReaderVariant {
   steps(env: GuestEnv, obs: ReadObs): Generator<string, number, void>;
 }
 
+/**
+ * The shape of a variant module (what percpu.ts and vcpu0.ts export): the reader, and the
+ * module's own URL, so that a vCPU worker thread can import the same variant by itself.
+ */
+export interface PvclockModule {
+  readonly reader: ReaderVariant;
+  /** `import.meta.url` of the variant's file */
+  readonly url: string;
+}
+
 export function newObs(): ReadObs {
   return { pvti: -1, version: -1, tsc: -1, retries: 0, tscCpu: -1 };
 }

@@ -118,7 +118,7 @@ export function pvclockReadCyclesRef(
 
 /**
  * Clone of the host's kvm_get_time_scale() (torvalds/linux:arch/x86/kvm/x86.c; re-derived in
- * ../shared/research/scale.py): the shift and 32.32 multiplier that convert base_hz ticks
+ * re-derived by hand from the same C): the shift and 32.32 multiplier that convert base_hz ticks
  * into scaled_hz ticks, ending in div_frac() = floor((scaled << 32) / tps32), so the clock
  * runs slightly slow. Not on a hot path, so BigInt.
  */

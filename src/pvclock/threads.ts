@@ -11,7 +11,6 @@
 // worker is a vCPU, and a read in flight cannot move between workers); the explorer and the
 // gate cover them.
 import { Worker } from 'node:worker_threads';
-import type { Params } from '../harness/suite.js';
 import { createVm, DEFAULT_CYCLES_PER_TICK, DEFAULT_TSC_KHZ, type VmParams } from './vm.js';
 import {
   CTL_MCLOCK_GEN,
@@ -24,7 +23,9 @@ import {
   drain,
   vlane,
 } from './host.js';
-import { loadKind, type PvclockLoad } from './load.js';
+import type { PvclockCase } from './case.js';
+import type { PvclockLoad } from './load.js';
+import type { PvclockModule } from './reader.js';
 import { S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
 
 export const DURATION_MS = 50;
@@ -43,19 +44,19 @@ export interface ThreadsResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** `variant`: the variant's module; each vCPU worker imports it again from its `url` */
 export async function runThreads(
-  variant: string,
-  params: Params,
+  variant: PvclockModule,
+  c: PvclockCase,
   load: PvclockLoad,
-  _seed: number,
   durationMs = DURATION_MS,
 ): Promise<ThreadsResult> {
-  const halted0 = loadKind(params) === 'halt0';
+  const halted0 = c.load === 'halt0';
   const vmParams: VmParams = {
-    vcpus: Number(params['vcpus']),
+    vcpus: c.vcpus,
     tscKhz: DEFAULT_TSC_KHZ,
     cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
-    masterclock: String(params['scheme']) !== 'nomaster',
+    masterclock: c.scheme === 'master',
     torn: false,
   };
   const vm = createVm(vmParams, true);
@@ -66,7 +67,7 @@ export async function runThreads(
   const stats = new SharedArrayBuffer(8 * (STAT_READER0 + 3 * n));
   const S = new Int32Array(sync);
   const T = new Float64Array(stats);
-  const readerUrl = new URL(`./${variant}.js`, import.meta.url).href;
+  const readerUrl = variant.url;
   const workers: Worker[] = [];
   const exits: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {

@@ -4,7 +4,7 @@
 import { workerData } from 'node:worker_threads';
 import { attachVm } from './vm.js';
 import { CTL_MCLOCK_GEN, CTL_MCLOCK_INPROGRESS, CTL_READY, CTL_STOP, V_OUT_OF_GUEST, drain, vlane } from './host.js';
-import { PVCLOCK_FALLBACK, type ReaderVariant } from './reader.js';
+import { PVCLOCK_FALLBACK, type PvclockModule } from './reader.js';
 import { readBody } from './pvti.js';
 import { S_GO, S_LOCK, STAT_READER0, T_LAST, T_LAST_VALUE, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
 
@@ -15,7 +15,8 @@ const S = new Int32Array(d.sync);
 const T = new Float64Array(d.stats);
 const cpuOf = new Int32Array(1);
 cpuOf[0] = d.cpu;
-const variant = ((await import(d.readerUrl)) as { reader: ReaderVariant }).reader;
+// the variant's own module, by the URL it exports (PvclockModule.url)
+const variant = ((await import(d.readerUrl)) as PvclockModule).reader;
 const reader = variant.create({ lanes: vm.area.lanes, tsc: vm.tsc, cpuOf, task: 0 });
 const cpu = d.cpu;
 const outLane = vlane(cpu, V_OUT_OF_GUEST);

@@ -121,6 +121,9 @@ function* vcpu0Steps(env: GuestEnv, obs: ReadObs): Generator<string, number, voi
   }
 }
 
+/** this file, for the vCPU worker threads (threads.ts) */
+export const url: string = import.meta.url;
+
 export const reader: ReaderVariant = {
   name: 'vcpu0',
   create: (env) => new Vcpu0Reader(env),

@@ -1,20 +1,28 @@
 // Hand-written operation streams for the tests that need one exact scenario.
 import {
+  type EvtchnLoad,
   OP_BEGIN,
   OP_BIND,
+  OP_CLOSE,
+  OP_DURING,
+  OP_EOI,
   OP_HOT,
+  OP_IPI,
+  OP_LATEEOI,
   OP_MASK,
+  OP_OPEN,
+  OP_PRIORITY,
   OP_SEND,
+  OP_TIMER,
   OP_UNMASK,
   OP_UPCALL,
-  type EvtchnLoad,
 } from '../../src/evtchn/load.js';
 
 export type Step =
-  | ['send' | 'mask' | 'unmask', number]
-  | ['bind', number, number]
-  | ['upcall', number]
-  | ['hot', number, number];
+  | ['send' | 'mask' | 'close' | 'lateeoi', number]
+  | ['unmask', number, number?]
+  | ['bind' | 'timer' | 'ipi' | 'priority' | 'open' | 'eoi' | 'during' | 'hot', number, number]
+  | ['upcall', number];
 
 const CODES = {
   send: OP_SEND,
@@ -23,6 +31,14 @@ const CODES = {
   bind: OP_BIND,
   upcall: OP_UPCALL,
   hot: OP_HOT,
+  timer: OP_TIMER,
+  ipi: OP_IPI,
+  priority: OP_PRIORITY,
+  close: OP_CLOSE,
+  open: OP_OPEN,
+  lateeoi: OP_LATEEOI,
+  eoi: OP_EOI,
+  during: OP_DURING,
 } as const;
 
 export function stream(ports: number, vcpus: number, steps: readonly Step[]): EvtchnLoad {
@@ -36,7 +52,7 @@ export function stream(ports: number, vcpus: number, steps: readonly Step[]): Ev
       arg.push(s[1]);
     } else {
       port.push(s[1]);
-      arg.push(s[0] === 'bind' || s[0] === 'hot' ? s[2]! : 0);
+      arg.push(s[2] ?? 0);
     }
   }
   return {

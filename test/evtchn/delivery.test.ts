@@ -1,4 +1,4 @@
-// No lost and no doubled events (research/evtchn.md §5): every send that does not coalesce is
+// No lost and no doubled events (Xen xen/common/event_2l.c, event_fifo.c): every send that does not coalesce is
 // delivered exactly once; a masked port gets no upcall but stays pending and is delivered on
 // unmask; a re-raise from the handler is not lost because the ack came first.
 import { test } from 'node:test';

@@ -1,6 +1,7 @@
-// Fairness of the Linux resume cursor (research/evtchn.md §1.4, Appendix A): a static set of
-// pending ports is handled in cyclic port order from the cursor, and a port re-raised by its
-// own handler without end cannot starve the others.
+// Fairness of the Linux resume cursor (Linux drivers/xen/events/events_2l.c:
+// evtchn_2l_handle_events): a static set of pending ports is handled in cyclic port order
+// from the cursor, and a port re-raised by its own handler without end cannot starve the
+// others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

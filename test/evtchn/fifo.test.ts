@@ -1,6 +1,7 @@
-// FIFO ordering (research/evtchn.md §3.4): first sent, first delivered within a priority; a
-// port re-raised from its handler goes to the tail; a linked port is not reordered by a
-// second send; a masked linked port is skipped and relinked at the tail on unmask.
+// FIFO ordering (Xen xen/common/event_fifo.c, Linux drivers/xen/events/events_fifo.c):
+// first sent, first delivered within a priority; a port re-raised from its handler goes to
+// the tail; a linked port is not reordered by a second send; a masked linked port is
+// skipped and relinked at the tail on unmask.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

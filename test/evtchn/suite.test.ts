@@ -18,6 +18,16 @@ test('the default grid is small, the full grid larger, and case keys are unique'
   assert.deepEqual(Object.keys(suite.variants).sort(), ['2-level', 'N-level', 'fifo']);
 });
 
+test('the default grid answers the thread: dom0 past 4096 ports, one event per upcall, churn, 262144 ports', () => {
+  const def = suite.grid('default');
+  const has = (f: (p: (typeof def)[number]) => boolean) => def.some(f);
+  assert.ok(has((p) => p['load'] === 'dom0' && Number(p['ports']) > 4096));
+  assert.ok(has((p) => p['load'] === 'single'));
+  assert.ok(has((p) => p['load'] === 'churn'));
+  assert.ok(has((p) => Number(p['ports']) === 262144 && Number(p['depth']) === 3));
+  assert.ok(has((p) => Number(p['abi']) === 32));
+});
+
 test('every default case passes the gate for every variant that applies, with exact counters and timed bodies', async () => {
   for (const params of suite.grid('default')) {
     for (const variant of Object.keys(suite.variants)) {
@@ -31,11 +41,17 @@ test('every default case passes the gate for every variant that applies, with ex
       const counters = await p.counters();
       const names = counters.map((c) => c.metric);
       for (const m of [
-        'words_read',
+        'events',
+        'events_per_upcall',
+        'bytes_read',
         'xchg',
+        'guest_locked',
+        'queue_locks',
+        'unmask_hypercalls',
         'worst_wait',
         'shared_bytes_guest',
         'shared_bytes_vcpu',
+        'private_bytes_vcpu',
         'capacity',
         'send_rmw',
       ]) {
@@ -50,20 +66,19 @@ test('every default case passes the gate for every variant that applies, with ex
       );
       const timed = p.timed();
       assert.deepEqual(
-        timed.map((t) => t.metric),
-        ['deliver', 'send'],
+        timed.map((t) => [t.metric, t.unit]),
+        [['stream', 'ns/event']],
       );
-      assert.deepEqual(
-        timed.map((t) => t.unit),
-        ['ns/event', 'ns/send'],
-      );
+      const events = counters.find((c) => c.metric === 'events')!.value;
       for (const t of timed) {
-        assert.ok(t.ops > 0);
+        assert.match(t.detail ?? '', /stream replayed in order/);
         t.setup?.();
         const first = t.run();
         t.setup?.();
-        assert.equal(t.run(), first, `${t.metric} does different work on a re-armed batch`);
-        if (t.metric === 'deliver') assert.equal(first, t.ops, 'deliver returns the events it delivered');
+        assert.equal(t.run(), first, `${t.metric} does different work after its state is restored`);
+        assert.equal(first, t.ops, 'the replay returns the events it delivered');
+        assert.equal(first, events, 'the timed replay delivers as many events as the counted one');
+        assert.equal(first, gate.ok ? gate.checked : -1, 'and as many as the gate observed');
       }
     }
   }
@@ -82,14 +97,24 @@ test('a case beyond a variant’s capacity is a capacity row naming the capacity
   assert.equal(counters.find((c) => c.metric === 'capacity')!.value, 262144);
 });
 
-test('N-level memory follows the tree: 2 x W^L/8 shared, W/8 + W^2/8 (+ upcall byte) per vCPU', async () => {
-  const p = runnable(
-    await prepared('N-level', { abi: 64, depth: 3, ports: 4096, density: 0.1, vcpus: 1, load: 'sparse' }),
-  );
-  p.gate();
-  const c = Object.fromEntries((await p.counters()).map((x) => [x.metric, x.value]));
-  assert.equal(c['shared_bytes_guest'], (2 * 262144) / 8);
+test('N-level memory is what the guest provides: whole leaf pages for its ports, W/8 + W^2/8 (+ upcall byte) per vCPU', async () => {
+  const counts = async (variant: string, params: Record<string, string | number>) => {
+    const p = runnable(await prepared(variant, params));
+    p.gate();
+    return Object.fromEntries((await p.counters()).map((x) => [x.metric, x.value]));
+  };
+  const c = await counts('N-level', { abi: 64, depth: 3, ports: 4096, density: 0.1, vcpus: 1, load: 'sparse' });
+  assert.equal(c['shared_bytes_guest'], 2 * 4096, 'one page of PENDING and one of MASK');
+  assert.equal(c['private_bytes_vcpu'], 4096, 'Linux per-CPU mask: one bit per port provided');
   assert.equal(c['shared_bytes_vcpu'], 8 + 512 + 1);
+  const partly = await counts('N-level', { abi: 64, depth: 3, ports: 40000, vcpus: 4, load: 'dom0' });
+  assert.equal(partly['shared_bytes_guest'], 2 * 2 * 4096, '40000 ports take a second, partly filled page');
+  const full = await counts('N-level', { abi: 64, depth: 3, ports: 262144, vcpus: 4, load: 'dom0' });
+  assert.equal(full['shared_bytes_guest'], (2 * 262144) / 8);
+  assert.equal(full['private_bytes_vcpu'], 262144 / 8);
+  const fifo = await counts('fifo', { abi: 64, depth: 2, ports: 4096, vcpus: 4, load: 'dom0' });
+  assert.equal(fifo['shared_bytes_vcpu'], 4096 + 1, 'the control block is a whole page in Linux');
+  assert.equal(fifo['shared_bytes_guest'], 4 * 4096, 'event array: 4 pages of 1024 words');
   const two = runnable(
     await prepared('2-level', { abi: 32, depth: 2, ports: 1024, density: 0.1, vcpus: 1, load: 'sparse' }),
   );
@@ -105,6 +130,7 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
   const skewed = {
     name: 'skewed',
     family: 'bitmap' as const,
+    levels: twolevel.levels,
     capacity: twolevel.capacity,
     create: (config: Parameters<typeof twolevel.create>[0]) => {
       const abi = twolevel.create(config);

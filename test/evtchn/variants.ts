@@ -1,5 +1,5 @@
 // The models under test, with the reference each one answers to.
-import type { EvtchnConfig, EvtchnPortOps, EvtchnVariant } from '../../src/evtchn/abi.js';
+import type { EvtchnConfig, EvtchnStreamOps, EvtchnVariant } from '../../src/evtchn/abi.js';
 import * as twolevel from '../../src/evtchn/twolevel.js';
 import * as nlevel from '../../src/evtchn/nlevel.js';
 import * as fifo from '../../src/evtchn/fifo.js';
@@ -11,7 +11,7 @@ export interface Subject {
   readonly module: EvtchnVariant;
   /** the config this subject runs at for a given word size and port count */
   config(wordBits: 32 | 64, ports: number, vcpus: number): EvtchnConfig;
-  reference(config: EvtchnConfig): EvtchnPortOps;
+  reference(config: EvtchnConfig): EvtchnStreamOps;
 }
 
 export const SUBJECTS: readonly Subject[] = [

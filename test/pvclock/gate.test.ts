@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import suite from '../../bench/pvclock.js';
 import { runGate } from '../../src/pvclock/gate.js';
 import { generateLoad } from '../../src/pvclock/load.js';
+import { parseCase } from '../../src/pvclock/case.js';
 import { reader as percpu } from '../../src/pvclock/percpu.js';
 import { reader as vcpu0 } from '../../src/pvclock/vcpu0.js';
 import { LANE_VERSION } from '../../src/pvclock/pvti.js';
@@ -11,7 +12,7 @@ import type { ReaderVariant } from '../../src/pvclock/reader.js';
 test('both readers pass the gate on every default case', () => {
   for (const params of suite.grid('default')) {
     for (const reader of [percpu, vcpu0]) {
-      const { gate, state } = runGate(reader, params, generateLoad(params, 1), 1);
+      const { gate, state } = runGate(reader, parseCase(params), generateLoad(parseCase(params), 1), 1);
       assert.ok(gate.ok, `${reader.name} ${JSON.stringify(params)}: ${JSON.stringify(gate)}`);
       assert.ok(state.reads >= 1000);
     }
@@ -37,7 +38,7 @@ test('a reader that skips the second version check fails the gate at the first r
     },
   };
   const params = { scheme: 'master', vcpus: 4, load: 'periodic', delta: 0, rate: 100 };
-  const { gate } = runGate(sloppy, params, generateLoad(params, 3), 3);
+  const { gate } = runGate(sloppy, parseCase(params), generateLoad(parseCase(params), 3), 3);
   assert.equal(gate.ok, false);
   if (!gate.ok) {
     assert.ok(gate.at >= 0);

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pvclockLoad, LOAD_KINDS } from '../../src/pvclock/load.js';
+import { pvclockLoad } from '../../src/pvclock/load.js';
+import { LOAD_KINDS, parseCase } from '../../src/pvclock/case.js';
 import suite from '../../bench/pvclock.js';
-import { caseKey } from '../../src/harness/suite.js';
+import { caseKey } from '../../src/harness/kit.js';
 
 test('loads are deterministic from the seed and survive the CSV round trip', () => {
   for (const load of LOAD_KINDS) {
@@ -51,4 +52,18 @@ test('default grid: 5-7 readable cases covering both schemes and both signs of d
       g.some((p) => p['scheme'] === 'master' && Number(p['delta']) > 0),
   );
   assert.ok(suite.grid('full').some((p) => p['vcpus'] === 16));
+});
+
+test('case parameters are parsed once, with one set of defaults, and a bad value is named', () => {
+  assert.deepEqual(parseCase({}), {
+    scheme: 'master',
+    vcpus: 2,
+    load: 'readers',
+    delta: 0,
+    rate: 10,
+    explore: 4000,
+  });
+  assert.throws(() => parseCase({ scheme: 'nomastr' }), /scheme=nomastr is not valid \(one of master, nomaster\)/);
+  assert.throws(() => parseCase({ vcpus: 0 }), /vcpus=0 is not valid/);
+  assert.throws(() => parseCase({ load: 'storm' }), /one of readers, periodic/);
 });

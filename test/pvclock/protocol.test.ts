@@ -1,5 +1,5 @@
 // The version protocol, through the interleaving explorer: with KVM's three separate stores a
-// reader never returns a value built from a half-written pvti; with the torn copy (W4) one can.
+// reader never returns a value built from a half-written pvti; with the pre-4.1 torn copy one can.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exploreCase, formatTrace, type ExploreLoad } from '../../src/pvclock/findings.js';
@@ -31,7 +31,7 @@ for (const reader of [percpu, vcpu0]) {
   }
 }
 
-test('torn copy (W4): a vcpu0 reader on another vCPU returns a value no published pvti gives', () => {
+test('torn copy (pre-4.1 host): a vcpu0 reader on another vCPU returns a value no published pvti gives', () => {
   const r = exploreCase({
     reader: vcpu0,
     scheme: 'master',
@@ -51,7 +51,7 @@ test('torn copy (W4): a vcpu0 reader on another vCPU returns a value no publishe
   );
 });
 
-test('torn copy (W4) with the host writing pvti while guests run: the per-cpu reader is hit too', () => {
+test('torn copy (pre-4.1 host) with the host writing pvti while guests run: the per-cpu reader is hit too', () => {
   const r = exploreCase({
     reader: percpu,
     scheme: 'master',

@@ -70,7 +70,7 @@ test('edge values: wrap of tsc - tsc_timestamp, all-ones, shifts of 0, ±31, ±3
   }
 });
 
-test('kvm_get_time_scale clone: values re-derived by research/scale.py, and it never runs fast', () => {
+test('kvm_get_time_scale clone: values re-derived from kvm_get_time_scale by hand, and it never runs fast', () => {
   assert.deepEqual(kvmGetTimeScale(1e9, 2_500_000_000), { tsc_shift: -1, tsc_to_system_mul: 3435973836 });
   assert.deepEqual(kvmGetTimeScale(1e9, 2_995_200_000), { tsc_shift: -1, tsc_to_system_mul: 2867900170 });
   assert.deepEqual(kvmGetTimeScale(1e9, 1_999_968_000), { tsc_shift: 0, tsc_to_system_mul: 2147518008 });

@@ -1,0 +1,202 @@
+// The timed replay: the case's own stream, as the load orders it, on one model instance.
+// Guest state (the Linux resume cursor included) and Xen's state persist from one operation
+// to the next as they would in Linux and Xen; between samples, untimed, the model and the
+// driver are put back exactly as they were after the prologue, so every sample does the same
+// work. The loop dispatches on the op code from a typed array and calls the model directly:
+// no allocation, no closure, one call site per operation kind. Its driver rules are those of
+// replay.ts (the gate's), and a test holds the two to the same deliveries.
+import type { EventHandler, EvtchnModel } from './abi.js';
+import {
+  type EvtchnLoad,
+  OP_BEGIN,
+  OP_BIND,
+  OP_CLOSE,
+  OP_DURING,
+  OP_EOI,
+  OP_HOT,
+  OP_IPI,
+  OP_LATEEOI,
+  OP_MASK,
+  OP_OPEN,
+  OP_PRIORITY,
+  OP_SEND,
+  OP_TIMER,
+  OP_UNMASK,
+  OP_UPCALL,
+} from './ops.js';
+import { digestStep } from './replay.js';
+
+export class StreamReplay implements EventHandler {
+  /** deliveries of the last run, and their digest (replay.ts: deliveryDigest) */
+  delivered = 0;
+  digest = 0;
+  /** hypervisor set_pending calls of the last run: sends, re-raises, sends during a scan */
+  sends = 0;
+  /** unmasks of the last run (the guest's, EOIs and opens included) */
+  unmasks = 0;
+  upcalls = 0;
+
+  private readonly op: Uint8Array;
+  private readonly port: Int32Array;
+  private readonly arg: Int32Array;
+  private readonly begin: number;
+  private readonly end: number;
+  private readonly lateeoi: Uint8Array;
+  private readonly lateeoiAtBegin: Uint8Array;
+  private readonly eoiMasked: Uint8Array;
+  private readonly duringPort: Int32Array;
+  private readonly duringAt: Int32Array;
+  private duringHead = 0;
+  private duringTail = 0;
+  private inUpcall = 0;
+  private hotPort = -1;
+  private hotLeft = 0;
+
+  constructor(
+    private readonly abi: EvtchnModel,
+    load: EvtchnLoad,
+  ) {
+    this.op = load.op;
+    this.port = load.port;
+    this.arg = load.arg;
+    this.end = load.length;
+    let begin = 0;
+    while (begin < load.length && load.op[begin] !== OP_BEGIN) begin++;
+    this.begin = Math.min(load.length, begin + 1);
+    this.lateeoi = new Uint8Array(load.ports);
+    this.eoiMasked = new Uint8Array(load.ports);
+    let during = 0;
+    for (let i = 0; i < load.length; i++) if (load.op[i] === OP_DURING) during++;
+    this.duringPort = new Int32Array(during);
+    this.duringAt = new Int32Array(during);
+    this.replay(0, begin); // the prologue, once
+    this.lateeoiAtBegin = this.lateeoi.slice();
+    abi.saveState();
+  }
+
+  /** Untimed: the model and the driver as they were after the prologue. */
+  reset(): void {
+    this.abi.restoreState();
+    this.lateeoi.set(this.lateeoiAtBegin);
+    this.eoiMasked.fill(0);
+    this.duringHead = 0;
+    this.duringTail = 0;
+    this.hotPort = -1;
+    this.hotLeft = 0;
+    this.delivered = 0;
+    this.digest = 0;
+    this.sends = 0;
+    this.unmasks = 0;
+    this.upcalls = 0;
+  }
+
+  /** Timed: the stream after the prologue. Returns the events delivered. */
+  run(): number {
+    this.replay(this.begin, this.end);
+    return this.delivered;
+  }
+
+  /** the index of the operation half-way through the stream after its prologue */
+  get middle(): number {
+    return this.begin + ((this.end - this.begin) >> 1);
+  }
+
+  /** Untimed: the stream with a migration before operation `at` (an index into the load);
+   *  returns the ports raised again. run() must not be timed around it. */
+  runMigrating(at: number): number {
+    const mid = Math.max(this.begin, Math.min(this.end, at));
+    this.replay(this.begin, mid);
+    const raised = this.abi.migrate();
+    this.replay(mid, this.end);
+    return raised;
+  }
+
+  handle(vcpu: number, port: number): void {
+    this.delivered++;
+    this.digest = digestStep(this.digest, vcpu, port);
+    if (this.lateeoi[port] !== 0) {
+      this.eoiMasked[port] = 1;
+      this.abi.mask(port);
+    }
+    if (port === this.hotPort && this.hotLeft > 0) {
+      this.hotLeft--;
+      this.send(port);
+    }
+    this.inUpcall++;
+    while (this.duringHead < this.duringTail && this.duringAt[this.duringHead]! <= this.inUpcall) {
+      this.send(this.duringPort[this.duringHead++]!);
+    }
+  }
+
+  private send(port: number): void {
+    this.sends++;
+    this.abi.setPending(port);
+  }
+
+  private replay(from: number, to: number): void {
+    const abi = this.abi;
+    const op = this.op;
+    const portOf = this.port;
+    const argOf = this.arg;
+    for (let i = from; i < to; i++) {
+      const port = portOf[i]!;
+      const arg = argOf[i]!;
+      switch (op[i]) {
+        case OP_SEND:
+          this.send(port);
+          break;
+        case OP_MASK:
+          abi.mask(port);
+          break;
+        case OP_UNMASK:
+          this.unmasks++;
+          abi.unmask(port, arg);
+          break;
+        case OP_BIND:
+        case OP_IPI:
+          abi.bind(port, arg);
+          break;
+        case OP_UPCALL:
+          this.upcalls++;
+          this.inUpcall = 0;
+          abi.upcall(arg, this);
+          while (this.duringHead < this.duringTail) this.send(this.duringPort[this.duringHead++]!);
+          break;
+        case OP_HOT:
+          this.hotPort = port;
+          this.hotLeft = arg;
+          break;
+        case OP_TIMER:
+          abi.bindTimer(port, arg);
+          break;
+        case OP_PRIORITY:
+          abi.setPriority(port, arg);
+          break;
+        case OP_CLOSE:
+          abi.close(port);
+          break;
+        case OP_OPEN:
+          abi.bind(port, arg);
+          this.unmasks++;
+          abi.unmask(port, arg);
+          break;
+        case OP_LATEEOI:
+          this.lateeoi[port] = 1;
+          break;
+        case OP_EOI:
+          if (this.eoiMasked[port] !== 0) {
+            this.eoiMasked[port] = 0;
+            this.unmasks++;
+            abi.unmask(port, arg);
+          }
+          break;
+        case OP_DURING:
+          this.duringPort[this.duringTail] = port;
+          this.duringAt[this.duringTail++] = arg;
+          break;
+        default:
+          break; // begin, refused
+      }
+    }
+  }
+}

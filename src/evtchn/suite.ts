@@ -1,0 +1,198 @@
+// What the evtchn suite computes for one (variant, case): the gate against the reference of
+// the variant's family, the exact counters of the case's stream, and the timed replay of
+// that stream. bench/evtchn.ts only declares the suite; this file is handed the variant's
+// module, never its name.
+import { type Counter, type Params, type Preparation, type Timed, unsupported } from '../harness/kit.js';
+import {
+  type EvtchnConfig,
+  type EvtchnStreamOps,
+  type EvtchnVariant,
+  WORK_BYTES_READ,
+  WORK_GUEST_LOCKED,
+  WORK_QUEUE_LOCKS,
+  WORK_SEND_RMW,
+  WORK_TIMER_FIRST,
+  WORK_UNMASK_HYPERCALLS,
+  WORK_UPCALLS,
+  WORK_XCHG,
+} from './abi.js';
+import { caseOf } from './case.js';
+import { type EvtchnLoad, OP_BEGIN, OP_NAMES, OP_REFUSED } from './ops.js';
+import { BitmapReference } from './reference.js';
+import { FifoReference } from './reference-fifo.js';
+import { firstDifference, type Observation, replay } from './replay.js';
+import { StreamReplay } from './stream.js';
+
+/** The reference that judges a variant: FIFO's lists, or the bitmap rules at the depth the
+ *  variant itself builds (2-level is 2 deep whatever the case's depth says). */
+export function referenceFor(variant: EvtchnVariant, config: EvtchnConfig): EvtchnStreamOps {
+  if (variant.family === 'fifo') return new FifoReference(config);
+  return new BitmapReference({ ...config, depth: variant.levels(config) });
+}
+
+/** What the stream after its prologue is made of, for the timed row's detail. */
+export function describeStream(load: EvtchnLoad): string {
+  const counts = new Array<number>(OP_NAMES.length).fill(0);
+  let i = 0;
+  while (i < load.length && load.op[i] !== OP_BEGIN) i++;
+  const first = i + 1;
+  for (i = first; i < load.length; i++) counts[load.op[i]!]!++;
+  const parts = OP_NAMES.map((name, op) => (counts[op]! > 0 ? `${counts[op]} ${name}` : '')).filter((x) => x);
+  return `${load.length - first} operations (${parts.join(', ')})`;
+}
+
+const per = (a: number, b: number): number => (b > 0 ? a / b : 0);
+
+/** Xen allocates struct evtchn in buckets of a page, 64 ports each (the struct is padded to
+ *  64 bytes); the dump walks port 1 up to the end of the last bucket, with the event lock
+ *  held throughout (xen/common/event_channel.c: domain_dump_evtchn_info). */
+const EVTCHNS_PER_BUCKET = 64;
+
+export function dumpPorts(load: EvtchnLoad): number {
+  let highest = 0;
+  for (let i = 0; i < load.length; i++) if (load.port[i]! > highest) highest = load.port[i]!;
+  return Math.ceil((highest + 1) / EVTCHNS_PER_BUCKET) * EVTCHNS_PER_BUCKET - 1;
+}
+
+/** The stream with a migration half-way, on a fresh model: the ports raised again. */
+function migrated(variant: EvtchnVariant, config: EvtchnConfig, load: EvtchnLoad): number {
+  const stream = new StreamReplay(variant.create(config), load);
+  stream.reset();
+  return stream.runMigrating(stream.middle);
+}
+
+export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad): Preparation {
+  const { config } = caseOf(params);
+  const capacity = variant.capacity(config);
+  if (config.ports > capacity) {
+    return unsupported(
+      `${variant.name} addresses ${capacity} ports (abi=${config.wordBits}); the case needs ${config.ports}`,
+    );
+  }
+  // the variant's own observation of the whole stream, kept from the gate for worst_wait
+  let observed: Observation | undefined;
+
+  return {
+    gate() {
+      const expected = replay(referenceFor(variant, config), load);
+      const actual = replay(variant.create(config), load);
+      observed = actual;
+      const diff = firstDifference(expected, actual);
+      if (diff) return { ok: false, ...diff };
+      return { ok: true, checked: expected.deliveries.length / 3 };
+    },
+
+    counters(): Counter[] {
+      // the timed replay, run once and counted instead of timed
+      const abi = variant.create(config);
+      const stream = new StreamReplay(abi, load);
+      stream.reset();
+      abi.work.fill(0);
+      const events = stream.run();
+      const w = abi.work;
+      const upcalls = w[WORK_UPCALLS]!;
+      let refused = 0;
+      for (let i = 0; i < load.length; i++) if (load.op[i] === OP_REFUSED) refused++;
+      return [
+        { metric: 'events', unit: 'events', value: events, detail: 'events delivered over the whole stream' },
+        { metric: 'events_per_upcall', unit: 'events/upcall', value: per(events, upcalls) },
+        {
+          metric: 'bytes_read',
+          unit: 'bytes/event',
+          value: per(w[WORK_BYTES_READ]!, events),
+          detail: 'event-channel memory the guest loads while it scans: selectors or READY, leaf or event words, HEADs',
+        },
+        { metric: 'xchg', unit: 'xchg/upcall', value: per(w[WORK_XCHG]!, upcalls) },
+        {
+          metric: 'guest_locked',
+          unit: 'ops/event',
+          value: per(w[WORK_GUEST_LOCKED]!, events),
+          detail:
+            "the guest's locked operations: xchg, the ack's sync_clear_bit, clear_linked's cmpxchg, mask/unmask bits",
+        },
+        { metric: 'send_rmw', unit: 'rmw/send', value: per(w[WORK_SEND_RMW]!, stream.sends) },
+        {
+          metric: 'queue_locks',
+          unit: 'locks/send',
+          value: per(w[WORK_QUEUE_LOCKS]!, stream.sends),
+          detail: "Xen FIFO's per-queue spinlocks in set_pending, coalesced sends included",
+        },
+        {
+          metric: 'unmask_hypercalls',
+          unit: 'hypercalls',
+          value: w[WORK_UNMASK_HYPERCALLS]!,
+          detail: `EVTCHNOP_unmask the guest had to make, of ${stream.unmasks} unmasks`,
+        },
+        {
+          metric: 'timer_first',
+          unit: 'events',
+          value: w[WORK_TIMER_FIRST]!,
+          detail: 'timer VIRQs delivered by the VIRQ_TIMER pre-check before the scan',
+        },
+        {
+          metric: 'worst_wait',
+          unit: 'events',
+          value: (observed ?? replay(variant.create(config), load)).worstWait,
+          detail:
+            'events handled on the vCPU between a port becoming deliverable and its delivery, over the whole stream',
+        },
+        {
+          metric: 'dump_ports_locked',
+          unit: 'ports',
+          value: dumpPorts(load),
+          detail:
+            "ports domain_dump_evtchn_info (Xen's 'e' debug key) visits under one hold of the event lock: every port of every allocated bucket",
+        },
+        {
+          metric: 'alloc_refused',
+          unit: 'allocations',
+          value: refused,
+          detail: 'port allocations refused with -ENOSPC at the domain limit',
+        },
+        {
+          metric: 'resume_hypercalls',
+          unit: 'hypercalls',
+          value: abi.reregistration().hypercalls,
+          detail: 'what the guest must register again after a migration before events flow',
+        },
+        { metric: 'resume_pages', unit: 'pages', value: abi.reregistration().pages },
+        {
+          metric: 'migrate_reraised',
+          unit: 'ports',
+          value: migrated(variant, config, load),
+          detail: 'ports the guest raises again after a migration half-way through the stream, so that none is lost',
+        },
+        { metric: 'shared_bytes_guest', unit: 'bytes', value: abi.sharedBytes() },
+        { metric: 'shared_bytes_vcpu', unit: 'bytes', value: abi.perVcpuBytes() },
+        { metric: 'private_bytes_vcpu', unit: 'bytes', value: abi.privateBytesPerVcpu() },
+        { metric: 'capacity', unit: 'ports', value: capacity },
+      ];
+    },
+
+    timed(): Timed[] {
+      const stream = new StreamReplay(variant.create(config), load);
+      stream.reset();
+      const events = stream.run();
+      return [
+        {
+          metric: 'stream',
+          unit: 'ns/event',
+          ops: Math.max(1, events),
+          detail: `timed: the case's stream replayed in order after its prologue, ${describeStream(load)}, ${events} events delivered; model, cursor and driver restored untimed before each sample`,
+          setup: () => stream.reset(),
+          run: () => stream.run(),
+        },
+      ];
+    },
+  };
+}
+
+/** Whether a variant has anything to say about a case. An ABI without levels (FIFO) has
+ *  nothing to add on a deeper row that a 2-level tree could hold: that row has a depth-2
+ *  twin it has already run; beyond W*W ports (32768, 131072, 262144) it has none. */
+export function applies(variant: EvtchnVariant, params: Params): boolean {
+  if (variant.family === 'bitmap') return true;
+  const { config } = caseOf(params);
+  if (config.depth === 2) return true;
+  return config.ports > config.wordBits * config.wordBits;
+}
