@@ -13,6 +13,7 @@ export function referenceFor(p2m: P2m, layout: Layout): P2mReference {
     flipWholeLeaf: p2m.flipsWholeLeaf,
     limit: p2m.readLimit,
     beyond: p2m.beyondReads,
+    aboveInitial: p2m.aboveInitial,
   });
 }
 

@@ -1,6 +1,13 @@
 // A guest's pseudo-physical memory map: RAM and identity (1:1: PCI BARs, ACPI, E820 gaps)
-// ranges; everything else inside `span` is missing. `span` is the p2m's size in pfns (the
-// highest pfn + 1 the guest may ever use, e.g. sized for hotplug).
+// ranges populated at boot, and the balloon's extra memory above them; everything else
+// inside `span` is missing. `span` is the end of the guest's E820 (maxmem for a PV domU:
+// libxl sets one RAM entry of maxmem with xc_domain_set_memmap_limit).
+//
+// Linux arch/x86/xen/setup.c:xen_memory_setup takes the E820 RAM above the initial
+// allocation (nr_pages) as extra memory, clamped to EXTRA_MEM_RATIO (10) times the initial
+// size, marks what lies above it unusable, and sets xen_max_p2m_pfn to the end of the extra
+// memory (xen_add_extra_mem). The tree leaves all of it p2m_missing; the list maps it to
+// p2m_identity and then gives the extra memory private INVALID leaves (xen_inv_extra_mem).
 import type { Encoding } from './entry.js';
 
 export type RangeKind = 'ram' | 'ident';
@@ -11,10 +18,49 @@ export interface Range {
   readonly kind: RangeKind;
 }
 
+/** a pfn interval [start, end) */
+export interface Extent {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface Layout {
   readonly span: number;
   /** sorted, non-overlapping */
   readonly ranges: readonly Range[];
+  /** xen_extra_mem: balloon space above the initial allocation, sorted, above every range (none if absent) */
+  readonly extra?: readonly Extent[];
+}
+
+/** setup.c: the extra memory is at most EXTRA_MEM_RATIO times the initial allocation */
+export const EXTRA_MEM_RATIO = 10;
+
+export function extraOf(layout: Layout): readonly Extent[] {
+  return layout.extra ?? [];
+}
+
+/** xen_max_p2m_pfn at boot: the end of the extra memory, or of what the builder populated */
+export function maxP2mPfn(layout: Layout): number {
+  const ex = extraOf(layout);
+  const last = ex[ex.length - 1];
+  return Math.max(populatedEnd(layout), last === undefined ? 0 : last.end);
+}
+
+/** the list's xen_p2m_size before xen_vmalloc_p2m_tree: ALIGN(nr_pages, P2M_PER_PAGE); every slot above reads identity (xen_p2m_elem_type) */
+export function initialEnd(layout: Layout, perPage: number): number {
+  return Math.ceil(populatedEnd(layout) / perPage) * perPage;
+}
+
+export function inExtra(layout: Layout, pfn: number): boolean {
+  for (const x of extraOf(layout)) if (pfn >= x.start && pfn < x.end) return true;
+  return false;
+}
+
+/** pfns of extra memory in [start, end) */
+export function extraIn(layout: Layout, start: number, end: number): number {
+  let n = 0;
+  for (const x of extraOf(layout)) n += Math.max(0, Math.min(end, x.end) - Math.max(start, x.start));
+  return n;
 }
 
 export const PFNS_PER_GIB = 1 << 18; // 4 KiB pages
@@ -38,11 +84,16 @@ export function fillRamLeaf(lanes: Uint32Array, base: number, firstPfn: number, 
   }
 }
 
-/** What a pfn holds at boot: the real entry value (view) of the layout. */
-export function bootEntry(enc: Encoding, layout: Layout, pfn: number): number {
+/**
+ * What a pfn holds at boot: the real entry value (view) of the layout. `aboveIdentity`: the
+ * list's rule, every pfn from ALIGN(nr_pages) up reads IDENTITY_FRAME(pfn) except extra
+ * memory (xen_chk_extra_mem); the tree's missing pages read INVALID.
+ */
+export function bootEntry(enc: Encoding, layout: Layout, pfn: number, aboveIdentity = false): number {
   const r = rangeAt(layout, pfn);
-  if (r === null) return enc.INVALID;
-  return r.kind === 'ram' ? bootMfn(pfn) : pfn + enc.IDENTITY;
+  if (r !== null) return r.kind === 'ram' ? bootMfn(pfn) : pfn + enc.IDENTITY;
+  if (aboveIdentity && pfn >= initialEnd(layout, enc.perPage) && !inExtra(layout, pfn)) return pfn + enc.IDENTITY;
+  return enc.INVALID;
 }
 
 export function rangeAt(layout: Layout, pfn: number): Range | null {
@@ -108,11 +159,12 @@ export type LayoutName = (typeof LAYOUTS)[number];
  * - dense: RAM from 0 to the span
  * - pc: PC-style holes: a misaligned identity range 1029 MiB–2001 MiB (the example in the
  *   tree's header comment), a 1 GiB-aligned identity PCI hole at 3–4 GiB, RAM elsewhere
- * - hotplug: 4 GiB of RAM, the p2m sized for the whole span, never populated above
+ * - hotplug: `mem` GiB of RAM (4 by default) in an E820 of the whole span, the extra memory
+ *   above it clamped to EXTRA_MEM_RATIO x mem (xen_memory_setup); the rest of the span unusable
  * - islands: 1 GiB of RAM at 0 and 1 GiB at the top of the span
  * (Layout D, ballooned up and back down, is not a boot layout: it is hotplug plus balloon operations.)
  */
-export function namedLayout(name: string, gibs: number): Layout {
+export function namedLayout(name: string, gibs: number, memGibs = Math.min(4, gibs)): Layout {
   const span = gib(gibs);
   switch (name) {
     case 'dense':
@@ -127,8 +179,11 @@ export function namedLayout(name: string, gibs: number): Layout {
         [gib(4), span, 'ram'],
       ]);
     }
-    case 'hotplug':
-      return mk(span, [[0, gib(Math.min(4, gibs)), 'ram']]);
+    case 'hotplug': {
+      const mem = gib(Math.min(memGibs, gibs));
+      const extraEnd = Math.min(span, mem + EXTRA_MEM_RATIO * mem);
+      return { ...mk(span, [[0, mem, 'ram']]), extra: extraEnd > mem ? [{ start: mem, end: extraEnd }] : [] };
+    }
     case 'islands':
       return gibs <= 2
         ? mk(span, [[0, span, 'ram']])
@@ -141,9 +196,10 @@ export function namedLayout(name: string, gibs: number): Layout {
   }
 }
 
-/** leaf pages a layout's ranges can need at boot (an arena size hint, not a count) */
-export function leafHint(layout: Layout, perPage: number): number {
+/** leaf pages a layout's ranges (and, with `extra`, its extra memory) can need at boot: an arena size hint, not a count */
+export function leafHint(layout: Layout, perPage: number, extra = false): number {
   let n = 0;
   for (const r of layout.ranges) n += Math.ceil((r.end - r.start) / perPage) + 1;
+  if (extra) for (const x of extraOf(layout)) n += Math.ceil((x.end - x.start) / perPage) * 1.003 + 2;
   return n;
 }

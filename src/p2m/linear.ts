@@ -17,8 +17,20 @@
 // load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
 import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
-import { chunkKind, bootEntry, fillRamLeaf, leafHint, type Layout } from './layout.js';
-import { VMALLOC_START_VPN, XEN_HOLE_VPN, PT_ENTRIES, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
+import {
+  chunkKind,
+  bootEntry,
+  extraIn,
+  extraOf,
+  fillRamLeaf,
+  initialEnd,
+  inExtra,
+  leafHint,
+  maxP2mPfn,
+  type Layout,
+} from './layout.js';
+import { VMALLOC_START_VPN, ptIndex, readPte, writePte, fillPtes } from './pagetable.js';
+import { mapP2mList } from './listwalk.js';
 import { CapacityError, type LookupTrace, type P2m, type ToolstackPath, type ToolView } from './variant.js';
 
 export const name = 'linear';
@@ -33,6 +45,16 @@ const TWO31 = 2147483648;
 
 export function capacity(width: Width): number {
   return width === 64 ? MAXMEM_PFNS : 0;
+}
+
+/** setup.c:xen_get_pages_limit: a domU stops at 512 GiB unless xen_512gb_limit=0 (CONFIG_XEN_512GB), dom0 at MAXMEM */
+export function defaultCap(width: Width): { pfns: number; why: string } {
+  return width === 64
+    ? {
+        pfns: 512 * 2 ** 18,
+        why: 'xen_get_pages_limit: 512 GiB for a domU (CONFIG_XEN_512GB, boot option xen_512gb_limit); dom0 MAXMEM',
+      }
+    : { pfns: 64 * 2 ** 18, why: 'xen_get_pages_limit: 64 GiB for a 32-bit guest' };
 }
 
 /** the list publishes p2m_cr3, p2m_vaddr and p2m_generation (Linux >= 4.3, xen_setup_mfn_list_list) */
@@ -53,14 +75,17 @@ export function vaSlots(span: number, hotplugLimitPfns = P2M_LIMIT_PFNS): number
 }
 
 export class P2mLinear implements P2m {
-  readonly variant = name;
+  readonly variant: string = name;
   readonly enc: Encoding = E64;
   readonly width: Width = 64;
-  readonly capacity = MAXMEM_PFNS;
+  readonly capacity: number = MAXMEM_PFNS;
   readonly mem: Arena;
   structuralChanges = 0;
   readonly beyondReads = 'identity';
+  readonly aboveInitial = 'identity';
   readonly flipsWholeLeaf = false;
+  /** p2m_generation exists (Linux >= 4.3); the 3.19-4.2 list has none */
+  protected readonly bumpsGeneration: boolean = true;
   get readLimit(): number {
     return this.size;
   }
@@ -77,18 +102,18 @@ export class P2mLinear implements P2m {
   readonly identityPte: number; // p2m_identity_pte
   /** the MMU's view: frame backing each leaf-sized page of the list */
   readonly leafOf: Int32Array;
-  private gen = 0; // shared_info.arch.p2m_generation
-  private pfnLimit: number; // xen_p2m_last_pfn, published as shared_info.arch.max_pfn
+  protected gen = 0; // shared_info.arch.p2m_generation
+  protected pfnLimit: number; // xen_p2m_last_pfn, published as shared_info.arch.max_pfn
 
   /** `hotplugLimitPfns` is CONFIG_XEN_MEMORY_HOTPLUG_LIMIT in pfns (default 512 GiB); the explorer uses a small one */
   constructor(width: Width, layout: Layout, hotplugLimitPfns = P2M_LIMIT_PFNS) {
     if (width !== 64) throw new CapacityError(name, 0, 'a 32-bit PAE guest (not modelled)');
     if (layout.span > MAXMEM_PFNS) throw new CapacityError(name, MAXMEM_PFNS, `a guest of ${layout.span} pfns`);
-    // xen_vmalloc_p2m_tree: vm.size = ALIGN(8 * max(max_pfn, P2M_LIMIT), PMD_SIZE * PMDS_PER_MID_PAGE)
-    this.size = vaSlots(layout.span, hotplugLimitPfns);
+    // xen_vmalloc_p2m_tree: vm.size = ALIGN(8 * max(xen_max_p2m_pfn, P2M_LIMIT), PMD_SIZE * PMDS_PER_MID_PAGE)
+    this.size = vaSlots(maxP2mPfn(layout), hotplugLimitPfns);
     const leaves = this.size / 512;
     this.leafOf = new Int32Array(leaves);
-    this.mem = new Arena(Math.min(24 + Math.ceil(leafHint(layout, 512) * 1.01), 1 << 20));
+    this.mem = new Arena(Math.min(24 + Math.ceil(leafHint(layout, 512, true) * 1.01), 1 << 20));
     const mem = this.mem;
     this.missing = mem.alloc('p2m_missing', 0xffffffff);
     this.identity = mem.alloc('p2m_identity', 0xffffffff);
@@ -111,8 +136,9 @@ export class P2mLinear implements P2m {
       writePte(mem, l3, ptIndex(v, 3), pmd);
     }
     this.leafOf.fill(this.missing);
-    this.pfnLimit = layout.span;
+    this.pfnLimit = maxP2mPfn(layout); // xen_p2m_last_pfn = xen_max_p2m_pfn (the end of the extra memory)
     this.rebuild(layout);
+    this.invExtraMem(layout);
   }
 
   // ---- page-table access ---------------------------------------------------------------
@@ -125,27 +151,36 @@ export class P2mLinear implements P2m {
   private readonly vaddrGiB = VMALLOC_START_VPN / 2 ** 18;
 
   /** the PMD frame whose entry maps the PTE page of leaf slot `slot` */
-  private pmdOf(slot: number): number {
+  protected pmdOf(slot: number): number {
     const g = this.vaddrGiB + Math.floor(slot / 2 ** 18);
     const l3 = readPte(this.mem, this.cr3, Math.floor(g / 512) % 512);
     return readPte(this.mem, l3, g % 512);
   }
 
   /** lookup_address: the 4-level software walk to the PTE page of slot `slot` */
-  private ptePageOf(slot: number): number {
+  protected ptePageOf(slot: number): number {
     return readPte(this.mem, this.pmdOf(slot), Math.floor(slot / 512) % 512);
+  }
+
+  /**
+   * xen_p2m_elem_type while the list is rebuilt: xen_p2m_size is still ALIGN(nr_pages), so
+   * every slot from there up is identity; below it, what the builder populated
+   */
+  private kindOf(layout: Layout, initEnd: number, start: number, end: number): 'ram' | 'ident' | 'missing' | 'mixed' {
+    if (start >= initEnd) return 'ident';
+    if (end > initEnd) return 'mixed';
+    return chunkKind(layout, start, end);
   }
 
   /** xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for uniform 2 MiB */
   private rebuild(layout: Layout): void {
     const mem = this.mem;
-    const end = Math.min(layout.span, this.size);
-    for (let g = 0; g < end; g += PER_PTE_PAGE) {
-      const kind = chunkKind(layout, g, Math.min(g + PER_PTE_PAGE, layout.span));
-      const whole = g + PER_PTE_PAGE <= layout.span || kind === 'missing';
-      if (kind === 'missing' && whole) continue; // PMD already points at p2m_missing_pte
+    const initEnd = initialEnd(layout, 512);
+    for (let g = 0; g < this.size; g += PER_PTE_PAGE) {
+      const kind = this.kindOf(layout, initEnd, g, g + PER_PTE_PAGE);
+      if (kind === 'missing') continue; // PMD already points at p2m_missing_pte
       const slot0 = g / 512;
-      if (kind === 'ident' && whole) {
+      if (kind === 'ident') {
         writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), this.identityPte);
         this.leafOf.fill(this.identity, slot0, slot0 + 512);
         continue;
@@ -155,8 +190,7 @@ export class P2mLinear implements P2m {
       writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), pte);
       for (let i = 0; i < 512; i++) {
         const start = g + i * 512;
-        if (start >= layout.span) break;
-        const k = chunkKind(layout, start, start + 512);
+        const k = this.kindOf(layout, initEnd, start, start + 512);
         if (k === 'missing') continue;
         if (k === 'ident') {
           writePte(mem, pte, i, this.identity);
@@ -165,9 +199,47 @@ export class P2mLinear implements P2m {
         }
         const leaf = mem.alloc('p2m_leaf', k === 'ram' ? 0 : 0xffffffff); // a RAM leaf is overwritten whole
         if (k === 'ram') fillRamLeaf(mem.lanes, leaf << PAGE_SHIFT_LANES, start, 512, true);
-        else for (let j = 0; j < 512; j++) this.writeEntry(leaf, j, bootEntry(this.enc, layout, start + j));
+        else for (let j = 0; j < 512; j++) this.writeEntry(leaf, j, bootEntry(this.enc, layout, start + j, true));
         writePte(mem, pte, i, leaf);
         this.leafOf[slot0 + i] = leaf;
+      }
+    }
+  }
+
+  /**
+   * setup.c:xen_inv_extra_mem: set_phys_to_machine(pfn, INVALID_P2M_ENTRY) over the extra
+   * memory. Each of those slots maps p2m_identity, so each GiB gets a private PTE page (a
+   * copy of p2m_identity_pte) and each leaf a private page (p2m_init_identity, then the
+   * extra pfns INVALID): the whole extra range costs its leaves at boot. Done leaf by leaf
+   * here with the result alloc_p2m would leave; at boot, before xen_setup_mfn_list_list
+   * publishes p2m_generation = 0.
+   */
+  private invExtraMem(layout: Layout): void {
+    const mem = this.mem;
+    for (const x of extraOf(layout)) {
+      const end = Math.min(x.end, this.size);
+      for (let slot = Math.floor(x.start / 512); slot * 512 < end; slot++) {
+        const pmd = this.pmdOf(slot);
+        const pmdIdx = Math.floor(slot / 512) % 512;
+        const shared = readPte(mem, pmd, pmdIdx);
+        if (shared === this.missingPte || shared === this.identityPte) {
+          const fresh = mem.alloc('p2m_pte');
+          mem.copy(fresh, shared);
+          writePte(mem, pmd, pmdIdx, fresh);
+        }
+        const pte = readPte(mem, pmd, pmdIdx);
+        let leaf = readPte(mem, pte, slot % 512);
+        if (leaf === this.missing || leaf === this.identity) {
+          const partly = leaf === this.identity && extraIn(layout, slot * 512, slot * 512 + 512) < 512;
+          leaf = mem.alloc('p2m_leaf', 0xffffffff);
+          if (partly)
+            for (let j = 0; j < 512; j++)
+              if (!inExtra(layout, slot * 512 + j)) this.writeEntry(leaf, j, slot * 512 + j + E64.IDENTITY);
+          writePte(mem, pte, slot % 512, leaf);
+          this.leafOf[slot] = leaf;
+        } else {
+          for (let j = 0; j < 512; j++) if (inExtra(layout, slot * 512 + j)) this.writeEntry(leaf, j, E64.INVALID);
+        }
       }
     }
   }
@@ -292,20 +364,18 @@ export class P2mLinear implements P2m {
       yield 'alloc a PTE page (copy of the shared one)';
       yield* this.lock();
       if (readPte(mem, pmd, pmdIdx) === sharedPte) {
-        this.gen++; // p2m_generation++; wmb()
-        yield 'p2m_generation++ (odd)';
+        yield* this.generationOdd();
         writePte(mem, pmd, pmdIdx, fresh); // set_pmd
         this.structuralChanges++;
-        yield 'set_pmd: private PTE page';
-        this.gen++; // wmb(); p2m_generation++
-        this.locked = false;
-        yield 'p2m_generation++ (even), unlock';
+        if (this.bumpsGeneration) yield 'set_pmd: private PTE page';
+        yield* this.generationEvenUnlock('set_pmd: private PTE page, unlock');
       } else {
         this.locked = false;
         mem.free(fresh);
         yield 'lost the race for the PMD: unlock, free the PTE page';
       }
     }
+    yield* this.publishMidMfn(slot);
     const pte = readPte(mem, pmd, pmdIdx);
     const pteIdx = slot % 512;
     const leaf = readPte(mem, pte, pteIdx);
@@ -318,15 +388,13 @@ export class P2mLinear implements P2m {
       yield 'alloc a leaf';
       yield* this.lock();
       if (readPte(mem, pte, pteIdx) === leaf) {
-        this.gen++;
-        yield 'p2m_generation++ (odd)';
+        yield* this.generationOdd();
         writePte(mem, pte, pteIdx, fresh); // set_pte
         this.leafOf[slot] = fresh;
         this.structuralChanges++;
         yield 'set_pte: private leaf';
-        this.gen++;
-        this.locked = false;
-        yield 'p2m_generation++ (even), unlock';
+        yield* this.publishLeaf(slot, fresh);
+        yield* this.generationEvenUnlock('unlock');
       } else {
         this.locked = false;
         mem.free(fresh);
@@ -336,8 +404,36 @@ export class P2mLinear implements P2m {
     if (pfn >= this.pfnLimit) this.pfnLimit = Math.ceil((pfn + 1) / 512) * 512; // ALIGN(pfn + 1, P2M_PER_PAGE)
   }
 
+  /** p2m_generation++ before a mapping change (odd: update in progress), where the ABI has it */
+  private *generationOdd(): Generator<string, void, void> {
+    if (!this.bumpsGeneration) return;
+    this.gen++; // p2m_generation++; wmb()
+    yield 'p2m_generation++ (odd)';
+  }
+
+  /** wmb(); p2m_generation++ (even again), then unlock; `plain` labels the unlock where there is no generation */
+  private *generationEvenUnlock(plain: string): Generator<string, void, void> {
+    if (this.bumpsGeneration) this.gen++;
+    this.locked = false;
+    yield this.bumpsGeneration ? 'p2m_generation++ (even), unlock' : plain;
+  }
+
+  /** hook: the 3.19-4.2 list keeps its frame-list tree for the toolstack (alloc_p2m: p2m_top_mfn[topidx]) */
+  protected *publishMidMfn(_slot: number): Generator<string, void, void> {}
+
+  /** hook: ... and publishes a new leaf's MFN in p2m_mid_mfn (alloc_p2m: mid_mfn[mididx], under the lock) */
+  protected *publishLeaf(_slot: number, _leaf: number): Generator<string, void, void> {}
+
   /** p2m_update_lock. Only the explorer's step programs ever find it held (set() runs to completion). */
   private locked = false;
+
+  quiescent(): boolean {
+    return !this.locked;
+  }
+
+  resumed(): void {
+    this.gen = 0; // xen_setup_mfn_list_list: p2m_generation = 0 on every resume
+  }
 
   private *lock(): Generator<string, void, void> {
     // the prefix is explore.ts's SPIN_PREFIX: this step changed nothing, wait for another thread
@@ -373,55 +469,8 @@ export class P2mLinear implements P2m {
     return readPte(this.mem, this.ptePageOf(slot), ptIndex(this.vpnOf(slot), 1));
   }
 
-  /** map_p2m_list: walk L4 -> L3 -> L2 -> L1 -> leaves from p2m_cr3, trimming trailing identical L1 frames */
+  /** map_p2m_list from the published p2m_cr3, p2m_vaddr and max_pfn; p2m_generation recorded, not checked here */
   mapForToolstack(): ToolView {
-    const fpp = 512;
-    const generation = this.gen; // get_p2m_generation: recorded, not checked here
-    let maxPfn = this.pfnLimit - 1;
-    let p2mFrames = Math.floor(maxPfn / fpp) + 1;
-    const startVpn = this.vaddrVpn;
-    let endVpn = startVpn + p2mFrames - 1;
-    if (endVpn >= XEN_HOLE_VPN[0] && startVpn <= XEN_HOLE_VPN[1])
-      throw new Error('linear: p2m list overlaps the Xen hole');
-    let maps = 0;
-    let frames = new Int32Array([this.cr3]);
-    let idxStart = 0;
-    let idxEnd = 0;
-    for (let level = 4; level >= 1; level--) {
-      maps += idxEnd - idxStart + 1; // map the pages of this level
-      const base = Math.floor(startVpn / PT_ENTRIES ** level) * PT_ENTRIES; // `off`, in entries
-      idxStart = Math.floor(startVpn / PT_ENTRIES ** (level - 1)) - base;
-      idxEnd = Math.floor(endVpn / PT_ENTRIES ** (level - 1)) - base;
-      const next = new Int32Array(idxEnd - idxStart + 1);
-      let savedMfn = 0;
-      let savedIdx = 0;
-      for (let idx = idxStart; idx <= idxEnd; idx++) {
-        const mfn = readPte(this.mem, frames[idx >>> 9]!, idx & (PT_ENTRIES - 1)); // idx counts from the first mapped page
-        if (mfn === 0) throw new Error(`linear: bad mfn 0 during page table walk at level ${level}`);
-        next[idx - idxStart] = mfn;
-        if (level === 2 && mfn !== savedMfn) {
-          savedMfn = mfn;
-          savedIdx = idx - idxStart;
-        }
-      }
-      if (level === 2) {
-        // "Maximum pfn check at level 2": as the real code, compares a relative index with idx_end
-        if (savedIdx === idxEnd) savedIdx++;
-        const trimmed = savedIdx * 512 * fpp - 1;
-        if (trimmed < maxPfn) {
-          maxPfn = trimmed;
-          p2mFrames = Math.floor((maxPfn + fpp) / fpp);
-          endVpn = startVpn + p2mFrames - 1;
-          idxEnd = idxStart + savedIdx;
-        }
-      }
-      frames = next.subarray(0, idxEnd - idxStart + 1);
-      if (level === 1) break;
-      idxStart = 0;
-      idxEnd = frames.length - 1;
-    }
-    const leafMaps = frames.length;
-    maps += leafMaps;
-    return { leaves: Int32Array.from(frames), pfns: leafMaps * fpp, maps, leafMaps, generation };
+    return mapP2mList(this.mem, this.cr3, this.vaddrVpn, this.pfnLimit, this.gen);
   }
 }

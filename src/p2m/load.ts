@@ -4,7 +4,7 @@
 import { Rng } from '../harness/kit.js';
 import type { LoadCodec, LoadRow, Params } from '../harness/kit.js';
 import { encoding, type Width } from './entry.js';
-import { namedLayout, type Layout } from './layout.js';
+import { extraOf, namedLayout, type Layout } from './layout.js';
 
 export const LOADS = ['seq', 'random', 'stride', 'balloon', 'migrate'] as const;
 export type LoadKind = (typeof LOADS)[number];
@@ -27,7 +27,10 @@ export interface P2mLoad {
 
 export interface CaseParams {
   readonly width: Width;
+  /** the guest's maxmem in GiB: the E820's end */
   readonly gib: number;
+  /** the initial allocation in GiB (start_info.nr_pages): `mem` for layout=hotplug, else all of `gib` */
+  readonly mem: number;
   readonly layout: string;
   readonly load: LoadKind;
 }
@@ -39,13 +42,25 @@ export function caseParams(params: Params): CaseParams {
   if (!(gib > 0)) throw new Error(`p2m: gib must be positive, got ${params['gib']}`);
   const load = String(params['load']) as LoadKind;
   if (!LOADS.includes(load)) throw new Error(`p2m: unknown load '${load}' (known: ${LOADS.join(', ')})`);
-  return { width, gib, layout: String(params['layout']), load };
+  const layout = String(params['layout']);
+  let mem = gib;
+  if (params['mem'] !== undefined) {
+    if (layout !== 'hotplug') throw new Error(`p2m: mem applies to layout=hotplug only, got layout=${layout}`);
+    mem = Number(params['mem']);
+    if (!(mem > 0 && mem <= gib)) throw new Error(`p2m: mem must be in (0, gib=${gib}], got ${params['mem']}`);
+  } else if (layout === 'hotplug') mem = Math.min(4, gib);
+  return { width, gib, mem, layout, load };
+}
+
+/** the case's guest memory map */
+export function caseLayout(c: CaseParams): Layout {
+  return namedLayout(c.layout, c.gib, c.mem);
 }
 
 /** pfn intervals of one class inside the span */
 type Intervals = Array<[number, number]>;
 
-function classes(layout: Layout): { ram: Intervals; ident: Intervals; missing: Intervals } {
+function classes(layout: Layout): { ram: Intervals; ident: Intervals; missing: Intervals; extra: Intervals } {
   const ram: Intervals = [];
   const ident: Intervals = [];
   const missing: Intervals = [];
@@ -56,7 +71,8 @@ function classes(layout: Layout): { ram: Intervals; ident: Intervals; missing: I
     at = r.end;
   }
   if (at < layout.span) missing.push([at, layout.span]);
-  return { ram, ident, missing };
+  const extra: Intervals = extraOf(layout).map((x) => [x.start, x.end]);
+  return { ram, ident, missing, extra };
 }
 
 function total(iv: Intervals): number {
@@ -98,12 +114,15 @@ export const SETS = 1024;
 export function generate(params: Params, seed: number): P2mLoad {
   const c = caseParams(params);
   const enc = encoding(c.width);
-  const layout = namedLayout(c.layout, c.gib);
+  const layout = caseLayout(c);
   const rng = new Rng(seed >>> 0);
   const cls = classes(layout);
   const nRam = total(cls.ram);
   const nIdent = total(cls.ident);
   const nMissing = total(cls.missing);
+  // the balloon populates only its extra memory (xen_extra_mem); without any, the holes
+  const grow = total(cls.extra) > 0 ? cls.extra : cls.missing;
+  const nGrow = total(grow);
   const b = new Builder();
   // a fresh MFN: above 2^32 half the time, so the hi lane of a 64-bit entry is exercised
   const mfn = (): number =>
@@ -162,7 +181,7 @@ export function generate(params: Params, seed: number): P2mLoad {
     }
     case 'balloon': {
       // churn: decrease a batch (write INVALID), then increase: half back into the ballooned
-      // pfns, half into never-touched pfns above the initial allocation
+      // pfns, half into never-touched pfns of the extra memory above the initial allocation
       const batch = 128;
       for (let round = 0; round < SETS / (2 * batch); round++) {
         const out: number[] = [];
@@ -172,7 +191,7 @@ export function generate(params: Params, seed: number): P2mLoad {
           b.set(pfn, enc.INVALID);
         }
         for (let i = 0; i < batch; i++) {
-          const pfn = i % 2 === 0 || nMissing === 0 ? out[i]! : pick(rng, cls.missing, nMissing);
+          const pfn = i % 2 === 0 || nGrow === 0 ? out[i]! : pick(rng, grow, nGrow);
           b.set(pfn, mfn());
           b.lookup(pfn);
         }
@@ -181,10 +200,10 @@ export function generate(params: Params, seed: number): P2mLoad {
       break;
     }
     case 'migrate': {
-      // what the guest does during a live migration: mostly entry rewrites, and first touches
-      // of new 2 MiB / 1 GiB regions (structural changes)
+      // what the guest does during a live migration: mostly entry rewrites, and the balloon
+      // populating pfns it never used (first touches: structural where the p2m shares a page)
       for (let i = 0; i < SETS; i++) {
-        if (rng.chance(0.05) && nMissing > 0) b.set(pick(rng, cls.missing, nMissing), mfn());
+        if (rng.chance(0.05) && nGrow > 0) b.set(pick(rng, grow, nGrow), mfn());
         else rewrite();
         b.lookup(anyPfn());
       }
@@ -234,7 +253,7 @@ export function fromRows(rows: ReadonlyArray<Readonly<Record<string, string>>>, 
     width: c.width,
     gib: c.gib,
     layoutName: c.layout,
-    layout: namedLayout(c.layout, c.gib),
+    layout: caseLayout(c),
     kind: c.load,
     ops,
     pfns,

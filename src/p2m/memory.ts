@@ -62,6 +62,11 @@ export class Arena {
     this.freed.push(frame);
   }
 
+  /** the frame is allocated and not given back: its owner's m2p entry and p2m entry still agree on it */
+  isLive(frame: number): boolean {
+    return this.roleOf.has(frame);
+  }
+
   /** copy_page(dst, src) */
   copy(dst: number, src: number): void {
     this.lanes.copyWithin(dst * LANES_PER_PAGE, src * LANES_PER_PAGE, (src + 1) * LANES_PER_PAGE);

@@ -35,6 +35,7 @@ export function applySets(p: P2m, load: P2mLoad): number {
 
 export function structureCounters(p: P2m, load: P2mLoad): Counter[] {
   const bootPages = p.p2mPages();
+  const bootMaps = p.mapForToolstack().maps; // what a migration started right after boot would map
   const bootChanges = p.structuralChanges;
   const bootGen = p.generation();
   // replay the stream in order, tracing every lookup
@@ -71,6 +72,12 @@ export function structureCounters(p: P2m, load: P2mLoad): Counter[] {
       detail: `distinct p2m and page-table frames touched by the load's ${lookups} lookups`,
     },
     { metric: 'p2m_pages_boot', unit: 'pages', value: bootPages },
+    {
+      metric: 'tool_maps_boot',
+      unit: 'maps',
+      value: bootMaps,
+      detail: 'foreign mappings map_p2m needs right after boot (max_pfn as the guest first publishes it)',
+    },
     {
       metric: 'p2m_pages',
       unit: 'pages',

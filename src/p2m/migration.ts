@@ -24,6 +24,7 @@ import {
 } from '../harness/kit.js';
 import type { Width } from './entry.js';
 import { PFNS_PER_GIB, PFNS_PER_MIB, type Layout } from './layout.js';
+import { firstBadLeaf } from './toolstack.js';
 import type { P2m, ToolView, VariantModule } from './variant.js';
 
 /** what the explorer needs of a variant module: its compact build */
@@ -72,9 +73,22 @@ function staleSlots(s: WalkState): { count: number; first: number } {
 export interface WalkCounts {
   /** interleavings where the toolstack aborted ("p2m generation count changed") */
   detected: number;
+  /** interleavings where map_p2m_leaves' per-frame check aborted ("Bad mfn in p2m_frame_list") */
+  m2pAborts: number;
 }
 
-export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts = { detected: 0 }): Model<WalkState> {
+/**
+ * `checkpoints`: checkpoints after the live phase (a Remus/COLO stream, xg_sr_save.c:save):
+ * the first checkpoint ends the live phase (ctx->save.live = false), the guest resumes with
+ * p2m_generation reset to 0, and x86_pv_check_vm_state_p2m_list returns at once when not
+ * live, so each later checkpoint sends with the view of the first.
+ */
+export function walkModel(
+  variant: WalkVariant,
+  rounds = 2,
+  counts: WalkCounts = { detected: 0, m2pAborts: 0 },
+  checkpoints = 0,
+): Model<WalkState> {
   const touch = PFNS_PER_GIB + 5; // in the wholly missing middle GiB
   const rewrite = 7; // a populated pfn
   const guest = function* (s: WalkState): Generator<string, void, void> {
@@ -92,9 +106,15 @@ export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts =
       yield `get_p2m_generation = ${s.generationAtMap}`;
     }
     s.view = s.p2m.mapForToolstack();
+    if (firstBadLeaf(s.p2m, s.view) >= 0) {
+      s.aborted = true;
+      counts.m2pAborts++;
+      return; // "Bad mfn in p2m_frame_list": map_p2m_leaves fails, the save aborts
+    }
     yield listMode ? 'map_p2m_list: page-table walk, leaves mapped' : 'map_p2m_tree: frame-list walk, leaves mapped';
+    let live = true;
     const checkVmState = (): boolean => {
-      if (listMode && s.p2m.generation() !== s.generationAtMap) {
+      if (listMode && live && s.p2m.generation() !== s.generationAtMap) {
         s.aborted = true;
         counts.detected++;
         return false; // "p2m generation count changed. Migration aborted."
@@ -107,17 +127,30 @@ export function walkModel(variant: WalkVariant, rounds = 2, counts: WalkCounts =
       if (!checkVmState()) return;
       yield `send dirty pages, round ${r}; check_vm_state ${listMode ? 'ok' : '(no check in tree mode)'}`;
     }
-    // Suspend: the guest quiesces in stop_machine, so no CPU is inside p2m_update_lock; the
-    // tree's lock-free cmpxchg sequence can stop between any two steps.
-    while (listMode && s.p2m.generation() % 2 === 1)
-      yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
-    yield 'suspend the guest';
-    if (!checkVmState()) return; // the last send_dirty_pages ends in check_vm_state too
-    const st = staleSlots(s);
-    s.staleAtCompletion =
-      st.count === 0 ? null : { ...st, had: s.view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
-    s.completed = true;
-    yield 'final copy with the mapped view: migration completed';
+    // Suspend: the guest quiesces in stop_machine, so no CPU is inside p2m_update_lock (the
+    // lists); the tree's lock-free cmpxchg sequence can stop between any two steps. From
+    // suspend to the final copy the guest runs no step, so the three are one step here
+    // (what the guest does after it runs on the destination).
+    const view = s.view;
+    for (let k = 0; k <= checkpoints; k++) {
+      if (k > 0) {
+        // the checkpoint was sent: the guest resumes (republishing shared_info), the stream goes on
+        live = false;
+        s.p2m.resumed();
+        yield `guest resumed (p2m_generation = 0); checkpoint ${k + 1}: check_vm_state skipped (not live)`;
+      }
+      while (!s.p2m.quiescent()) yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
+      if (!checkVmState()) return; // the last send_dirty_pages ends in check_vm_state too
+      const st = staleSlots(s);
+      if (st.count > 0 || k === checkpoints) {
+        s.staleAtCompletion =
+          st.count === 0 ? null : { ...st, had: view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
+        s.completed = true;
+      }
+      yield checkpoints === 0
+        ? 'suspend the guest, final check_vm_state, final copy with the mapped view: migration completed'
+        : `suspend the guest, send checkpoint ${k + 1} with the mapped view`;
+    }
   };
   return {
     init: () => ({
@@ -155,11 +188,16 @@ export const WALK_OPTIONS: ExploreOptions = {
 export interface WalkFindings {
   readonly result: ExploreResult;
   readonly detected: number;
+  readonly m2pAborts: number;
   readonly trace: string;
 }
 
-export function exploreWalk(variant: WalkVariant, options: ExploreOptions = WALK_OPTIONS): WalkFindings {
-  const counts = { detected: 0 };
-  const result = explore(walkModel(variant, 2, counts), options);
-  return { result, detected: counts.detected, trace: formatTrace(result) };
+export function exploreWalk(
+  variant: WalkVariant,
+  options: ExploreOptions = WALK_OPTIONS,
+  checkpoints = 0,
+): WalkFindings {
+  const counts = { detected: 0, m2pAborts: 0 };
+  const result = explore(walkModel(variant, 2, counts, checkpoints), options);
+  return { result, detected: counts.detected, m2pAborts: counts.m2pAborts, trace: formatTrace(result) };
 }

@@ -4,7 +4,7 @@
 // Linux arch/x86/xen/p2m.c (get_phys_to_machine, __set_phys_to_machine in both the tree and
 // the list versions), with the two places where the layouts differ as options.
 import { checkEntry, hasIdentityBit, type Encoding } from './entry.js';
-import { bootEntry, chunkKind, type Layout } from './layout.js';
+import { bootEntry, chunkKind, extraIn, initialEnd, type Layout } from './layout.js';
 import { CapacityError } from './variant.js';
 
 export interface ReferenceOptions {
@@ -15,6 +15,8 @@ export interface ReferenceOptions {
   readonly limit: number;
   /** tree: INVALID beyond MAX_P2M_PFN; linear: IDENTITY beyond xen_p2m_size */
   readonly beyond: 'invalid' | 'identity';
+  /** tree: missing above the initial allocation; list: identity, the extra memory private and INVALID */
+  readonly aboveInitial: 'missing' | 'identity';
 }
 
 type LeafState = 0 | 1 | 2; // missing, identity, private
@@ -26,16 +28,24 @@ export class P2mReference {
   private readonly fromFlip = new Set<number>();
   private readonly flipped = new Set<number>();
 
+  private readonly aboveIdentity: boolean;
+  private readonly initEnd: number;
+
   constructor(
     readonly enc: Encoding,
     readonly layout: Layout,
     readonly opts: ReferenceOptions,
-  ) {}
+  ) {
+    this.aboveIdentity = opts.aboveInitial === 'identity';
+    this.initEnd = initialEnd(layout, enc.perPage);
+  }
 
   private leafState(slot: number): LeafState {
     const s = this.state.get(slot);
     if (s !== undefined) return s;
     const start = slot * this.enc.perPage;
+    if (this.aboveIdentity && start >= this.initEnd)
+      return extraIn(this.layout, start, start + this.enc.perPage) > 0 ? 2 : 1;
     const end = Math.min(start + this.enc.perPage, this.layout.span);
     if (start >= this.layout.span) return 0;
     const k = chunkKind(this.layout, start, end);
@@ -54,7 +64,7 @@ export class P2mReference {
     const v = this.over.get(pfn);
     if (v !== undefined) return v;
     if (this.fromFlip.has(slot)) return pfn + enc.IDENTITY;
-    return bootEntry(enc, this.layout, pfn);
+    return bootEntry(enc, this.layout, pfn, this.aboveIdentity);
   }
 
   lookup(pfn: number): number {

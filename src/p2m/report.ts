@@ -12,6 +12,7 @@ export function p2mFindings(rows: readonly Row[]): string {
   ];
   if (pairs.length === 0) return '';
   const lines = ['p2m migration walk vs guest (explorer): can a structural change slip past the toolstack?'];
+  const width = Math.max(...pairs.map((p) => p.split('\u0000')[1]!.length));
   const traces: string[] = [];
   for (const pair of pairs) {
     const [c, v] = pair.split('\u0000') as [string, string];
@@ -19,8 +20,11 @@ export function p2mFindings(rows: readonly Row[]): string {
     const n = get(c, v, 'walk_interleavings');
     const det = get(c, v, 'walk_detected')?.['median'] ?? '?';
     const missed = get(c, v, 'walk_missed');
+    const m2p = get(c, v, 'walk_m2p_aborts')?.['median'] ?? '?';
+    const ckN = get(c, v, 'walk_checkpointed_interleavings')?.['median'] ?? '?';
+    const ckMissed = get(c, v, 'walk_checkpointed_missed')?.['median'] ?? '?';
     lines.push(
-      `  ${v.padEnd(7)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), detected ${det}, missed ${missed?.['median'] ?? '?'}`,
+      `  ${v.padEnd(width)} ${c}  ${slips ? 'SLIPS PAST' : 'never slips'}  interleavings ${n?.['median'] ?? '?'} (${n?.['detail'] ?? ''}), aborted by the generation check ${det}, by the m2p check ${m2p}, completed stale ${missed?.['median'] ?? '?'}; checkpointed stream: stale in ${ckMissed} of ${ckN}`,
     );
     if (slips && missed?.['detail']) traces.push(`${v} ${c}, shortest counterexample:\n${missed['detail']}`);
   }

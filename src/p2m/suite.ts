@@ -27,9 +27,17 @@ export function prepare(variant: VariantModule, params: Params, load: P2mLoad): 
   }
   const fresh = () => variant.create(c.width, load.layout);
   const migrate = c.load === 'migrate';
+  const cap0 = variant.defaultCap(c.width);
+  const defaultCap: Counter = {
+    metric: 'default_cap',
+    unit: 'pfns',
+    value: cap0.pfns,
+    detail: `${formatPfns(cap0.pfns)}: ${cap0.why}${load.layout.span > cap0.pfns ? '; this case is beyond it' : ''}`,
+  };
   return {
     gate: () => runGate(fresh(), load),
     counters: () => [
+      defaultCap,
       ...structureCounters(fresh(), load),
       ...(migrate ? [...migrationCounters(fresh, load), ...walkCounters(variant)] : []),
     ],
@@ -64,9 +72,11 @@ function migrationCounters(fresh: () => P2m, load: P2mLoad): Counter[] {
       metric: 'migrate_detected',
       unit: 'changes',
       value: busy.detected,
-      detail: busy.aborted
-        ? `aborted by check_vm_state after round ${busy.rounds} of ${MIGRATE_ROUNDS}`
-        : 'never aborted',
+      detail: busy.m2pAborted
+        ? 'aborted by map_p2m_leaves: a leaf frame failed mfn_in_pseudophysmap'
+        : busy.aborted
+          ? `aborted by check_vm_state after round ${busy.rounds} of ${MIGRATE_ROUNDS}`
+          : 'never aborted',
     },
     {
       metric: 'migrate_missed',
@@ -98,15 +108,49 @@ function walkCounters(variant: VariantModule): Counter[] {
       metric: 'walk_detected',
       unit: 'interleavings',
       value: f.detected,
-      detail: 'toolstack aborted: "p2m generation count changed"',
+      detail: 'toolstack aborted by check_vm_state: "p2m generation count changed"',
+    },
+    {
+      metric: 'walk_m2p_aborts',
+      unit: 'interleavings',
+      value: f.m2pAborts,
+      detail:
+        'toolstack aborted by map_p2m_leaves: a leaf frame failed mfn_in_pseudophysmap ("Bad mfn in p2m_frame_list")',
     },
     {
       metric: 'walk_missed',
       unit: 'interleavings',
       value: r.violations,
-      detail: r.violations > 0 ? f.trace : 'no interleaving completes the migration with a stale view',
+      detail:
+        r.violations > 0
+          ? `completed silently with a stale view (every mapped frame passed the m2p check): ${f.trace}`
+          : 'no interleaving completes the migration with a stale view',
     },
     { metric: 'walk_shortest_miss', unit: 'steps', value: shortest },
+    ...checkpointedCounters(variant),
+  ];
+}
+
+/** the same walk in a checkpointed stream (Remus/COLO): one more checkpoint after the live phase */
+function checkpointedCounters(variant: VariantModule): Counter[] {
+  const f = exploreWalk(variant, WALK_OPTIONS, 1);
+  const r = f.result;
+  return [
+    {
+      metric: 'walk_checkpointed_interleavings',
+      unit: 'interleavings',
+      value: r.interleavings,
+      detail: `${r.exhaustive ? 'exhaustive' : 'not exhaustive'} with at most ${WALK_OPTIONS.preemptionBound} preemptions; after the first checkpoint the stream is not live and check_vm_state returns at once`,
+    },
+    {
+      metric: 'walk_checkpointed_missed',
+      unit: 'interleavings',
+      value: r.violations,
+      detail:
+        r.violations > 0
+          ? `a checkpoint sent with a stale view: ${f.trace}`
+          : 'no checkpoint is sent with a stale view',
+    },
   ];
 }
 

@@ -12,6 +12,8 @@ export interface MigrationOutcome {
   /** dirty rounds run (the last one may have aborted) */
   readonly rounds: number;
   readonly aborted: boolean;
+  /** of which: map_p2m_leaves' per-frame check refused the view before any round */
+  readonly m2pAborted: boolean;
   /** structural changes the guest made while the view was in use */
   readonly changes: number;
   /** of those, made before an aborting check_vm_state (detected) */
@@ -33,6 +35,18 @@ export function staleRead(p: P2m, view: ToolView, pfn: number): boolean {
   return p.readFrame(view.leaves[slot]!, pfn % per) !== p.readFrame(p.currentLeaf(slot), pfn % per);
 }
 
+/**
+ * map_p2m_leaves: every leaf MFN must pass mfn_in_pseudophysmap (m2p[mfn] within max_pfn
+ * and p2m[m2p[mfn]] == mfn), else "Bad mfn in p2m_frame_list" and the save aborts. The
+ * model has no guest pfn for a p2m frame; a frame passes iff the guest still owns it (it is
+ * allocated and not given back), which is what the m2p/p2m round trip establishes. Checked
+ * once, when the view is built, as the real code does. Returns the first bad slot, or -1.
+ */
+export function firstBadLeaf(p: P2m, view: ToolView): number {
+  for (let i = 0; i < view.leaves.length; i++) if (!p.mem.isLive(view.leaves[i]!)) return i;
+  return -1;
+}
+
 /** check_vm_state: list mode compares the generation; tree mode (generation -1) has nothing to compare */
 export function checkVmState(p: P2m, view: ToolView): boolean {
   return view.generation < 0 || p.generation() === view.generation;
@@ -45,12 +59,13 @@ export function migrateAlongLoad(
   opts: { rewritesOnly: boolean },
 ): MigrationOutcome {
   const view = p.mapForToolstack();
+  const m2pAborted = firstBadLeaf(p, view) >= 0; // map_p2m_leaves refuses the view: nothing is sent
   const sets: number[] = [];
   for (let i = 0; i < load.ops.length; i++) if (load.ops[i] === OP_SET) sets.push(i);
   const perRound = Math.ceil(sets.length / rounds);
   const base = p.structuralChanges;
   let staleReads = 0;
-  let aborted = false;
+  let aborted = m2pAborted;
   let r = 0;
   for (; r < rounds && !aborted; r++) {
     const dirty: number[] = [];
@@ -72,6 +87,7 @@ export function migrateAlongLoad(
   return {
     rounds: r,
     aborted,
+    m2pAborted,
     changes,
     detected: aborted ? changes : 0,
     missed: aborted ? 0 : changes,

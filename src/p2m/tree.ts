@@ -15,8 +15,9 @@
 // (tools/libs/guest/xg_sr_save_x86_pv.c). In this model a frame's index is its MFN and its
 // kernel address at once, so p2m_top_mfn_p is kept only as the page it costs.
 import { checkEntry, hasIdentityBit, viewOf, hiLaneOf, type Encoding, type Width, encoding } from './entry.js';
+import { mapFrameListTree } from './framelist.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
-import { chunkKind, bootEntry, fillRamLeaf, leafHint, populatedEnd, type Layout } from './layout.js';
+import { chunkKind, bootEntry, fillRamLeaf, leafHint, maxP2mPfn, type Layout } from './layout.js';
 import { CapacityError, type LookupTrace, type P2m, type ToolView } from './variant.js';
 
 const TWO31 = 2147483648;
@@ -29,6 +30,7 @@ export class P2mTree implements P2m {
   readonly depth: number;
   structuralChanges = 0;
   readonly beyondReads = 'invalid';
+  readonly aboveInitial = 'missing';
   readonly flipsWholeLeaf = true;
   get readLimit(): number {
     return this.capacity;
@@ -47,7 +49,8 @@ export class P2mTree implements P2m {
   readonly missing: number[] = [];
   /** missingMfn[k], k >= 1: its MFN-tree twin (p2m_mid_missing_mfn, ...) */
   private readonly missingMfn: number[] = [];
-  private maxPfn: number;
+  /** xen_max_p2m_pfn: set at boot to the end of the extra memory, published, never grown */
+  private readonly maxPfn: number;
 
   constructor(
     readonly variant: string,
@@ -86,7 +89,7 @@ export class P2mTree implements P2m {
     this.topMfn = this.mem.alloc('p2m_top_mfn');
     this.fillPtr(this.topMfn, depth - 2 >= 1 ? this.missingMfn[depth - 2]! : this.missing[0]!);
     this.mem.alloc('p2m_top_mfn_p');
-    this.maxPfn = populatedEnd(layout);
+    this.maxPfn = maxP2mPfn(layout); // setup.c:xen_add_extra_mem
     this.boot(layout);
   }
 
@@ -218,28 +221,19 @@ export class P2mTree implements P2m {
   }
 
   set(pfn: number, e: number): boolean {
-    if (this.setNoAlloc(pfn, e)) return this.grew(pfn, e);
+    if (this.setNoAlloc(pfn, e)) return true;
     const it = this.allocSteps(pfn, e);
     while (!it.next().done) {
       /* run every step */
     }
     if (!this.setNoAlloc(pfn, e)) throw new Error(`${this.variant}: set(${pfn}) failed after allocation`);
-    return this.grew(pfn, e);
-  }
-
-  private grew(pfn: number, e: number): boolean {
-    if (e !== this.enc.INVALID && pfn >= this.maxPfn) this.maxPfn = Math.ceil((pfn + 1) / this.E) * this.E;
     return true;
   }
 
   *setSteps(pfn: number, e: number): Generator<string, boolean, void> {
-    if (this.setNoAlloc(pfn, e)) {
-      this.grew(pfn, e);
-      return true;
-    }
+    if (this.setNoAlloc(pfn, e)) return true;
     yield* this.allocSteps(pfn, e);
     if (!this.setNoAlloc(pfn, e)) throw new Error(`${this.variant}: set(${pfn}) failed after allocation`);
-    this.grew(pfn, e);
     return true;
   }
 
@@ -373,6 +367,14 @@ export class P2mTree implements P2m {
     return 0; // tree-era kernels publish no page-table root
   }
 
+  quiescent(): boolean {
+    return true; // installs are lock-free cmpxchg sequences
+  }
+
+  resumed(): void {
+    /* the MFN tree is rebuilt in place (xen_build_mfn_list_list); there is no generation to reset */
+  }
+
   // ---- toolstack side --------------------------------------------------------------------
 
   /** the leaf frame the guest's own lookups use for a slot (the kernel tree, not the MFN tree) */
@@ -383,51 +385,8 @@ export class P2mTree implements P2m {
     return f;
   }
 
-  /**
-   * map_p2m_tree (xg_sr_save_x86_pv.c), generalised to the depth: map the frame list list,
-   * trim trailing identical entries ("try to find last used pfn"), map each frame-list level,
-   * then every leaf. Every page mapped is one foreign mapping.
-   */
+  /** map_p2m_tree: the frame-list walk from p2m_top_mfn */
   mapForToolstack(): ToolView {
-    const fpp = this.E;
-    let maxPfn = this.maxPfn - 1; // the tools use max_pfn - 1 (inclusive)
-    const span = fpp ** (this.depth - 1); // pfns under one fll entry
-    let fllEntries = Math.floor(maxPfn / span) + 1;
-    if (fllEntries > fpp)
-      throw new Error(`${this.variant}: max_pfn ${maxPfn} too large for p2m tree (fll_entries ${fllEntries} > ${fpp})`);
-    let maps = 1; // the frame list list (p2m_top_mfn)
-    let savedMfn = 0;
-    let savedX = 0;
-    for (let x = 0; x < fllEntries; x++) {
-      const mfn = this.ptrAt(this.topMfn, x);
-      if (mfn === 0) throw new Error(`${this.variant}: bad mfn 0 at index ${x} in p2m frame list list`);
-      if (mfn !== savedMfn) {
-        savedMfn = mfn;
-        savedX = x;
-      }
-    }
-    const trimmed = (savedX + 1) * span - 1;
-    if (trimmed < maxPfn) {
-      maxPfn = trimmed;
-      fllEntries = Math.floor(maxPfn / span) + 1;
-    }
-    let frames = new Int32Array(fllEntries);
-    for (let x = 0; x < fllEntries; x++) frames[x] = this.ptrAt(this.topMfn, x);
-    for (let k = this.depth - 2; k >= 1; k--) {
-      // map every frame of this level (its entries cover fpp^k pfns each), copy out the ones covering [0, maxPfn]
-      maps += frames.length;
-      const need = Math.floor(maxPfn / fpp ** k) + 1;
-      const next = new Int32Array(need);
-      for (let j = 0; j < need; j++) {
-        const mfn = this.ptrAt(frames[(j / fpp) | 0]!, j & (fpp - 1));
-        if (mfn === 0) throw new Error(`${this.variant}: bad mfn 0 in p2m frame list`);
-        next[j] = mfn;
-      }
-      frames = next;
-    }
-    // `frames` now holds the leaf MFNs (the frame list); map_p2m_leaves maps each one
-    const leafMaps = frames.length;
-    maps += leafMaps;
-    return { leaves: frames, pfns: leafMaps * fpp, maps, leafMaps, generation: -1 };
+    return mapFrameListTree(this.mem, this.topMfn, this.depth, this.E, this.maxPfn, this.variant);
   }
 }

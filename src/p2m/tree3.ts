@@ -17,6 +17,16 @@ export function capacity(width: Width): number {
   return (width === 64 ? 512 : 1024) ** DEPTH;
 }
 
+/** Linux arch/x86/xen/Kconfig XEN_MAX_DOMAIN_MEMORY (500 GiB on 64-bit, 64 on 32-bit) gives MAX_DOMAIN_PAGES (arch/x86/include/asm/xen/page.h) */
+export function defaultCap(width: Width): { pfns: number; why: string } {
+  return width === 64
+    ? {
+        pfns: 500 * 2 ** 18,
+        why: 'XEN_MAX_DOMAIN_MEMORY: 500 GiB, the boot-time cap of tree kernels (setup.c: min(MAX_DOMAIN_PAGES, nr_pages))',
+      }
+    : { pfns: 64 * 2 ** 18, why: 'XEN_MAX_DOMAIN_MEMORY: 64 GiB for a 32-bit PAE guest' };
+}
+
 export function create(width: Width, layout: Layout): P2m {
   return new P2mTree(name, DEPTH, width, layout);
 }

@@ -18,6 +18,11 @@ export function capacity(width: Width): number {
   return (width === 64 ? 512 : 1024) ** DEPTH;
 }
 
+/** never built: no kernel cap, only the structure's */
+export function defaultCap(width: Width): { pfns: number; why: string } {
+  return { pfns: capacity(width), why: 'never built: no kernel cap below the structure' };
+}
+
 export function create(width: Width, layout: Layout): P2m {
   return new P2mTree(name, DEPTH, width, layout);
 }

@@ -64,6 +64,12 @@ export interface P2m {
   /** semantics the reference model needs: where reads stop following the structure and what they return there (get_phys_to_machine) */
   readonly readLimit: number;
   readonly beyondReads: 'invalid' | 'identity';
+  /**
+   * what the slots above the initial allocation hold at boot: the tree leaves them
+   * p2m_missing; the list maps them to p2m_identity (xen_p2m_elem_type) and gives the
+   * extra memory private INVALID leaves (xen_inv_extra_mem)
+   */
+  readonly aboveInitial: 'missing' | 'identity';
   /** tree: an identity value written into a missing leaf flips the whole leaf */
   readonly flipsWholeLeaf: boolean;
 
@@ -100,6 +106,14 @@ export interface P2m {
   /** read entry `idx` of frame `frame` (a toolstack read through a foreign mapping) */
   readFrame(frame: number, idx: number): number;
 
+  /**
+   * no CPU is inside p2m_update_lock: suspend (stop_machine) can only stop the guest then;
+   * the tree's lock-free cmpxchg sequence can stop between any two steps
+   */
+  quiescent(): boolean;
+  /** the guest resumes after a suspend (xen_pv_post_suspend -> xen_setup_mfn_list_list republishes; p2m_generation = 0) */
+  resumed(): void;
+
   /** set() as a sequence of atomic steps (each yield = one step), for the interleaving explorer */
   setSteps(pfn: number, e: number): Generator<StepLabel, boolean, void>;
 }
@@ -121,6 +135,8 @@ export interface VariantModule {
   /** capacity in pfns for a guest width (for `unsupported` before building anything) */
   capacity(width: Width): number;
   readonly name: string;
+  /** the limit the guest kernel imposes by default, below the structure's capacity, and where it comes from */
+  defaultCap(width: Width): { readonly pfns: number; readonly why: string };
   /** the guest widths the variant is modelled for */
   readonly widths: readonly Width[];
 }

@@ -4,9 +4,10 @@ import { PFNS_PER_GIB, PFNS_PER_MIB, type Layout } from '../../src/p2m/layout.js
 import * as tree3 from '../../src/p2m/tree3.js';
 import * as tree4 from '../../src/p2m/tree4.js';
 import * as linear from '../../src/p2m/linear.js';
+import * as linear319 from '../../src/p2m/linear319.js';
 import type { P2m } from '../../src/p2m/variant.js';
 
-export const VARIANTS = { tree3, tree4, linear } as const;
+export const VARIANTS = { tree3, tree4, linear, 'linear-3.19': linear319 } as const;
 export type VariantName = keyof typeof VARIANTS;
 export const NAMES = Object.keys(VARIANTS) as VariantName[];
 

@@ -25,7 +25,7 @@ test('loads are deterministic from the seed and round-trip through rows', () => 
 
 test('every variant passes the gate on every load; a corrupted variant fails at the first differing op', () => {
   for (const load of LOADS) {
-    for (const name of ['tree3', 'tree4', 'linear'] as const) {
+    for (const name of ['tree3', 'tree4', 'linear', 'linear-3.19'] as const) {
       const g = runGate(build(name, codec.generate(params(load), 3).layout), codec.generate(params(load), 3));
       assert.equal(g.ok, true, `${name} ${load}: ${JSON.stringify(g)}`);
     }

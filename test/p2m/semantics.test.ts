@@ -48,7 +48,7 @@ test('tree: an identity value into a missing leaf flips the whole leaf; linear a
     const pages = p.p2mPages();
     assert.equal(p.set(HOLE + 3, HOLE + 3 + E64.IDENTITY), true);
     const base = HOLE - (HOLE % 512);
-    if (name === 'linear') {
+    if (name.startsWith('linear')) {
       assert.equal(p.raw(HOLE + 3), HOLE + 3 + E64.IDENTITY);
       assert.equal(p.raw(base), E64.INVALID);
       assert.equal(p.p2mPages(), pages + 1);
@@ -118,7 +118,12 @@ test('linear: the MMU view always equals a walk of the guest page tables', () =>
 });
 
 test('dependent loads per lookup: tree3 3 (identity 2), tree4 4 (3), linear 1 for RAM, 5 identity, 6 missing', () => {
-  const want: Record<string, [number, number, number]> = { tree3: [3, 2, 3], tree4: [4, 3, 4], linear: [1, 5, 6] };
+  const want: Record<string, [number, number, number]> = {
+    tree3: [3, 2, 3],
+    tree4: [4, 3, 4],
+    linear: [1, 5, 6],
+    'linear-3.19': [1, 5, 6],
+  };
   for (const name of NAMES) {
     const p = build(name, smallPc());
     const tr = { loads: 0, frames: [] as number[] };
@@ -130,15 +135,31 @@ test('dependent loads per lookup: tree3 3 (identity 2), tree4 4 (3), linear 1 fo
   }
 });
 
-test('max_pfn is a count, grown to ALIGN(pfn + 1, 512) when the list is extended', () => {
+test('max_pfn is a count: the list publishes the end of the extra memory and grows it to ALIGN(pfn + 1, 512) when extended; the tree and the 3.19 list publish xen_max_p2m_pfn and never grow it', () => {
   const l = build('linear', namedLayout('hotplug', 8));
   assert.equal(l.publishedMaxPfn(), 8 * PFNS_PER_GIB);
   const pfn = 9 * PFNS_PER_GIB + 700;
   l.set(pfn, 5);
   assert.equal(l.publishedMaxPfn(), Math.ceil((pfn + 1) / 512) * 512);
   assert.equal(l.mapForToolstack().pfns, Math.ceil((pfn + 1) / 512) * 512);
-  const t = build('tree3', namedLayout('hotplug', 8));
-  assert.equal(t.publishedMaxPfn(), 4 * PFNS_PER_GIB); // the tree publishes what is populated
-  t.set(pfn, 5);
-  assert.equal(t.publishedMaxPfn(), Math.ceil((pfn + 1) / 512) * 512);
+  for (const name of ['tree3', 'linear-3.19'] as const) {
+    const t = build(name, namedLayout('hotplug', 8));
+    assert.equal(t.publishedMaxPfn(), 8 * PFNS_PER_GIB, name); // xen_add_extra_mem: the end of the extra memory
+    t.set(6 * PFNS_PER_GIB, 5);
+    if (name === 'tree3') t.set(pfn, 5); // beyond the 3.19 list's VA area: refused
+    assert.equal(t.publishedMaxPfn(), 8 * PFNS_PER_GIB, name);
+  }
+  assert.throws(() => build('linear-3.19', namedLayout('hotplug', 8)).set(pfn, 5), /xen_p2m_size/);
+});
+
+test('the extra memory: 10 x the initial allocation at most (EXTRA_MEM_RATIO); the list reads INVALID there and IDENTITY_FRAME above, the tree INVALID throughout', () => {
+  const L = namedLayout('hotplug', 512, 4);
+  assert.deepEqual(L.extra, [{ start: 4 * PFNS_PER_GIB, end: 44 * PFNS_PER_GIB }]);
+  assert.deepEqual(namedLayout('hotplug', 16, 4).extra, [{ start: 4 * PFNS_PER_GIB, end: 16 * PFNS_PER_GIB }]);
+  const above = 100 * PFNS_PER_GIB + 3;
+  for (const name of NAMES) {
+    const p = build(name, L);
+    assert.equal(p.raw(10 * PFNS_PER_GIB), E64.INVALID, name);
+    assert.equal(p.raw(above), name === 'tree3' || name === 'tree4' ? E64.INVALID : above + E64.IDENTITY, name);
+  }
 });
