@@ -91,7 +91,15 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
       Array.from(result.latency.samples, (ms) => ms * scale),
       MAX_SAMPLES,
     );
-    return { metric: body.metric, unit: body.unit, samples, warmupMs: warmup[i]!.ms, settled: warmup[i]!.settled };
+    const better = body.better ? { better: body.better } : {};
+    return {
+      metric: body.metric,
+      unit: body.unit,
+      samples,
+      warmupMs: warmup[i]!.ms,
+      settled: warmup[i]!.settled,
+      ...better,
+    };
   });
 }
 

@@ -11,6 +11,8 @@ import { FAILED, SCHEMA, type SummaryRow } from './schema.js';
 import { summarize } from './summary.js';
 import type { Counter, Profile } from './suite.js';
 import { aaBandPct, type Manifest, type RunEnv, writeManifest } from './rundir.js';
+import { type ContentionSample, contentionColumns } from './contention.js';
+import { findModes, modesCell } from './modes.js';
 
 export interface RunOptions {
   readonly suites: readonly LoadedSuite[];
@@ -44,7 +46,9 @@ export interface RunOutcome {
 interface VariantAcc {
   failure?: { status: string; detail: string };
   unsupported?: string;
-  counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string }>;
+  counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string; better?: string }>;
+  /** per worker that timed: how busy the machine was around its timed window */
+  contention: (ContentionSample | undefined)[];
   /** metric → unit and samples per replica, in arrival order of rounds */
   timings: Map<
     string,
@@ -54,6 +58,7 @@ interface VariantAcc {
       byRound: { round: number; replica: number; samples: number[] }[];
       warmupMs: number[];
       unsettled: number;
+      better?: string;
     }
   >;
   checked: number;
@@ -129,7 +134,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     if (!acc) accs.set(t.c, (acc = { remaining: 0, variants: new Map() }));
     acc.remaining++;
     if (!acc.variants.has(t.variant))
-      acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0 });
+      acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0, contention: [] });
   }
 
   const rows: SummaryRow[] = [];
@@ -235,11 +240,13 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       v.checked = outcome.checked;
       for (const c of outcome.counters) addCounter(v, c, 'counter');
       for (const c of outcome.gauges) addCounter(v, c, 'gauge');
+      if (outcome.timings.length > 0) v.contention.push(outcome.contention);
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
         if (!m)
           v.timings.set(tm.metric, (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0 }));
         m.warmupMs.push(tm.warmupMs);
+        if (tm.better) m.better = tm.better;
         if (!tm.settled) m.unsettled++;
         const into = (m.replicas[t.replica] ??= []);
         for (const x of tm.samples) into.push(x);
@@ -250,7 +257,7 @@ function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
 
 function addCounter(v: VariantAcc, c: Counter, kind: 'counter' | 'gauge'): void {
   let m = v.counters.get(c.metric);
-  if (!m) v.counters.set(c.metric, (m = { unit: c.unit, kind, values: [], detail: c.detail ?? '' }));
+  if (!m) v.counters.set(c.metric, (m = { unit: c.unit, kind, values: [], detail: c.detail ?? '', better: c.better }));
   // An exact counter that differs between rounds of the same seed is a bug in the model
   // (hidden state, a Math.random): say so rather than average it away.
   if (kind === 'counter' && m.values.length > 0 && m.values[0] !== c.value) {
@@ -286,10 +293,28 @@ function caseRows(
     | 'aa_band_pct'
     | 'spread_pct'
     | 'detail'
+    | 'better'
+    | 'modes'
+    | 'cpu_some_pct'
+    | 'steal_pct'
+    | 'others_busy_cpus'
+    | 'loadavg'
   >,
   v: VariantAcc,
 ): SummaryRow[] {
-  const blank = { mean: '', median: '', p99: '', min: '', max: '', sd: '', rme: '', aa_band_pct: '', spread_pct: '' };
+  const none = { better: '', modes: '', ...contentionColumns([]) };
+  const blank = {
+    mean: '',
+    median: '',
+    p99: '',
+    min: '',
+    max: '',
+    sd: '',
+    rme: '',
+    aa_band_pct: '',
+    spread_pct: '',
+    ...none,
+  };
   if (v.failure) {
     return [
       {
@@ -340,6 +365,9 @@ function caseRows(
       aa_band_pct: band,
       spread_pct: spread,
       detail: timingDetail(v.checked, t.warmupMs, t.unsettled),
+      better: t.better ?? 'lower',
+      modes: modesCell(findModes(perWorker)),
+      ...contentionColumns(v.contention),
     });
   }
   for (const [metric, c] of v.counters) {
@@ -363,6 +391,8 @@ function caseRows(
       aa_band_pct: '',
       spread_pct: '',
       detail: c.detail,
+      ...none,
+      better: c.better ?? '',
     });
   }
   return rows;

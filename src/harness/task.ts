@@ -1,5 +1,6 @@
 // What crosses the thread boundary: one task in, one result out. Plain data only, so that
 // structured clone carries it and nothing of the main thread leaks into the worker.
+import type { ContentionSample } from './contention.js';
 import type { Counter, Params } from './suite.js';
 
 export interface TaskSpec {
@@ -28,6 +29,7 @@ export interface TimingSamples {
   /** warmup spent before timing, in ms, and whether it reached a steady state */
   readonly warmupMs: number;
   readonly settled: boolean;
+  readonly better?: 'higher' | 'lower';
 }
 
 export type TaskResult =
@@ -37,6 +39,8 @@ export type TaskResult =
       readonly counters: Counter[];
       readonly gauges: Counter[];
       readonly timings: TimingSamples[];
+      /** how busy the machine was around measure() (contention.ts) */
+      readonly contention?: ContentionSample;
     }
   | { readonly status: 'unsupported'; readonly detail: string }
   | { readonly status: 'gate-failed'; readonly detail: string };
