@@ -30,7 +30,7 @@ export const COMPARE_OPTIONS: readonly OptionSpec[] = [
     name: 'fail-on',
     type: 'string',
     arg: 'regression',
-    help: 'exit 1 on a significant slowdown beyond the threshold, a counter that grew, or a failed gate in head',
+    help: 'exit 1 on a change the worse way beyond the threshold (a slower timing, a counter against its declared direction) or a failed gate in head',
   },
   {
     name: 'threshold',
