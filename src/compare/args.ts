@@ -69,7 +69,7 @@ export const COMPARE_OPTIONS: readonly OptionSpec[] = [
     name: 'budget',
     type: 'string',
     arg: 'SEC',
-    help: 'time budget of --until-resolved, in seconds',
+    help: 'time budget of --until-resolved, in seconds, counted from the start (0: judge once, open rows undecided)',
     default: '600',
   },
   {
@@ -182,7 +182,7 @@ export function parseCli(argv: readonly string[]): Cli {
     interleave: Math.round(numberOption('interleave', v.interleave, 1, 100, 5)),
     help,
     untilResolved: v['until-resolved'] === true,
-    budgetS: numberOption('budget', v.budget, 1, 1e6, 600),
+    budgetS: numberOption('budget', v.budget, 0, 1e6, 600),
     compare: {
       ...DEFAULTS,
       alpha: numberOption('alpha', v.alpha, 1e-12, 0.5, DEFAULTS.alpha),

@@ -4,7 +4,7 @@
 // it means (slower, counter grew, FAILED), so that no reader has to decode colours
 // (google-benchmark's compare.py paints "different" green, which readers misread).
 import { stringify } from 'csv-stringify/sync';
-import { judgement } from './direction.js';
+import { isRegression, judgement } from './direction.js';
 import { align, fmtP, fmtPct, fmtValue, visibleLength } from './text.js';
 import type { Cell, Comparison, RowResult } from './types.js';
 
@@ -189,7 +189,7 @@ function optionsLine(c: Comparison): string {
     const rows = c.rows.filter((r) => Number.isFinite(r.level));
     const level = rows.length > 0 ? `${(rows[0]!.level * 100).toPrecision(4)}%` : '-';
     const how = o.correction === 'bh' ? 'Benjamini-Hochberg false-coverage level' : 'Bonferroni level';
-    return `Welch interval of the log ratio over per-worker medians (n = workers), ${how} ${level} over ${rows.length} rows, α=${o.alpha * o.alphaShare}, threshold ${o.thresholdPct}%; change: ratio of geometric means of worker medians`;
+    return `Welch interval of the log ratio over per-worker medians (n = workers), ${how} ${level} over ${rows.length} rows, α=${Number((o.alpha * o.alphaShare).toPrecision(2))}, threshold ${o.thresholdPct}%; change: ratio of geometric means of worker medians`;
   }
   const unit = o.testUnit === 'worker' ? 'over per-worker medians (n = workers)' : 'over raw samples';
   return `Mann-Whitney U ${unit}, ${o.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected over ${c.rows.filter((r) => Number.isFinite(r.pAdj)).length} rows, α=${o.alpha}, threshold ${o.thresholdPct}%; CI: ${Math.round(o.confidence * 100)}% bootstrap (workers, then samples) of the ratio of medians`;
@@ -264,8 +264,7 @@ export function formatMarkdown(c: Comparison, notes: readonly string[]): string 
       );
       for (const r of rows) {
         const cells = rowCells(r, false).map(mdEscape);
-        if (r.verdict === 'slower' || r.verdict === 'failed' || r.verdict === 'counter-up')
-          cells[8] = `**${cells[8]}**`;
+        if (isRegression(r)) cells[8] = `**${cells[8]}**`;
         lines.push(`| ${keep.map((i) => cells[i]).join(' | ')} |`);
       }
     }

@@ -37,6 +37,8 @@ export function untilResolved(
   }
   const args = o.benchArgs ?? DEFAULT_CHUNK_ARGS;
   let [base, head] = first;
+  const sources = [base.source, head.source];
+  let added = 0;
   let look = 1;
   let cmp = judge(base, head, alphaForLook(1, look));
   let lastBatchMs = o.runMsEstimate * 2 * UNTIL_BATCH;
@@ -64,8 +66,10 @@ export function untilResolved(
       const sides = o.specs.map((spec, i) => ({ spec, tree: trees.get(commits[i]!)! }));
       const [nb, nh] = alternate(sides, UNTIL_BATCH, step.benchArgs, o.log);
       lastBatchMs = Date.now() - t0;
-      base = mergeRuns([base, ...nb!.map((d) => readRun(d, base.label))], base.label, `${base.source} +${nb!.length}`);
-      head = mergeRuns([head, ...nh!.map((d) => readRun(d, head.label))], head.label, `${head.source} +${nh!.length}`);
+      added += nb!.length;
+      const more = ` +${added} run${added > 1 ? 's' : ''} added until resolved`;
+      base = mergeRuns([base, ...nb!.map((d) => readRun(d, base.label))], base.label, sources[0] + more);
+      head = mergeRuns([head, ...nh!.map((d) => readRun(d, head.label))], head.label, sources[1] + more);
       look++;
       cmp = judge(base, head, alphaForLook(1, look));
     }

@@ -37,7 +37,7 @@ export interface LoopState {
 /** What to do after a look: stop (and why), or which bench runs to add. */
 export function nextStep(s: LoopState): Step {
   if (s.open.length === 0) return { action: 'stop', why: 'every row resolved' };
-  if (s.elapsedMs + s.lastBatchMs > s.budgetMs) {
+  if (s.elapsedMs + s.lastBatchMs >= s.budgetMs) {
     const left = Math.max(0, Math.round((s.budgetMs - s.elapsedMs) / 1000));
     return {
       action: 'stop',
