@@ -392,6 +392,8 @@ function caseRows(
       spread_pct: '',
       detail: c.detail,
       ...none,
+      // the same workers' windows: a gauge depends on scheduling, a counter is shown the machine it ran on
+      ...contentionColumns(v.contention),
       better: c.better ?? '',
     });
   }

@@ -1,5 +1,6 @@
 // Contention sampling on made-up /proc contents: what each column means, computed by hand.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   between,
@@ -11,6 +12,7 @@ import {
   startWindow,
 } from '../../src/harness/contention.js';
 import { OPTIONAL_SUMMARY_COLUMNS, SUMMARY_COLUMNS } from '../../src/harness/schema.js';
+import { cli, readCsv, tempDir } from './helpers.js';
 
 const STAT = (user: number, idle: number, steal: number) =>
   `cpu  ${user} 0 ${user / 2} ${idle} 0 0 0 ${steal} 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\ncpu1 1 0 0 1 0 0 0 0 0 0\nintr 1\n`;
@@ -73,4 +75,19 @@ test('a live window on this machine gives values in range (Linux) or nulls', () 
   assert.ok(x > 0);
   for (const v of [c.cpuSomePct, c.stealPct]) assert.ok(v === null || (v >= 0 && v <= 100), String(v));
   assert.ok(c.othersBusyCpus === null || c.othersBusyCpus >= 0);
+});
+
+test('a bench run writes direction and contention into every ok row of a timed variant', async () => {
+  const out = join(tempDir(), 'run');
+  const r = await cli(['--rounds', '1', '--time', '5', '--variant', 'good', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  const rows = readCsv(join(out, 'toy.csv')).filter((x) => x.status === 'ok');
+  assert.ok(rows.length > 0);
+  for (const row of rows) {
+    assert.equal(row.better, row.kind === 'timing' ? 'lower' : '', `${row.metric} ${row.kind}`);
+    if (process.platform === 'linux') {
+      for (const c of ['steal_pct', 'others_busy_cpus', 'loadavg']) assert.ok(Number(row[c]) >= 0, `${c}=${row[c]}`);
+    }
+    assert.equal(row.modes, '', 'one worker per row: no modes');
+  }
 });
