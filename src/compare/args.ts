@@ -18,6 +18,9 @@ export interface Cli {
   /** bench runs per side, alternating, when compare measures both sides */
   readonly interleave: number;
   readonly compare: CompareOptions;
+  /** --until-resolved: keep adding interleaved runs until every row settles, within --budget seconds */
+  readonly untilResolved: boolean;
+  readonly budgetS: number;
   readonly help: boolean;
 }
 
@@ -27,7 +30,7 @@ export const COMPARE_OPTIONS: readonly OptionSpec[] = [
     name: 'fail-on',
     type: 'string',
     arg: 'regression',
-    help: 'exit 1 on a significant slowdown beyond the threshold, a counter that grew, or a failed gate in head',
+    help: 'exit 1 on a change the worse way beyond the threshold (a slower timing, a counter against its declared direction) or a failed gate in head',
   },
   {
     name: 'threshold',
@@ -44,11 +47,30 @@ export const COMPARE_OPTIONS: readonly OptionSpec[] = [
     default: String(DEFAULTS.alpha),
   },
   {
+    name: 'decision',
+    type: 'string',
+    arg: 'interval|mwu',
+    help: 'how a timing is judged: Welch intervals of the log ratio over worker medians with false-coverage control, or the older Mann-Whitney test',
+    default: DEFAULTS.decision,
+  },
+  {
     name: 'correction',
     type: 'string',
     arg: 'holm|bh',
-    help: 'multiple-comparison correction',
-    default: DEFAULTS.correction,
+    help: 'multiple-comparison correction (holm: Bonferroni intervals under --decision interval)',
+    default: 'bh (interval), holm (mwu)',
+  },
+  {
+    name: 'until-resolved',
+    type: 'boolean',
+    help: 'when both sides are refs: add interleaved base/head runs for the rows still open until each interval lies inside or outside ±threshold, or --budget ends',
+  },
+  {
+    name: 'budget',
+    type: 'string',
+    arg: 'SEC',
+    help: 'time budget of --until-resolved, in seconds, counted from the start (0: judge once, open rows undecided)',
+    default: '600',
   },
   {
     name: 'format',
@@ -116,13 +138,22 @@ export function parseCli(argv: readonly string[]): Cli {
     throw new InputError(`${(e as Error).message}\n${USAGE}`);
   }
   const v = parsed.values as Record<string, string | undefined> &
-    Record<'help' | 'no-run' | 'allow-load-mismatch' | 'strict-env' | 'variants', boolean | undefined>;
+    Record<
+      'help' | 'no-run' | 'allow-load-mismatch' | 'strict-env' | 'variants' | 'until-resolved',
+      boolean | undefined
+    >;
   const help = v.help === true;
   const failOn = v['fail-on'];
   if (failOn !== undefined && failOn !== 'regression')
     throw new InputError(`--fail-on ${failOn}: the only choice is 'regression'`);
   const format = choiceOption<Format>('format', v.format, ['text', 'md', 'csv', 'json'], 'text');
-  const correction = choiceOption('correction', v.correction, ['holm', 'bh'] as const, 'holm');
+  const decision = choiceOption('decision', v.decision, ['interval', 'mwu'] as const, DEFAULTS.decision);
+  const correction = choiceOption(
+    'correction',
+    v.correction,
+    ['holm', 'bh'] as const,
+    decision === 'mwu' ? 'holm' : 'bh',
+  );
   const testUnit = choiceOption('test-unit', v['test-unit'], ['worker', 'sample'] as const, 'worker');
   const variants = v.variants === true;
   const sides = parsed.positionals;
@@ -132,6 +163,13 @@ export function parseCli(argv: readonly string[]): Cli {
       throw new InputError(
         `expected BASE and HEAD, got ${sides.length} argument${sides.length === 1 ? '' : 's'}\n${USAGE}`,
       );
+  }
+  if (v['until-resolved'] === true) {
+    if (variants) throw new InputError('--until-resolved compares two refs; it cannot be used with --variants');
+    if (v['no-run'] === true)
+      throw new InputError('--until-resolved measures more runs; it cannot be used with --no-run');
+    if (decision !== 'interval')
+      throw new InputError('--until-resolved needs --decision interval (it stops on intervals)');
   }
   return {
     sides,
@@ -143,6 +181,8 @@ export function parseCli(argv: readonly string[]): Cli {
     benchArgs,
     interleave: Math.round(numberOption('interleave', v.interleave, 1, 100, 5)),
     help,
+    untilResolved: v['until-resolved'] === true,
+    budgetS: numberOption('budget', v.budget, 0, 1e6, 600),
     compare: {
       ...DEFAULTS,
       alpha: numberOption('alpha', v.alpha, 1e-12, 0.5, DEFAULTS.alpha),
@@ -152,6 +192,7 @@ export function parseCli(argv: readonly string[]): Cli {
       allowLoadMismatch: v['allow-load-mismatch'] === true,
       strictEnv: v['strict-env'] === true,
       testUnit,
+      decision,
     },
   };
 }

@@ -5,6 +5,7 @@
 // (google-benchmark's compare.py paints "different" green, which readers misread).
 import { stringify } from 'csv-stringify/sync';
 import { csvCell } from '../harness/csvcell.js';
+import { isRegression, judgement } from './direction.js';
 import { align, fmtP, fmtPct, fmtValue, visibleLength } from './text.js';
 import type { Cell, Comparison, RowResult } from './types.js';
 
@@ -32,6 +33,9 @@ function changeText(r: RowResult): string {
       return fmtPct((r.ratio - 1) * 100);
     case 'same':
       return '~';
+    case 'unknown':
+    case 'undecided':
+      return fmtPct((r.ratio - 1) * 100) + ' ?';
     case 'untested':
     case 'gauge':
       return fmtPct((r.ratio - 1) * 100) + (r.verdict === 'untested' ? ' ?' : '');
@@ -72,9 +76,18 @@ function noteText(r: RowResult): { text: string; colour: Colour | undefined } {
     case 'counter-same':
       return { text: '', colour: undefined };
     case 'counter-up':
-      return { text: 'counter grew: the work changed', colour: 'yellow' };
-    case 'counter-down':
-      return { text: 'counter fell: the work changed', colour: 'yellow' };
+    case 'counter-down': {
+      const j = judgement(r.verdict === 'counter-up', r.better);
+      const how = j === 'unjudged' ? 'no direction declared: flagged, not judged' : j;
+      return {
+        text: `counter ${r.verdict === 'counter-up' ? 'grew' : 'fell'}: the work changed (${how})`,
+        colour: j === 'worse' ? 'red' : 'yellow',
+      };
+    }
+    case 'unknown':
+      return { text: `unknown: ${r.reason}`, colour: 'yellow' };
+    case 'undecided':
+      return { text: `undecided: ${r.reason}`, colour: 'yellow' };
     case 'gauge':
       return { text: 'gauge: shown, not judged', colour: 'dim' };
     case 'failed':
@@ -90,7 +103,7 @@ function noteText(r: RowResult): { text: string; colour: Colour | undefined } {
   }
 }
 
-const HEADER = ['variant', 'case', 'base', 'head', 'change', '95% CI', 'p', 'A/A', ''];
+const HEADER = ['variant', 'case', 'base', 'head', 'change', 'CI', 'p', 'A/A', ''];
 
 /** A block of exact counters that all agree says one thing: it is summarised in a line. */
 function allEqualCounters(rows: readonly RowResult[]): boolean {
@@ -137,7 +150,7 @@ function rowCells(r: RowResult, colour: boolean): string[] {
     ciText(r),
     pText(r),
     r.aaBandPct !== undefined ? `±${r.aaBandPct.toFixed(1)}%` : '',
-    paint(colour, note.colour, note.text),
+    paint(colour, note.colour, note.text + (r.mixture && r.verdict !== 'unknown' ? ` [modes: ${r.mixture}]` : '')),
   ];
 }
 
@@ -149,6 +162,8 @@ export function tally(c: Comparison): string {
     [n((r) => r.verdict === 'faster'), 'faster'],
     [n((r) => r.verdict === 'same'), 'unchanged (~)'],
     [n((r) => r.verdict === 'untested'), 'untested'],
+    [n((r) => r.verdict === 'unknown'), 'unknown (not measured alike)'],
+    [n((r) => r.verdict === 'undecided'), 'undecided'],
     [n((r) => r.verdict === 'counter-up' || r.verdict === 'counter-down'), 'counters changed'],
     [n((r) => r.verdict === 'counter-same'), 'counters equal'],
     [n((r) => r.verdict === 'failed'), 'failed'],
@@ -171,6 +186,12 @@ export const SPREAD_LEGEND =
 
 function optionsLine(c: Comparison): string {
   const o = c.options;
+  if (o.decision === 'interval') {
+    const rows = c.rows.filter((r) => Number.isFinite(r.level));
+    const level = rows.length > 0 ? `${(rows[0]!.level * 100).toPrecision(4)}%` : '-';
+    const how = o.correction === 'bh' ? 'Benjamini-Hochberg false-coverage level' : 'Bonferroni level';
+    return `Welch interval of the log ratio over per-worker medians (n = workers), ${how} ${level} over ${rows.length} rows, α=${Number((o.alpha * o.alphaShare).toPrecision(2))}, threshold ${o.thresholdPct}%; change: ratio of geometric means of worker medians`;
+  }
   const unit = o.testUnit === 'worker' ? 'over per-worker medians (n = workers)' : 'over raw samples';
   return `Mann-Whitney U ${unit}, ${o.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg'}-corrected over ${c.rows.filter((r) => Number.isFinite(r.pAdj)).length} rows, α=${o.alpha}, threshold ${o.thresholdPct}%; CI: ${Math.round(o.confidence * 100)}% bootstrap (workers, then samples) of the ratio of medians`;
 }
@@ -250,8 +271,7 @@ export function formatMarkdown(c: Comparison, notes: readonly string[]): string 
       );
       for (const r of rows) {
         const cells = rowCells(r, false).map(mdEscape);
-        if (r.verdict === 'slower' || r.verdict === 'failed' || r.verdict === 'counter-up')
-          cells[8] = `**${cells[8]}**`;
+        if (isRegression(r)) cells[8] = `**${cells[8]}**`;
         lines.push(`| ${keep.map((i) => cells[i]).join(' | ')} |`);
       }
     }
@@ -286,6 +306,10 @@ const CSV_COLUMNS = [
   'aa_band_pct',
   'verdict',
   'reason',
+  'better',
+  'ci_level',
+  'resolution',
+  'modes',
 ] as const;
 
 function num(v: number | undefined): string {
@@ -316,6 +340,10 @@ export function formatCsv(c: Comparison): string {
     num(r.aaBandPct),
     r.verdict,
     r.reason,
+    r.better ?? '',
+    num(r.level),
+    r.resolution ?? '',
+    r.mixture,
   ]);
   for (const g of c.geomeans) {
     const rec = CSV_COLUMNS.map(() => '');

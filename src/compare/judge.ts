@@ -2,11 +2,17 @@
 // - a failed row (gate-failed, error, timeout) is a failure, never a speed change;
 // - counters are exact: any difference is shown and flagged;
 // - gauges depend on scheduling: shown, never judged;
-// - timings are judged by a rank test over per-worker medians (the independent unit),
-//   corrected for the number of rows tested, and must also clear the bootstrap interval of the
-//   ratio of medians, --threshold and the A/A band.
+// - timings are judged over per-worker medians (the independent unit): by default with Welch
+//   intervals of the log ratio under BH false-coverage control (decide.ts), or with
+//   `--decision mwu` by a rank test corrected over the rows tested plus the bootstrap interval
+//   of the ratio of medians; either way a change must clear --threshold and the A/A band, and
+//   is `unknown` when the sides were not measured alike (unknown.ts).
 import { FAILED } from '../harness/schema.js';
 import { checkLoads } from './checks.js';
+import { decide, resolutionOf, welchLog } from './decide.js';
+import { directionOf } from './direction.js';
+import { compareMixtures } from './mixture.js';
+import { unknownReason } from './unknown.js';
 import type { SummaryRec } from './read.js';
 import { geomeans } from './summary.js';
 import {
@@ -61,6 +67,9 @@ function cell(rec: SummaryRec, samples: number[][] | undefined): Cell {
   };
 }
 
+/** The values each tested row compared (worker medians, or samples with one worker a side). */
+const tested = new WeakMap<RowResult, { x: number[]; y: number[] }>();
+
 function judge(p: Pair, opts: CompareOptions): RowResult {
   const rec = (p.base ?? p.head)!;
   const base = p.base && cell(p.base, p.baseSamples);
@@ -88,6 +97,11 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
     aaBandPct: bands.length > 0 ? Math.max(...bands) : undefined,
     verdict: 'same',
     reason: '',
+    better: directionOf(rec.kind, rec.better),
+    level: NaN,
+    resolution: undefined,
+    contention: { base: p.base?.contention, head: p.head?.contention },
+    mixture: '',
   };
   const bFail = p.base !== undefined && FAILED.has(p.base.status);
   const hFail = p.head !== undefined && FAILED.has(p.head.status);
@@ -124,15 +138,43 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
     workerMedians(p.headSamples!).length >= 2;
   const x = byWorker ? workerMedians(p.baseSamples!) : bs;
   const y = byWorker ? workerMedians(p.headSamples!) : hs;
+  tested.set(r, { x, y });
+  if (byWorker) r.mixture = compareMixtures(x, y).text;
+  r.testUnit = byWorker ? 'worker' : 'sample';
+  r.testN = [x.length, y.length];
+  if (x.length * y.length <= HL_PAIRS) r.hl = hodgesLehmann(x, y);
+  if (opts.decision === 'interval') {
+    const e = welchLog(x, y);
+    if (e === undefined) return { ...r, verdict: 'untested', reason: 'fewer than two values a side' };
+    r.p = e.p;
+    r.ratio = e.ratio;
+    return r;
+  }
   const u = mannWhitneyU(x, y);
   r.p = u.p;
   r.exact = u.exact;
-  r.testUnit = byWorker ? 'worker' : 'sample';
-  r.testN = [x.length, y.length];
   r.minP = mwuMinP(x.length, y.length);
-  // the shift in the row's unit, over the values the test compared
-  if (x.length * y.length <= HL_PAIRS) r.hl = hodgesLehmann(x, y);
   return r;
+}
+
+/** The verdict of a tested row once its interval is known; `selected`: it excludes no change. */
+function verdictOf(r: RowResult, selected: boolean, pair: Pair, opts: CompareOptions, notSelected: string): void {
+  const change = (r.ratio - 1) * 100;
+  const v = tested.get(r)!;
+  if (!selected) r.reason = notSelected;
+  else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
+  else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct)
+    r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
+  else {
+    const why =
+      r.testUnit === 'worker'
+        ? unknownReason({ base: v.x, head: v.y }, { base: pair.base?.contention, head: pair.head?.contention })
+        : undefined;
+    if (why !== undefined) {
+      r.verdict = 'unknown';
+      r.reason = why;
+    } else r.verdict = change > 0 ? 'slower' : 'faster';
+  }
 }
 
 /** Judges pairs: the statistics per row, the correction over all tested rows, the verdicts. */
@@ -145,9 +187,29 @@ export function judgePairs(
   checkLoads(pairs, opts, warnings);
   const rows = pairs.map((p) => judge(p, opts));
   const pairOf = new Map(rows.map((r, i) => [r, pairs[i]!]));
-  const tested = rows.filter((r) => Number.isFinite(r.p));
-  const adjusted = (opts.correction === 'holm' ? holm : benjaminiHochberg)(tested.map((r) => r.p));
-  tested.forEach((r, i) => {
+  const testedRows = rows.filter((r) => Number.isFinite(r.p));
+  const alpha = opts.alpha * opts.alphaShare;
+  if (opts.decision === 'interval') {
+    const ds = decide(
+      testedRows.map((r) => welchLog(tested.get(r)!.x, tested.get(r)!.y)),
+      { alpha, thresholdPct: opts.thresholdPct, correction: opts.correction },
+    );
+    testedRows.forEach((r, i) => {
+      const d = ds[i]!;
+      r.pAdj = d.pAdj;
+      r.ciLo = d.lo;
+      r.ciHi = d.hi;
+      r.level = d.level;
+      r.resolution = d.resolution;
+      const inside =
+        d.resolution === 'inside' ? `no change beyond ±${opts.thresholdPct}%` : 'interval includes no change';
+      verdictOf(r, d.selected, pairOf.get(r)!, opts, inside);
+    });
+    powerWarnings(rows, testedRows, opts, warnings);
+    return { ...sides, rows, geomeans: geomeans(rows, sides.mode), warnings, options: opts };
+  }
+  const adjusted = (opts.correction === 'holm' ? holm : benjaminiHochberg)(testedRows.map((r) => r.p));
+  testedRows.forEach((r, i) => {
     r.pAdj = adjusted[i]!;
     const pr = pairOf.get(r)!;
     const ci = bootstrapRatioCI(pr.baseSamples!, pr.headSamples!, {
@@ -157,14 +219,17 @@ export function judgePairs(
     });
     r.ciLo = ci.lo;
     r.ciHi = ci.hi;
-    const change = (r.ratio - 1) * 100;
-    if (!(r.pAdj < opts.alpha)) r.reason = 'not significant';
-    else if (ci.lo <= 1 && ci.hi >= 1) r.reason = 'interval includes no change';
-    else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
-    else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct)
-      r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
-    else r.verdict = change > 0 ? 'slower' : 'faster';
+    r.level = opts.confidence;
+    r.resolution = resolutionOf(ci.lo, ci.hi, opts.thresholdPct);
+    const significant = r.pAdj < alpha;
+    verdictOf(
+      r,
+      significant && !(ci.lo <= 1 && ci.hi >= 1),
+      pr,
+      opts,
+      significant ? 'interval includes no change' : 'not significant',
+    );
   });
-  powerWarnings(rows, tested, opts, warnings);
+  powerWarnings(rows, testedRows, opts, warnings);
   return { ...sides, rows, geomeans: geomeans(rows, sides.mode), warnings, options: opts };
 }

@@ -13,6 +13,7 @@ import { regressions } from './summary.js';
 import type { Comparison } from './types.js';
 import type { Run } from './read.js';
 import { resolveSides } from './resolve.js';
+import { untilResolved } from './until-run.js';
 
 export interface Io {
   readonly cwd: string;
@@ -67,28 +68,44 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
       comparison = judgePairs(pairs, { base: run!.label, head: run!.label, mode: 'variants' }, cli.compare);
       notes = run!.notes;
     } else {
+      const started = Date.now();
       const [base, head] = (await resolveSides(cli.sides, opts)) as [Run, Run];
-      const warnings: string[] = [];
-      const real = (spec: string) => {
-        try {
-          return realpathSync(resolvePath(io.cwd, spec));
-        } catch {
-          return undefined; // a ref
+      const firstMs = Date.now() - started;
+      const judgeSides = (base: Run, head: Run, alphaShare: number): Comparison => {
+        const warnings: string[] = [];
+        const real = (spec: string) => {
+          try {
+            return realpathSync(resolvePath(io.cwd, spec));
+          } catch {
+            return undefined; // a ref
+          }
+        };
+        const [rb, rh] = cli.sides.map(real);
+        if (rb !== undefined && rb === rh) {
+          warnings.push(
+            `both sides are the same run (${base.source}): every change is zero by construction; an A/A comparison needs two runs`,
+          );
         }
-      };
-      const [rb, rh] = cli.sides.map(real);
-      if (rb !== undefined && rb === rh) {
-        warnings.push(
-          `both sides are the same run (${base.source}): every change is zero by construction; an A/A comparison needs two runs`,
+        checkEnv(base, head, cli.compare, warnings);
+        return judgePairs(
+          pairRuns(base, head),
+          { base: `${base.label} (${base.source})`, head: `${head.label} (${head.source})`, mode: 'runs' },
+          { ...cli.compare, alphaShare },
+          warnings,
         );
-      }
-      checkEnv(base, head, cli.compare, warnings);
-      comparison = judgePairs(
-        pairRuns(base, head),
-        { base: `${base.label} (${base.source})`, head: `${head.label} (${head.source})`, mode: 'runs' },
-        cli.compare,
-        warnings,
-      );
+      };
+      comparison = cli.untilResolved
+        ? await untilResolved([base, head], judgeSides, {
+            ...(io.stop ? { stop: io.stop } : {}),
+            cwd: io.cwd,
+            specs: [cli.sides[0]!, cli.sides[1]!],
+            benchArgs: cli.benchArgs,
+            budgetMs: cli.budgetS * 1000,
+            startedMs: started,
+            runMsEstimate: firstMs / Math.max(1, 2 * cli.interleave),
+            log: opts.log,
+          })
+        : judgeSides(base, head, 1);
       notes = [...base.notes, ...head.notes];
     }
     if (io.stop?.aborted) throw new Interrupted('interrupted');
@@ -117,13 +134,13 @@ export async function compareMain(argv: readonly string[], io: Io): Promise<numb
     }
     return code;
   } catch (e) {
-    if (e instanceof InputError) {
-      io.err(`compare: ${e.message}\n`);
-      return EXIT.badInput;
-    }
     if (e instanceof Interrupted) {
       io.err(`compare: ${e.message}; the worktrees are removed, runs made so far are kept\n`);
       return EXIT.interrupted;
+    }
+    if (e instanceof InputError) {
+      io.err(`compare: ${e.message}\n`);
+      return EXIT.badInput;
     }
     io.err(`compare: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.badInput;
@@ -147,11 +164,11 @@ if (invoked) {
     });
   }
   const code = await compareMain(process.argv.slice(2), {
-    stop: stop.signal,
     cwd: process.cwd(),
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     colour,
+    stop: stop.signal,
   });
   process.exitCode = code;
 }

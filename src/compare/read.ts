@@ -12,7 +12,8 @@ import {
   readManifest as readManifestFile,
   runDirName,
 } from '../harness/rundir.js';
-import { FAILED, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
+import { FAILED, OPTIONAL_SUMMARY_COLUMNS, SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS } from '../harness/schema.js';
+import { type Contention, poolContention } from './unknown.js';
 import { InputError } from '../harness/exit.js';
 import { median } from './stats.js';
 import { checkSample, checkSummary, type Located } from './validate.js';
@@ -38,6 +39,10 @@ export interface SummaryRec {
   readonly aaBandPct: number | undefined;
   readonly detail: string;
   readonly env: Readonly<Record<EnvField, string>>;
+  /** the `better` cell: 'higher', 'lower' or '' (older files: '') */
+  readonly better: string;
+  /** how busy the machine was while the row's workers timed (older files: undefined) */
+  readonly contention: Contention | undefined;
 }
 
 export interface Run {
@@ -119,7 +124,7 @@ function readManifest(dir: string, notes: string[]): Manifest | undefined {
 }
 
 /** Parses a CSV file into its header and records, refusing anything but our schema. */
-function readTable(file: string, expected: readonly string[]): Located[] {
+function readTable(file: string, expected: readonly string[], optional: readonly string[] = []): Located[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -140,7 +145,7 @@ function readTable(file: string, expected: readonly string[]): Located[] {
   }
   const header = table[0];
   if (header === undefined) throw new InputError(`${file}: empty file (no header row)`);
-  const missing = expected.filter((c) => !header.includes(c));
+  const missing = expected.filter((c) => !header.includes(c) && !optional.includes(c));
   const unexpected = header.filter((c) => !expected.includes(c));
   if (missing.length > 0 || unexpected.length > 0) {
     const parts: string[] = [];
@@ -168,8 +173,24 @@ function num(s: string | undefined): number {
   return Number(s);
 }
 
+/** The contention columns of a row (src/harness/contention.ts), undefined in older files. */
+function contentionOf(r: Record<string, string>): Contention | undefined {
+  const f = (c: string) => {
+    const v = num(r[c]);
+    return Number.isFinite(v) ? v : undefined;
+  };
+  const c = {
+    cpuSomePct: f('cpu_some_pct'),
+    stealPct: f('steal_pct'),
+    othersBusyCpus: f('others_busy_cpus'),
+    loadavg: f('loadavg'),
+    workers: 1,
+  };
+  return Object.values(c).filter((v) => v !== undefined).length > 1 ? c : undefined;
+}
+
 function readSuite(file: string, run: Run): void {
-  const located = readTable(file, SUMMARY_COLUMNS);
+  const located = readTable(file, SUMMARY_COLUMNS, OPTIONAL_SUMMARY_COLUMNS);
   checkSummary(file, located);
   const recs = located.map((l) => l.rec);
   for (const r of recs) {
@@ -193,6 +214,8 @@ function readSuite(file: string, run: Run): void {
       aaBandPct: Number.isFinite(band) ? band : undefined,
       detail: r['detail'] ?? '',
       env,
+      better: r['better'] ?? '',
+      contention: contentionOf(r),
     });
   }
   const samplesFile = file.slice(0, -'.csv'.length) + SAMPLES_SUFFIX;
@@ -234,6 +257,7 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
   if (runs.length === 1) return { ...runs[0]!, label, source };
   const rows = new Map<string, SummaryRec>();
   const bands = new Map<string, number[]>();
+  const contention = new Map<string, Contention[]>();
   const samples = new Map<string, number[][]>();
   const replicas = new Map<string, string[]>();
   for (const run of runs) {
@@ -241,6 +265,8 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
       const k = rowKey(row);
       const prev = rows.get(k);
       if (row.aaBandPct !== undefined) bands.set(k, [...(bands.get(k) ?? []), row.aaBandPct]);
+      const w = run.samples.get(k)?.length ?? 1;
+      if (row.contention) contention.set(k, [...(contention.get(k) ?? []), { ...row.contention, workers: w }]);
       if (prev === undefined || (FAILED.has(row.status) && !FAILED.has(prev.status))) rows.set(k, row);
     }
     for (const [k, workers] of run.samples) {
@@ -248,7 +274,8 @@ export function mergeRuns(runs: readonly Run[], label: string, source: string): 
       replicas.set(k, [...(replicas.get(k) ?? []), ...(run.replicas.get(k) ?? workers.map(() => '0'))]);
     }
   }
-  const merged = [...rows].map(([k, row]) => {
+  const merged = [...rows].map(([k, r]) => {
+    const row = { ...r, contention: poolContention(contention.get(k) ?? []) };
     const b = bands.get(k);
     if (b === undefined) return { ...row, aaBandPct: undefined };
     return { ...row, aaBandPct: pooledBand(samples.get(k), replicas.get(k)) ?? median(b) };

@@ -238,14 +238,30 @@ async function benchRefs(
       const l = loc[i] as Extract<Located, { kind: 'ref' }>;
       if (!trees.has(l.commit)) trees.set(l.commit, await openWorktree(l.root, l.commit, opts.log, opts.stop));
     }
-    for (let r = 0; r < runs; r++) {
-      for (const i of need) {
-        const l = loc[i] as Extract<Located, { kind: 'ref' }>;
-        if (runs > 1) opts.log(`compare: ${l.spec}: run ${r + 1} of ${runs}`);
-        dirs[i]!.push(await trees.get(l.commit)!.run(args));
-      }
-    }
+    const sides = need.map((i) => {
+      const l = loc[i] as Extract<Located, { kind: 'ref' }>;
+      return { spec: l.spec, tree: trees.get(l.commit)! };
+    });
+    (await alternate(sides, runs, args, opts.log, opts.stop)).forEach((made, j) => dirs[need[j]!]!.push(...made));
   } finally {
     for (const t of trees.values()) t.close();
   }
+}
+
+/** Runs each side's bench `runs` times, alternating (base, head, base, …); the folders per side. */
+export async function alternate(
+  sides: readonly { readonly spec: string; readonly tree: Worktree }[],
+  runs: number,
+  args: readonly string[],
+  log: (line: string) => void,
+  stop?: AbortSignal,
+): Promise<string[][]> {
+  const out: string[][] = sides.map(() => []);
+  for (let r = 0; r < runs && !stop?.aborted; r++) {
+    for (const [j, s] of sides.entries()) {
+      if (runs > 1) log(`compare: ${s.spec}: run ${r + 1} of ${runs}`);
+      out[j]!.push(await s.tree.run(args));
+    }
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 // What a comparison adds up to: geometric means of the timing ratios, and the rows that fail
 // `--fail-on regression`.
+import { isRegression } from './direction.js';
 import { geomean } from './stats.js';
 import type { Comparison, Geomean, RowResult } from './types.js';
 
@@ -22,5 +23,5 @@ export function geomeans(rows: readonly RowResult[], mode: 'runs' | 'variants'):
 
 /** The rows that fail `--fail-on regression`. */
 export function regressions(c: Comparison): RowResult[] {
-  return c.rows.filter((r) => r.verdict === 'slower' || r.verdict === 'counter-up' || r.verdict === 'failed');
+  return c.rows.filter(isRegression);
 }

@@ -1,7 +1,10 @@
 // The shapes of a comparison: what a matched pair of rows is before judging, what each row
 // says after it, and the options that decide it. Every other compare module works on these.
 import type { SummaryRec } from './read.js';
+import type { Resolution } from './decide.js';
+import type { Better } from './direction.js';
 import type { ShiftEstimate } from './stats.js';
+import type { Contention } from './unknown.js';
 
 export type Verdict =
   /** timing: significantly slower beyond threshold and A/A band */
@@ -21,7 +24,11 @@ export type Verdict =
   | 'fixed'
   | 'unsupported'
   | 'only-base'
-  | 'only-head';
+  | 'only-head'
+  /** timing: it looks changed, but the sides were not measured alike (contention, modes): see `reason` */
+  | 'unknown'
+  /** --until-resolved: the interval still straddles ±threshold when the budget ended */
+  | 'undecided';
 
 export interface Cell {
   readonly value: number;
@@ -64,6 +71,14 @@ export interface RowResult {
   verdict: Verdict;
   /** why a timing shows `~`, or extra context for other verdicts */
   reason: string;
+  /** which way is an improvement (direction.ts); undefined: a change is flagged, never a regression */
+  readonly better: Better | undefined;
+  /** interval decision: the level of [ciLo, ciHi], and whether it settles the row (decide.ts) */
+  level: number;
+  resolution: Resolution | undefined;
+  /** the sides' contention (means over workers), and their speed modes when either has two */
+  readonly contention: { readonly base: Contention | undefined; readonly head: Contention | undefined };
+  mixture: string;
 }
 
 export interface Geomean {
@@ -90,17 +105,26 @@ export interface CompareOptions {
    * samples (used anyway when a side has a single worker).
    */
   readonly testUnit: 'worker' | 'sample';
+  /**
+   * 'interval' (default): Welch intervals of the log ratio over worker medians, with BH
+   * false-coverage control (decide.ts); 'mwu': the older Mann-Whitney rule under --correction.
+   */
+  readonly decision: 'interval' | 'mwu';
+  /** --until-resolved: the share of α this look may spend (until.ts); 1 otherwise */
+  readonly alphaShare: number;
 }
 
 export const DEFAULTS: CompareOptions = {
   alpha: 0.05,
   thresholdPct: 2,
-  correction: 'holm',
+  correction: 'bh',
   confidence: 0.95,
   resamples: 1000,
   allowLoadMismatch: false,
   strictEnv: false,
   testUnit: 'worker',
+  decision: 'interval',
+  alphaShare: 1,
 };
 
 export interface Comparison {

@@ -7,11 +7,15 @@ import { aaBandPct } from './rundir.js';
 import type { SummaryRow } from './schema.js';
 import type { Counter } from './suite.js';
 import { summarize } from './summary.js';
+import { type ContentionSample, contentionColumns } from './contention.js';
+import { findModes, modesCell } from './modes.js';
 
 export interface VariantAcc {
   failure?: { status: string; detail: string };
   unsupported?: string;
-  counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string }>;
+  counters: Map<string, { unit: string; kind: 'counter' | 'gauge'; values: number[]; detail: string; better?: string }>;
+  /** per worker that timed: how busy the machine was around its timed window */
+  contention: (ContentionSample | undefined)[];
   /** metric → unit and samples per replica, in arrival order of rounds */
   timings: Map<
     string,
@@ -22,6 +26,7 @@ export interface VariantAcc {
       warmupMs: number[];
       unsettled: number;
       detail: string;
+      better?: string;
     }
   >;
   checked: number;
@@ -48,6 +53,7 @@ export function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
       v.checked = outcome.checked;
       for (const c of outcome.counters) addCounter(v, c, 'counter');
       for (const c of outcome.gauges) addCounter(v, c, 'gauge');
+      if (outcome.timings.length > 0) v.contention.push(outcome.contention);
       for (const tm of outcome.timings) {
         let m = v.timings.get(tm.metric);
         if (!m)
@@ -56,6 +62,7 @@ export function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
             (m = { unit: tm.unit, replicas: [], byRound: [], warmupMs: [], unsettled: 0, detail: tm.detail ?? '' }),
           );
         m.warmupMs.push(tm.warmupMs);
+        if (tm.better) m.better = tm.better;
         if (!tm.settled) m.unsettled++;
         const into = (m.replicas[t.replica] ??= []);
         for (const x of tm.samples) into.push(x);
@@ -66,7 +73,7 @@ export function absorb(v: VariantAcc, t: PlannedTask, outcome: Outcome): void {
 
 function addCounter(v: VariantAcc, c: Counter, kind: 'counter' | 'gauge'): void {
   let m = v.counters.get(c.metric);
-  if (!m) v.counters.set(c.metric, (m = { unit: c.unit, kind, values: [], detail: c.detail ?? '' }));
+  if (!m) v.counters.set(c.metric, (m = { unit: c.unit, kind, values: [], detail: c.detail ?? '', better: c.better }));
   // An exact counter that differs between rounds of the same seed is a bug in the model
   // (hidden state, a Math.random): say so rather than average it away.
   if (kind === 'counter' && m.values.length > 0 && m.values[0] !== c.value) {
@@ -103,10 +110,28 @@ export function caseRows(
     | 'aa_band_pct'
     | 'spread_pct'
     | 'detail'
+    | 'better'
+    | 'modes'
+    | 'cpu_some_pct'
+    | 'steal_pct'
+    | 'others_busy_cpus'
+    | 'loadavg'
   >,
   v: VariantAcc,
 ): SummaryRow[] {
-  const blank = { mean: '', median: '', p99: '', min: '', max: '', sd: '', rme: '', aa_band_pct: '', spread_pct: '' };
+  const none = { better: '', modes: '', ...contentionColumns([]) };
+  const blank = {
+    mean: '',
+    median: '',
+    p99: '',
+    min: '',
+    max: '',
+    sd: '',
+    rme: '',
+    aa_band_pct: '',
+    spread_pct: '',
+    ...none,
+  };
   if (v.failure) {
     return [
       {
@@ -157,6 +182,9 @@ export function caseRows(
       aa_band_pct: band,
       spread_pct: spread,
       detail: timingDetail(v.checked, t.warmupMs, t.unsettled, t.detail),
+      better: t.better ?? 'lower',
+      modes: modesCell(findModes(perWorker)),
+      ...contentionColumns(v.contention),
     });
   }
   for (const [metric, c] of v.counters) {
@@ -180,6 +208,10 @@ export function caseRows(
       aa_band_pct: '',
       spread_pct: '',
       detail: c.detail,
+      ...none,
+      // the same workers' windows: a gauge depends on scheduling, a counter is shown the machine it ran on
+      ...contentionColumns(v.contention),
+      better: c.better ?? '',
     });
   }
   return rows;

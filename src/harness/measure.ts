@@ -91,8 +91,16 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
       Array.from(result.latency.samples, (ms) => ms * scale),
       MAX_SAMPLES,
     );
-    const settled = warmup[i]!.settled;
-    return { metric: body.metric, unit: body.unit, samples, warmupMs: warmup[i]!.ms, settled, detail: body.detail };
+    const better = body.better ? { better: body.better } : {};
+    return {
+      metric: body.metric,
+      unit: body.unit,
+      samples,
+      warmupMs: warmup[i]!.ms,
+      settled: warmup[i]!.settled,
+      detail: body.detail,
+      ...better,
+    };
   });
 }
 

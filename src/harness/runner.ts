@@ -119,7 +119,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     if (!acc) accs.set(t.c, (acc = { remaining: 0, finished: 0, variants: new Map() }));
     acc.remaining++;
     if (!acc.variants.has(t.variant))
-      acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0 });
+      acc.variants.set(t.variant, { counters: new Map(), timings: new Map(), checked: 0, contention: [] });
   }
 
   const rows: SummaryRow[] = [];

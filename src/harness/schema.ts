@@ -42,7 +42,24 @@ export const SUMMARY_COLUMNS = [
   'aa_band_pct',
   'spread_pct',
   'detail',
+  // added later: readers accept files without them (OPTIONAL_SUMMARY_COLUMNS)
+  'better',
+  'modes',
+  'cpu_some_pct',
+  'steal_pct',
+  'others_busy_cpus',
+  'loadavg',
 ] as const;
+
+/** Columns appended after the first hvbench/1 files: a reader treats them as empty when absent. */
+export const OPTIONAL_SUMMARY_COLUMNS: readonly string[] = [
+  'better',
+  'modes',
+  'cpu_some_pct',
+  'steal_pct',
+  'others_busy_cpus',
+  'loadavg',
+];
 
 /** <suite>.samples.csv: every raw timing sample, with the keys that join it to its summary row. */
 export const SAMPLE_COLUMNS = [

@@ -31,6 +31,8 @@ export interface Counter {
   readonly value: number;
   /** free text carried into the CSV, e.g. a shortest counterexample */
   readonly detail?: string;
+  /** which way is an improvement (capacity: higher; words read: lower); none: a change is flagged, never a regression */
+  readonly better?: 'higher' | 'lower';
 }
 
 /**
@@ -40,6 +42,8 @@ export interface Counter {
  */
 export interface Timed {
   readonly metric: string;
+  /** which way is an improvement; default 'lower' (a time per operation) */
+  readonly better?: 'higher' | 'lower';
   /** unit of one sample after division, e.g. 'ns/event' */
   readonly unit: string;
   /** operations performed by one call of run() */

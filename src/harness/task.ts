@@ -1,5 +1,6 @@
 // What crosses the thread boundary: one task in, one result out. Plain data only, so that
 // structured clone carries it and nothing of the main thread leaks into the worker.
+import type { ContentionSample } from './contention.js';
 import type { Counter, Params } from './suite.js';
 
 export interface TaskSpec {
@@ -30,6 +31,7 @@ export interface TimingSamples {
   readonly settled: boolean;
   /** the body's own account of what it timed */
   readonly detail?: string;
+  readonly better?: 'higher' | 'lower';
 }
 
 export type TaskResult =
@@ -39,6 +41,8 @@ export type TaskResult =
       readonly counters: Counter[];
       readonly gauges: Counter[];
       readonly timings: TimingSamples[];
+      /** how busy the machine was around measure() (contention.ts) */
+      readonly contention?: ContentionSample;
     }
   | { readonly status: 'unsupported'; readonly detail: string }
   | { readonly status: 'gate-failed'; readonly detail: string };

@@ -1,6 +1,7 @@
 // The body of one task, in a fresh worker: build the load from the seed, run the gate, and
 // only if the variant agrees with the reference, collect counters and time it. The worker
 // imports exactly one variant module, so no other variant's code or type feedback is here.
+import { startWindow } from './contention.js';
 import { measure } from './measure.js';
 import { parseLoadText } from './loadfile.js';
 import { isUnsupported, type SuiteDef } from './suite.js';
@@ -25,6 +26,9 @@ export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
   }
   const counters = await prepared.counters();
   const gauges = (await prepared.gauges?.()) ?? [];
-  const timings = await measure(prepared.timed(), { timeMs: spec.timeMs, slowdown: spec.slowdown ?? 0 });
-  return { status: 'ok', checked: gate.checked, counters, gauges, timings };
+  const bodies = prepared.timed();
+  const window = startWindow();
+  const timings = await measure(bodies, { timeMs: spec.timeMs, slowdown: spec.slowdown ?? 0 });
+  const contention = window();
+  return { status: 'ok', checked: gate.checked, counters, gauges, timings, contention };
 }

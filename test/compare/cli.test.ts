@@ -21,6 +21,7 @@ function rows(opts: { seedBase: number; slow?: number; words?: number }): RowSpe
         case: c,
         metric: 'words',
         kind: 'counter',
+        better: 'lower',
         value: variant === 'N-level' ? (opts.words ?? 3) : 2,
       });
     }
@@ -186,7 +187,7 @@ test('too few values: the exact test cannot reach significance, and says so', ()
     { variant: '2-level', metric: 'deliver', samples: timings(seed, centre, { rounds: 1, n: 3 }) },
   ];
   const [b, h] = runs(few(1, 100), few(2, 150));
-  const r = compare([b, h, '--fail-on', 'regression']);
+  const r = compare([b, h, '--fail-on', 'regression', '--decision', 'mwu']);
   assert.equal(r.code, 0, r.stdout);
   assert.match(
     r.stdout,

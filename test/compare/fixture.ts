@@ -29,6 +29,10 @@ export interface RowSpec {
   aaBandPct?: number;
   /** workers alternate between replica 0 and 1 (a run with --aa) */
   aa?: boolean;
+  /** the row's `better` cell */
+  better?: 'higher' | 'lower';
+  /** the row's contention cells (means over its workers) */
+  contention?: { cpu_some_pct?: number; steal_pct?: number; others_busy_cpus?: number; loadavg?: number };
 }
 
 export interface RunSpec {
@@ -151,6 +155,8 @@ export function writeRun(dir: string, spec: RunSpec): string {
         time_ms: 100,
         aa_band_pct: r.aaBandPct ?? '',
         detail: r.detail ?? '',
+        better: r.better ?? '',
+        ...r.contention,
       };
       for (const [k, val] of Object.entries(spec.env ?? {})) rec[k] = val!;
       return rec;
