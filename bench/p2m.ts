@@ -19,7 +19,6 @@ function grid(profile: Profile): Params[] {
   if (profile === 'default') {
     return [
       c(64, 8, 'dense', 'seq'),
-      c(64, 8, 'pc', 'random'),
       // maxmem beyond the frame-list tree's 512 GiB (tree3 and linear-3.19 unsupported), booted
       // with 1 GiB: the balloon reaches only the 10 GiB of extra memory EXTRA_MEM_RATIO allows
       h(1024, 1, 'balloon'),

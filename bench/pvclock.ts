@@ -50,7 +50,6 @@ function grid(profile: Profile): Params[] {
       { scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, explore: 4000 },
       // halt0 with delta > 0: the case where the readers differ (vDSO/syscall mix); delta < 0 is in --full
       { scheme: 'master', vcpus: 4, load: 'halt0', delta: 1000, explore: 4000 },
-      { scheme: 'nomaster', vcpus: 2, load: 'periodic', delta: -1000, explore: 4000 },
       // the revert's case: a 4.0-era host writing pvti in one copy, the task migrated inside its
       // read; guided search, exhaustive at preemption bound 3 (bound 4 in --full)
       // (age: the pvti were last written 1 ms before, so old and new bodies differ by more than delta)
