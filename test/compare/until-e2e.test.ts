@@ -1,7 +1,7 @@
 // `compare --until-resolved` end to end in a throwaway repository with stored runs of both
 // commits (so nothing is built): with no budget left, the open row is reported undecided, never
 // "no change", and no further runs are made. The path that adds runs is alternate() of
-// resolve.ts, exercised by worktree.test.ts, and the loop's decisions by until.test.ts.
+// resolve.ts, exercised by worktree.slow.test.ts, and the loop's decisions by until.test.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
