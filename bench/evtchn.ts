@@ -81,4 +81,23 @@ export default defineSuite<EvtchnLoad, EvtchnVariant>({
   load: evtchnLoad,
   prepare,
   applies,
+  // which way a counter should move (README, "Comparing runs"): a grown capacity is no regression
+  better: {
+    capacity: 'higher',
+    bytes_read: 'lower',
+    xchg: 'lower',
+    guest_locked: 'lower',
+    send_rmw: 'lower',
+    queue_locks: 'lower',
+    unmask_hypercalls: 'lower',
+    worst_wait: 'lower',
+    dump_ports_locked: 'lower',
+    alloc_refused: 'lower',
+    resume_hypercalls: 'lower',
+    resume_pages: 'lower',
+    migrate_reraised: 'lower',
+    shared_bytes_guest: 'lower',
+    shared_bytes_vcpu: 'lower',
+    private_bytes_vcpu: 'lower',
+  },
 });

@@ -39,4 +39,19 @@ export default defineSuite<LiveUpdateLoad, LiveUpdateVariant>({
   grid,
   load: codec,
   prepare,
+  // which way a counter should move (README, "Comparing runs")
+  better: {
+    blackout_pages_validated: 'lower',
+    blackout_entries_checked: 'lower',
+    blackout_work: 'lower',
+    total_pages_validated: 'lower',
+    total_entries_checked: 'lower',
+    bytes_copied: 'lower',
+    events_pending_at_resume: 'lower',
+    events_longest_wait: 'lower',
+    faults: 'lower',
+    unvalidated_at_shadow_off: 'lower',
+    race_violations: 'lower',
+    race_live_table_violations: 'lower',
+  },
 });

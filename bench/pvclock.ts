@@ -111,4 +111,16 @@ export default defineSuite<PvclockLoad, PvclockModule>({
   load: pvclockLoad,
   applies: appliesTo,
   prepare: preparePvclock,
+  // which way a counter should move (README, "Comparing runs")
+  better: {
+    retries: 'lower',
+    fallbacks: 'lower',
+    gate_warps: 'lower',
+    gate_worst_warp: 'lower',
+    gate_stalls: 'lower',
+    vdso_pvti_pages: 'lower',
+    vdso_pvti_pages_used: 'lower',
+    '*_warp_reachable': 'lower',
+    '*_worst_warp': 'lower',
+  },
 });

@@ -71,4 +71,21 @@ export default defineSuite<VcpuinfoLoad, { readonly strategy: RestoreStrategy }>
   report: vcpuinfoFindings,
   applies: (module, params) => applies(strategyOf(module), params),
   prepare: (module, params, load) => prepareCase(strategyOf(module), params, load),
+  // which way a counter should move (README, "Comparing runs"): a grown capacity is no regression
+  better: {
+    capacity: 'higher',
+    'hc_*': 'lower',
+    pause_transitions: 'lower',
+    unpause_transitions: 'lower',
+    ipis: 'lower',
+    critical_path: 'lower',
+    critical_path_unlocked: 'lower',
+    worst_down: 'lower',
+    down_scan: 'lower',
+    spurious_scan_words: 'lower',
+    stale_upcalls: 'lower',
+    'clock_bad_reads*': 'lower',
+    vcpu_info_bytes_guest: 'lower',
+    'explore_*_violation': 'lower',
+  },
 });

@@ -118,6 +118,8 @@ export function caseRows(
     | 'loadavg'
   >,
   v: VariantAcc,
+  /** the suite's declared direction of a counter (SuiteDef.better), where its Counter has none */
+  declared: (metric: string) => 'higher' | 'lower' | undefined = () => undefined,
 ): SummaryRow[] {
   const none = { better: '', modes: '', ...contentionColumns([]) };
   const blank = {
@@ -211,7 +213,7 @@ export function caseRows(
       ...none,
       // the same workers' windows: a gauge depends on scheduling, a counter is shown the machine it ran on
       ...contentionColumns(v.contention),
-      better: c.better ?? '',
+      better: c.better ?? declared(metric) ?? '',
     });
   }
   return rows;

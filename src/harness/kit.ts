@@ -2,6 +2,7 @@
 // may import from the harness. Runner, workers, CSV and CLI stay internal, so a suite cannot
 // come to depend on how it is run.
 export {
+  betterOf,
   caseKey,
   defineSuite,
   isUnsupported,

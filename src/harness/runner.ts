@@ -11,7 +11,7 @@ import { planTasks, type CasePlan, type LoadedSuite, type PlannedTask } from './
 import { ISOLATION, runIsolated, type Outcome } from './pool.js';
 import type { Progress } from './progress.js';
 import { FAILED, SCHEMA, type SummaryRow } from './schema.js';
-import type { Profile } from './suite.js';
+import { betterOf, type Profile } from './suite.js';
 import { type Manifest, releaseRunDir, type RunEnv, writeManifest } from './rundir.js';
 
 export interface RunOptions {
@@ -129,7 +129,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     for (const [variant, v] of acc.variants) {
       if (partial && !v.failure && v.unsupported === undefined && v.counters.size === 0 && v.timings.size === 0)
         continue;
-      for (const r of caseRows(base(c, variant), v)) {
+      for (const r of caseRows(base(c, variant), v, (metric) => betterOf(c.suite.def.better, metric))) {
         if (partial) r.detail = `${partial}${r.detail ? `; ${r.detail}` : ''}`;
         if (FAILED.has(String(r.status))) failures++;
         rows.push(r);

@@ -136,6 +136,33 @@ export interface SuiteDef<L = unknown, M = unknown> {
    * variant that does not apply is skipped silently and listed in --list.
    */
   applies?(module: M, params: Params): boolean;
+  /**
+   * Optional: which way each counter should move, by metric name (`*` stands for any text,
+   * e.g. `*_worst_warp`). A Counter's own `better` wins. A counter with no direction is
+   * reported when it changes but never judged a regression; say 'higher' for capacities.
+   */
+  readonly better?: Readonly<Record<string, 'higher' | 'lower'>>;
+}
+
+/** The direction a suite declares for a counter, from its `better` table. */
+export function betterOf(
+  table: Readonly<Record<string, 'higher' | 'lower'>> | undefined,
+  metric: string,
+): 'higher' | 'lower' | undefined {
+  if (table === undefined) return undefined;
+  const exact = table[metric];
+  if (exact !== undefined) return exact;
+  for (const [pattern, dir] of Object.entries(table)) {
+    if (!pattern.includes('*')) continue;
+    const re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    if (re.test(metric)) return dir;
+  }
+  return undefined;
 }
 
 /** Stable, readable key of a case's parameters, in their declared order. */
