@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { repoRoot, resolveCommit } from '../compare/git.js';
 import { BadInput } from './errors.js';
 import { isRunDir, readRun, type RunData } from './read.js';
+import { joinShards } from './shards.js';
 
 export interface Gathered {
   readonly runs: RunData[];
@@ -91,7 +92,7 @@ export function gather(specs: readonly string[], cwd: string): Gathered {
     runs.push(run);
   }
   if (runs.length === 0) throw new BadInput(`no complete run among ${dirs.join(', ')}`);
-  return { runs, root, notes };
+  return { runs: joinShards(runs), root, notes };
 }
 
 /** The newest run (by its start time; the folder name breaks ties). */

@@ -9,7 +9,7 @@ import { MIN_CHANGE_PCT, type Commit, type History, type Series } from './histor
 import { anchor, approx, change, esc } from './html.js';
 import { styleOf } from './palette.js';
 import { historyPlot, type ChangeDatum } from './plots.js';
-import { readSamples, rowKey, type Worker } from './read.js';
+import { samplesOf, rowKey, type Worker } from './read.js';
 
 const commitId = (c: Commit) => `commit-${c.short}`;
 
@@ -25,7 +25,7 @@ class SampleCache {
     return c.runs.flatMap((run) => {
       const k = `${run.dir}\u0000${s.suite}`;
       let m = this.cache.get(k);
-      if (m === undefined) this.cache.set(k, (m = readSamples(run.dir, s.suite)));
+      if (m === undefined) this.cache.set(k, (m = samplesOf(run, s.suite)));
       return m.get(rowKey(s)) ?? [];
     });
   }

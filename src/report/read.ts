@@ -41,10 +41,14 @@ export interface Manifest {
   readonly questions?: Record<string, string>;
   readonly env?: Record<string, unknown>;
   readonly options?: Record<string, unknown>;
+  /** --shard I/N: this run's part of the plan (see `joinShards`) */
+  readonly shard?: { readonly index: number; readonly count: number; readonly cases: readonly string[] };
 }
 
 export interface RunData {
   readonly dir: string;
+  /** the folders the run was read from: [dir], or the N shard runs joined into one */
+  readonly parts: readonly string[];
   readonly runId: string;
   readonly commit: string;
   readonly dirty: boolean;
@@ -177,6 +181,7 @@ export function readRun(dir: string): RunData {
   for (const k of ['host', 'cpu', 'cores', 'node', 'v8', 'threads', 'isolation']) env[k] = first?.[k] ?? '';
   return {
     dir,
+    parts: [dir],
     runId: manifest?.run_id ?? first?.['run_id'] ?? basename(dir),
     commit: manifest?.commit ?? first?.['commit'] ?? '',
     dirty: manifest?.dirty ?? first?.['dirty'] === 'true',
@@ -189,7 +194,16 @@ export function readRun(dir: string): RunData {
   };
 }
 
-/** The timing samples of one suite of a run, by row key, one entry per worker. */
+/** The timing samples of one suite of a run, from every folder it was read from. */
+export function samplesOf(run: RunData, suite: string): Map<string, Worker[]> {
+  if (run.parts.length === 1) return readSamples(run.parts[0]!, suite);
+  const out = new Map<string, Worker[]>();
+  // shards hold disjoint cases, so their rows never share a key
+  for (const dir of run.parts) for (const [k, ws] of readSamples(dir, suite)) out.set(k, ws);
+  return out;
+}
+
+/** The timing samples of one suite of a run folder, by row key, one entry per worker. */
 export function readSamples(dir: string, suite: string): Map<string, Worker[]> {
   const out = new Map<string, Worker[]>();
   const file = join(dir, suite + SAMPLES);

@@ -3,7 +3,7 @@
 // suite's baseline with a bootstrap interval (the same one compare computes: workers, then
 // samples within them), one ratio per worker, and its exact counters and observed gauges.
 import { bootstrapRatioCI, hashSeed, median } from '../compare/stats.js';
-import { readSamples, rowKey, type Row, type RunData, type Worker } from './read.js';
+import { samplesOf, rowKey, type Row, type RunData, type Worker } from './read.js';
 
 export type State = 'ok' | 'unsupported' | 'gate-failed' | 'error' | 'timeout';
 
@@ -106,7 +106,7 @@ export function suiteView(run: RunData, suite: string, question: string | undefi
   const seen = [...new Set(rows.map((r) => r.variant))];
   const baseline = run.manifest?.baselines?.[suite] ?? seen[0] ?? '';
   const variants = [baseline, ...seen.filter((v) => v !== baseline)].filter((v) => seen.includes(v));
-  const samples = readSamples(run.dir, suite);
+  const samples = samplesOf(run, suite);
   const caseKeys = [...new Set(rows.map((r) => r.case))];
   const cases = caseKeys.map((key): CaseView => {
     const mine = rows.filter((r) => r.case === key);

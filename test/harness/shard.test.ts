@@ -1,10 +1,13 @@
 // --shard I/N splits the plan into whole, balanced cases, deterministically; compare joins a
-// folder of the N shard runs into one run and refuses a missing or overlapping shard.
+// folder of the N shard runs into one run and refuses a missing or overlapping shard; so does
+// the report.
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compare } from '../compare/fixture.js';
+import { gather } from '../../src/report/gather.js';
+import { readRun, rowKey, samplesOf } from '../../src/report/read.js';
 import { cli, tempDir } from './helpers.js';
 
 const RUN = ['--full', '--variant', 'good,slow', '--rounds', '1', '--time', '2'];
@@ -28,7 +31,18 @@ test('3 shards merge into the same rows as an unsharded run; a missing or overla
   assert.equal(rows.length, 3 * 2 * 2, 'every (variant, case, metric) on both sides');
   assert.ok(rows.every((x) => x.verdict !== 'only-base' && x.verdict !== 'only-head'));
   assert.ok(rows.filter((x) => x.kind === 'counter').every((x) => x.verdict === 'counter-same'));
+  // the report joins them too: one run, the unsharded run's rows, every timing with its workers
+  const joined = gather([shards], dir).runs;
+  assert.equal(joined.length, 1);
+  const one = joined[0]!;
+  assert.equal(one.parts.length, 3);
+  const keys = (rs: readonly { suite: string; variant: string; case: string; metric: string }[]) =>
+    rs.map(rowKey).sort();
+  assert.deepEqual(keys(one.rows), keys(readRun(whole).rows));
+  const workers = samplesOf(one, 'toy');
+  for (const r of one.rows.filter((x) => x.kind === 'timing')) assert.ok((workers.get(rowKey(r)) ?? []).length > 0);
   cpSync(join(shards, 's1'), join(shards, 's4'), { recursive: true });
+  assert.throws(() => gather([shards], dir), /shard 1\/3 is both/);
   const overlap = compare([whole, shards]);
   assert.equal(overlap.code, 2);
   assert.match(overlap.stderr, /overlapping shards: 1\/3 in .*s1 and .*s4/);
@@ -37,6 +51,7 @@ test('3 shards merge into the same rows as an unsharded run; a missing or overla
   const missing = compare([whole, shards]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing shard 3\/3/);
+  assert.throws(() => gather([shards], dir), /missing shard 3\/3/);
   const bad = await cli([...RUN, '--shard', '4/3']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--shard takes I\/N/);
