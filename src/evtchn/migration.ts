@@ -64,6 +64,8 @@ export interface MigrationResult {
   readonly reraised: number;
   /** events delivered over the whole stream */
   readonly delivered: number;
+  /** the digest of what was delivered, in order (replay.ts: deliveryDigest) */
+  readonly digest: number;
 }
 
 /** The stream from after its prologue on a fresh model, migrated before operation `at`. */
@@ -83,10 +85,11 @@ export function migrateStream(
     // the guest registers and re-raises; or the toolstack registers and restores Xen's state
     const reraised = by === 'guest' ? model.migrate() : 0;
     const delivered = stream.runPart(at, stream.length);
-    return { outcome: 'resumed', ...registration, reraised, delivered };
+    return { outcome: 'resumed', ...registration, reraised, delivered, digest: stream.digest };
   }
   // the first registration hypercall is refused: nothing is registered
-  if (by === 'guest') return { outcome: 'panic', hypercalls: 1, pages: 0, reraised: 0, delivered: stream.delivered };
+  const refused = { hypercalls: 1, pages: 0, reraised: 0 };
+  if (by === 'guest') return { outcome: 'panic', ...refused, delivered: stream.delivered, digest: stream.digest };
   const delivered = stream.runPart(at, stream.length); // still on the old host, as it was
-  return { outcome: 'stayed', hypercalls: 1, pages: 0, reraised: 0, delivered };
+  return { outcome: 'stayed', ...refused, delivered, digest: stream.digest };
 }
