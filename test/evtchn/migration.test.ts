@@ -28,7 +28,7 @@ test('on a twin host and on a larger one nothing is lost, by either path; only t
   let guestRaised = 0;
   for (const subject of SUBJECTS) {
     for (const kind of KINDS) {
-      const { config, load, ports, delivered, digest } = plainRun(subject, kind);
+      const { config, load, ports, delivered } = plainRun(subject, kind);
       for (const at of [load.length >> 2, load.length >> 1]) {
         for (const by of MIGRATE_BY) {
           const results = (['same', 'larger'] as const).map((host) => {
