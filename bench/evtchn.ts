@@ -63,6 +63,16 @@ function grid(profile: Profile): Params[] {
   // only partly used (40000 ports provided, the last page a fifth full)
   out.push(c(32, 2, 1024, 4, 'open', { limit: 1023 }), c(64, 3, 32768, 4, 'open', { limit: 32767 }));
   out.push(c(64, 3, 40000, 4, 'open', { limit: 39999 }), c(64, 3, 40000, 4, 'dom0'));
+  // a migration half-way: the extension set up again by the guest or by the toolstack, on a
+  // twin host (N→N), one with a level more and a larger FIFO limit (N→N+1), or one without it
+  for (const migrate of ['guest', 'toolstack']) {
+    for (const host of ['same', 'larger', 'none']) {
+      out.push(
+        c(64, 3, 32768, 4, 'dom0', { migrate, host }),
+        c(64, 2, 4096, 4, 'sparse', { density: 0.1, migrate, host }),
+      );
+    }
+  }
   return out;
 }
 
@@ -96,6 +106,11 @@ export default defineSuite<EvtchnLoad, EvtchnVariant>({
     resume_hypercalls: 'lower',
     resume_pages: 'lower',
     migrate_reraised: 'lower',
+    migrate_hypercalls: 'lower',
+    migrate_pages: 'lower',
+    migrate_lost: 'lower',
+    migrate_panic: 'lower',
+    migrate_aborted: 'lower',
     shared_bytes_guest: 'lower',
     shared_bytes_vcpu: 'lower',
     private_bytes_vcpu: 'lower',

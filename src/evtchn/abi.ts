@@ -124,10 +124,19 @@ export interface EvtchnModel extends EvtchnStreamOps {
    *  but none of the extension's hypervisor-private state. Returns the ports the guest had
    *  to raise again so that no pending event is lost. */
   migrate(): number;
+  /** What a host must offer for the guest's registration to be accepted again: the depth
+   *  of its bitmap tree (2: no extension) and the ports of its FIFO event array (0: none). */
+  needs(): ExtensionNeeds;
   /** Untimed: remember every piece of state (Xen's, the shared memory, Linux's cursors). */
   saveState(): void;
   /** Untimed: put back exactly what saveState() remembered. */
   restoreState(): void;
+}
+
+/** What a guest's event-channel setup asks of a host (see EvtchnModel.needs). */
+export interface ExtensionNeeds {
+  readonly levels: number;
+  readonly fifoPorts: number;
 }
 
 /** Typed arrays of a model's state, copied aside and back without allocating again. */

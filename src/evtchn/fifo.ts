@@ -27,6 +27,7 @@ import {
   type EventHandler,
   type EvtchnConfig,
   type EvtchnModel,
+  type ExtensionNeeds,
 } from './abi.js';
 
 export const name = 'fifo';
@@ -161,6 +162,11 @@ export class Fifo implements EvtchnModel {
       }
     }
     return raised;
+  }
+
+  // EVTCHNOP_init_control, then an event array as large as the ports bound again
+  needs(): ExtensionNeeds {
+    return { levels: 2, fifoPorts: this.event.length };
   }
 
   privateBytesPerVcpu(): number {

@@ -37,6 +37,7 @@ import {
   type EventHandler,
   type EvtchnConfig,
   type EvtchnModel,
+  type ExtensionNeeds,
 } from './abi.js';
 import { ffsFrom, wordShift } from './bits.js';
 
@@ -185,6 +186,11 @@ export class NLevel implements EvtchnModel {
   // leaf bitmaps and selectors are guest pages: once registered again, nothing is missing
   migrate(): number {
     return 0;
+  }
+
+  // the depth the guest registered; at depth 2 it is the 2-level ABI every host has
+  needs(): ExtensionNeeds {
+    return { levels: this.depth, fifoPorts: 0 };
   }
 
   privateBytesPerVcpu(): number {

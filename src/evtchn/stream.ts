@@ -111,6 +111,18 @@ export class StreamReplay implements EventHandler {
     return raised;
   }
 
+  /** Untimed: operations [from, to) of the stream (indices into the load, clamped to the
+   *  stream after its prologue), continuing from wherever the last part stopped. */
+  runPart(from: number, to: number): number {
+    this.replay(Math.max(this.begin, from), Math.min(this.end, to));
+    return this.delivered;
+  }
+
+  /** the index one past the stream's last operation */
+  get length(): number {
+    return this.end;
+  }
+
   handle(vcpu: number, port: number): void {
     this.delivered++;
     this.digest = digestStep(this.digest, vcpu, port);

@@ -17,6 +17,7 @@ import {
   WORK_XCHG,
 } from './abi.js';
 import { caseOf } from './case.js';
+import { hostLimits, type MigrateBy, migrateStream, type NewHost } from './migration.js';
 import { type EvtchnLoad, OP_BEGIN, OP_NAMES, OP_REFUSED } from './ops.js';
 import { BitmapReference } from './reference.js';
 import { FifoReference } from './reference-fifo.js';
@@ -54,15 +55,53 @@ export function dumpPorts(load: EvtchnLoad): number {
   return Math.ceil((highest + 1) / EVTCHNS_PER_BUCKET) * EVTCHNS_PER_BUCKET - 1;
 }
 
-/** The stream with a migration half-way, on a fresh model: the ports raised again. */
-function migrated(variant: EvtchnVariant, config: EvtchnConfig, load: EvtchnLoad): number {
-  const stream = new StreamReplay(variant.create(config), load);
-  stream.reset();
-  return stream.runMigrating(stream.middle);
+/** The stream with a migration half-way, on a fresh model. */
+function migrated(variant: EvtchnVariant, config: EvtchnConfig, load: EvtchnLoad, by: MigrateBy, host: NewHost) {
+  const probe = new StreamReplay(variant.create(config), load);
+  return migrateStream(variant.create(config), load, probe.middle, by, hostLimits(host, config));
+}
+
+/** The counters of a case that names who sets the extension up again and on what host. */
+function migrationCounters(
+  variant: EvtchnVariant,
+  config: EvtchnConfig,
+  load: EvtchnLoad,
+  migration: { by: MigrateBy; host: NewHost },
+  events: number,
+): Counter[] {
+  const m = migrated(variant, config, load, migration.by, migration.host);
+  const who = migration.by === 'guest' ? 'the guest after it resumes' : 'the toolstack before the guest runs';
+  return [
+    {
+      metric: 'migrate_hypercalls',
+      unit: 'hypercalls',
+      value: m.hypercalls,
+      detail: `registration hypercalls on the new host (host=${migration.host}) by ${who}, a refused one included`,
+    },
+    { metric: 'migrate_pages', unit: 'pages', value: m.pages, detail: 'guest frames registered on the new host' },
+    {
+      metric: 'migrate_lost',
+      unit: 'events',
+      value: events - m.delivered,
+      detail: 'events the stream without a migration delivers that this one does not (a panic loses the rest)',
+    },
+    {
+      metric: 'migrate_panic',
+      unit: 'guests',
+      value: m.outcome === 'panic' ? 1 : 0,
+      detail: 'the guest panicked on the new host',
+    },
+    {
+      metric: 'migrate_aborted',
+      unit: 'migrations',
+      value: m.outcome === 'stayed' ? 1 : 0,
+      detail: 'the migration failed and the guest went on running on the old host',
+    },
+  ];
 }
 
 export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad): Preparation {
-  const { config } = caseOf(params);
+  const { config, migration } = caseOf(params);
   const capacity = variant.capacity(config);
   if (config.ports > capacity) {
     return unsupported(
@@ -159,9 +198,10 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
         {
           metric: 'migrate_reraised',
           unit: 'ports',
-          value: migrated(variant, config, load),
-          detail: 'ports the guest raises again after a migration half-way through the stream, so that none is lost',
+          value: migrated(variant, config, load, migration?.by ?? 'guest', migration?.host ?? 'same').reraised,
+          detail: `ports the guest raises again after a migration half-way through the stream (${migration ? `migrate=${migration.by}, host=${migration.host}` : 'the guest registers again on a twin host'}), so that none is lost`,
         },
+        ...(migration ? migrationCounters(variant, config, load, migration, events) : []),
         { metric: 'shared_bytes_guest', unit: 'bytes', value: abi.sharedBytes() },
         { metric: 'shared_bytes_vcpu', unit: 'bytes', value: abi.perVcpuBytes() },
         { metric: 'private_bytes_vcpu', unit: 'bytes', value: abi.privateBytesPerVcpu() },

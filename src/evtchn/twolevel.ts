@@ -27,6 +27,7 @@ import {
   type EventHandler,
   type EvtchnConfig,
   type EvtchnModel,
+  type ExtensionNeeds,
 } from './abi.js';
 import { ffsFrom, wordShift } from './bits.js';
 
@@ -225,6 +226,11 @@ export class TwoLevel implements EvtchnModel {
   // every bit is in shared_info and vcpu_info, guest memory that migrates with the guest
   migrate(): number {
     return 0;
+  }
+
+  // the 2-level ABI is in shared_info: every host has it
+  needs(): ExtensionNeeds {
+    return { levels: 2, fifoPorts: 0 };
   }
 
   privateBytesPerVcpu(): number {
