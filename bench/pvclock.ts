@@ -13,12 +13,15 @@
 // default), tick (reads between timekeeping updates: the vDSO's cycle_last), bound (the
 // explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture),
 // force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition),
-// age (ns since the pvti were last written when the explorer's reads start).
+// age (ns since the pvti were last written when the explorer's reads start), offset (per-vCPU
+// TSC offset: ns, or cycles with a 'c' suffix, ':'-separated, the last repeated) and drift
+// (per-vCPU TSC rate error in ppm, the same pattern): unmatched TSCs keep the masterclock off.
 //
 // Metrics (kind):
 //   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: the whole
 //                                                 validated read before the STABLE check gives up; the syscall
 //                                                 is not timed); setclock cases are not timed (same read path)
+//   use_master_clock     bool           counter  ka->use_master_clock at boot (scheme and matched TSCs)
 //   retries              per 1e6 reads  counter  gate interleaving
 //   fallbacks            reads          counter  gate interleaving, of GATE_READS
 //   gate_warps, gate_stalls  warps/stalls counter   kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
@@ -83,6 +86,15 @@ function grid(profile: Profile): Params[] {
       out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta, force0, explore: 20000 });
     out.push({ scheme: 'master', vcpus: 3, load: 'late0', delta, explore: 20000 });
   }
+  // TSC offset and drift (kvm_track_tsc_matching): matched offsets keep the masterclock, an
+  // unmatched offset or rate turns it off (STABLE clear everywhere, every vDSO read falls back)
+  out.push({ scheme: 'master', vcpus: 2, load: 'readers', delta: 0, offset: 1000, explore: 20000 });
+  for (const offset of ['0:1000', '0:-1000'])
+    for (const tick of [0, 50])
+      out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, offset, tick, explore: 20000 });
+  for (const drift of ['0:100', '0:-1000'])
+    out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, drift, age: 1000000000, explore: 20000 });
+  out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta: 1000, offset: '0:0:2500c', explore: 20000 });
   // the explorer runs two vCPUs whatever the VM's size: the revert case once, on both hosts
   for (const host of ['4.0', '5.16'])
     out.push({ scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host, bound: 4, age: 1000000, explore: 40000 });

@@ -34,7 +34,9 @@ export interface ExploreCase {
   readonly updateAt?: 'entry' | 'host';
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
+  readonly ignoreTscMatching?: boolean;
   readonly tscOffset?: readonly number[];
+  readonly tscDriftPpb?: readonly number[];
   /** ns since the pvti were last written when the reads start (the masterclock's age) */
   readonly ageNs?: number;
   /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
@@ -106,7 +108,9 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     torn: c.torn ?? false,
     updateAt: c.updateAt ?? 'entry',
     stableWithoutMasterclock: c.stableWithoutMasterclock ?? false,
+    ignoreTscMatching: c.ignoreTscMatching ?? false,
     tscOffset: c.tscOffset ?? [],
+    tscDriftPpb: c.tscDriftPpb ?? [],
     checks: c.checks ?? { warp: true, torn: true, mixed: false },
   });
   return explore(model, {
