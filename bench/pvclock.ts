@@ -15,7 +15,8 @@
 // force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition),
 // age (ns since the pvti were last written when the explorer's reads start), offset (per-vCPU
 // TSC offset: ns, or cycles with a 'c' suffix, ':'-separated, the last repeated) and drift
-// (per-vCPU TSC rate error in ppm, the same pattern): unmatched TSCs keep the masterclock off.
+// (per-vCPU TSC rate error in ppm, the same pattern): unmatched TSCs keep the masterclock off;
+// xticks (timekeeping updates the explorer places anywhere among its reads).
 //
 // Metrics (kind):
 //   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: the whole
@@ -73,7 +74,9 @@ function grid(profile: Profile): Params[] {
         out.push({ scheme, vcpus, load: 'periodic', delta: scheme === 'master' ? 0 : -1000, rate, explore: 20000 });
       for (const delta of [-1000, 1000]) {
         out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, hostwrite: 1, explore: 20000 });
-        if (scheme === 'master') out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, tick: 50, explore: 20000 });
+        // xticks: the explorer's timekeeper, one update anywhere among the explored reads
+        if (scheme === 'master')
+          out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, tick: 50, xticks: 1, explore: 20000 });
         if (vcpus >= 2) out.push({ scheme, vcpus, load: 'migrate', delta, rate: 10, explore: 20000 });
         if (vcpus >= 2) out.push({ scheme, vcpus, load: 'halt0', delta, explore: 20000 });
       }

@@ -78,6 +78,8 @@ export interface PvclockCase {
   readonly offset: readonly number[];
   /** per-vCPU TSC drift in parts per billion (`drift`: ppm, the same per-vCPU pattern) */
   readonly driftPpb: readonly number[];
+  /** timekeeping updates the explorer places anywhere among its reads (the gate's are `tick`) */
+  readonly xticks: number;
 }
 
 /** reads over all tasks in the gate's interleaving */
@@ -159,6 +161,7 @@ export function parseCase(params: Params): PvclockCase {
     force0: numberOf(params, 'force0', 0, 0, true) !== 0,
     age: numberOf(params, 'age', 0, 0, true),
     offset: patternOf(params, 'offset', vcpus, offsetCycles, "integer ns, or cycles with a 'c' suffix"),
+    xticks: numberOf(params, 'xticks', 0, 0, true),
     driftPpb: patternOf(params, 'drift', vcpus, driftPpb, 'ppm, a decimal number'),
   };
   return c;

@@ -35,6 +35,8 @@ export interface ExploreCase {
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
   readonly ignoreTscMatching?: boolean;
+  /** timekeeping updates anywhere in the interleaving (the vDSO's cycle_last clamp) */
+  readonly timekeeperTicks?: number;
   readonly tscOffset?: readonly number[];
   readonly tscDriftPpb?: readonly number[];
   /** ns since the pvti were last written when the reads start (the masterclock's age) */
@@ -109,6 +111,7 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     updateAt: c.updateAt ?? 'entry',
     stableWithoutMasterclock: c.stableWithoutMasterclock ?? false,
     ignoreTscMatching: c.ignoreTscMatching ?? false,
+    timekeeperTicks: c.timekeeperTicks ?? 0,
     tscOffset: c.tscOffset ?? [],
     tscDriftPpb: c.tscDriftPpb ?? [],
     checks: c.checks ?? { warp: true, torn: true, mixed: false },

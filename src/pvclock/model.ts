@@ -66,6 +66,8 @@ export interface ModelParams {
    * masterclock-off transition wakes vCPU0 and applies its update before entries are allowed
    */
   readonly force0?: boolean;
+  /** timekeeping updates a separate timekeeper program makes (the explorer's ticks); default 0 */
+  readonly timekeeperTicks?: number;
   /** vCPU0 runs no reading task (it is late to re-enter, not halted); the readers start on vCPU1 */
   readonly late0?: boolean;
 }

@@ -85,6 +85,8 @@ function explorerCounters(
     tscOffset: c.offset,
     tscDriftPpb: c.driftPpb,
     ignoreTscMatching,
+    // timekeeping updates the explorer places anywhere among its reads (`xticks`, --full)
+    timekeeperTicks: c.xticks,
   });
   const trace = formatTrace(res);
   return [

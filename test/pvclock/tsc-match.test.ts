@@ -92,3 +92,22 @@ test('what vcpus_matched prevents: a masterclock kept over an offset warps vcpu0
   });
   assert.ok(d.violations > 0 && d.worst > 90_000, formatTrace(d));
 });
+
+test("the explorer's timekeeper: one update anywhere among the reads does not hide the rebase warp", () => {
+  const base = {
+    budget: 3000,
+    preemptionBound: 1,
+    seed: 5,
+    scheme: 'master',
+    load: 'rebase',
+    timekeeperTicks: 1,
+  } as const;
+  // bound 1 is exhaustive here (778 interleavings with the timekeeper, 92 without)
+  const back = exploreCase({ ...base, reader: vcpu0, delta: -1000 });
+  assert.ok(back.exhaustive && back.violations > 0 && back.worst > 900, formatTrace(back));
+  for (const reader of [percpu, vcpu0]) {
+    const fwd = exploreCase({ ...base, reader, delta: 1000 });
+    assert.ok(fwd.exhaustive);
+    assert.equal(fwd.violations, 0, formatTrace(fwd));
+  }
+});
