@@ -27,12 +27,14 @@
 //   fallbacks            reads          counter  gate interleaving, of GATE_READS
 //   gate_warps, gate_stalls  warps/stalls counter   kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
 //   gate_worst_warp      ns             counter
+//   gate_last_value_clamped reads       counter  syscall reads without STABLE raised to last_value
 //   gate_clamped         reads          counter  vDSO reads raised to cycle_last (tick > 0)
 //   gate_gtod_retries    reads          counter  vDSO reads redone because a timekeeping update overlapped them
 //   vdso_pvti_pages      pages          counter  pages mapped for pvti with CONFIG_NR_CPUS=8192;
 //   vdso_pvti_pages_used pages          counter  ... holding this VM's vCPUs' pvti (TLB entries across the VM)
 //   explore_*            interleavings / bool / ns / steps (counter): KVM model, entries blocked, update at entry
 //   explore_hostwrite_*  same, host rewriting pvti while guests run (the 2015 thread's picture; hostwrite=1)
+//   explore_nomatch_*    same, a host keeping the masterclock with unmatched TSCs (offset/drift cases; not KVM)
 //   explore_syscallmix_* same, each task's second read a syscall (halt0 cases: vDSO and kernel timestamps mixed)
 //     *_interleavings, *_warp_reachable (0/1: a warp, or a torn read), *_worst_warp (ns: the warp, or
 //     the torn read's error), *_shortest (steps; detail = the trace)
