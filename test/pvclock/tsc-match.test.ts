@@ -44,6 +44,18 @@ test('the masterclock needs matched TSCs: an equal offset keeps it, an unmatched
   assert.equal(boot([0, 2500]), false);
   assert.equal(boot([0, 0], [0, 100_000]), false);
   assert.equal(boot([0, 0], [100_000, 100_000]), true);
+  // the host clocksource coming back does not turn it on while the TSCs differ
+  const vm = createVm(
+    { vcpus: 2, tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK, masterclock: true, torn: false },
+    false,
+  );
+  vm.tsc.setOffset(1, 2500);
+  vm.host.setMasterClock(false);
+  vm.host.setMasterClock(true);
+  assert.equal(Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK), 0);
+  vm.tsc.setOffset(1, 0);
+  vm.host.setMasterClock(true);
+  assert.equal(Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK), 1);
 });
 
 test('unmatched TSCs: every vDSO read falls back, no warp; matched: no fallback', () => {
