@@ -13,22 +13,28 @@
 // default), tick (reads between timekeeping updates: the vDSO's cycle_last), bound (the
 // explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture),
 // force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition),
-// age (ns since the pvti were last written when the explorer's reads start).
+// age (ns since the pvti were last written when the explorer's reads start), offset (per-vCPU
+// TSC offset: ns, or cycles with a 'c' suffix, ':'-separated, the last repeated) and drift
+// (per-vCPU TSC rate error in ppm, the same pattern): unmatched TSCs keep the masterclock off;
+// xticks (timekeeping updates the explorer places anywhere among its reads).
 //
 // Metrics (kind):
 //   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: the whole
 //                                                 validated read before the STABLE check gives up; the syscall
 //                                                 is not timed); setclock cases are not timed (same read path)
+//   use_master_clock     bool           counter  ka->use_master_clock at boot (scheme and matched TSCs)
 //   retries              per 1e6 reads  counter  gate interleaving
 //   fallbacks            reads          counter  gate interleaving, of GATE_READS
 //   gate_warps, gate_stalls  warps/stalls counter   kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
 //   gate_worst_warp      ns             counter
+//   gate_last_value_clamped reads       counter  syscall reads without STABLE raised to last_value
 //   gate_clamped         reads          counter  vDSO reads raised to cycle_last (tick > 0)
 //   gate_gtod_retries    reads          counter  vDSO reads redone because a timekeeping update overlapped them
 //   vdso_pvti_pages      pages          counter  pages mapped for pvti with CONFIG_NR_CPUS=8192;
 //   vdso_pvti_pages_used pages          counter  ... holding this VM's vCPUs' pvti (TLB entries across the VM)
 //   explore_*            interleavings / bool / ns / steps (counter): KVM model, entries blocked, update at entry
 //   explore_hostwrite_*  same, host rewriting pvti while guests run (the 2015 thread's picture; hostwrite=1)
+//   explore_nomatch_*    same, a host keeping the masterclock with unmatched TSCs (offset/drift cases; not KVM)
 //   explore_syscallmix_* same, each task's second read a syscall (halt0 cases: vDSO and kernel timestamps mixed)
 //     *_interleavings, *_warp_reachable (0/1: a warp, or a torn read), *_worst_warp (ns: the warp, or
 //     the torn read's error), *_shortest (steps; detail = the trace)
@@ -70,7 +76,9 @@ function grid(profile: Profile): Params[] {
         out.push({ scheme, vcpus, load: 'periodic', delta: scheme === 'master' ? 0 : -1000, rate, explore: 20000 });
       for (const delta of [-1000, 1000]) {
         out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, hostwrite: 1, explore: 20000 });
-        if (scheme === 'master') out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, tick: 50, explore: 20000 });
+        // xticks: the explorer's timekeeper, one update anywhere among the explored reads
+        if (scheme === 'master')
+          out.push({ scheme, vcpus, load: 'rebase', delta, rate: 10, tick: 50, xticks: 1, explore: 20000 });
         if (vcpus >= 2) out.push({ scheme, vcpus, load: 'migrate', delta, rate: 10, explore: 20000 });
         if (vcpus >= 2) out.push({ scheme, vcpus, load: 'halt0', delta, explore: 20000 });
       }
@@ -83,6 +91,15 @@ function grid(profile: Profile): Params[] {
       out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta, force0, explore: 20000 });
     out.push({ scheme: 'master', vcpus: 3, load: 'late0', delta, explore: 20000 });
   }
+  // TSC offset and drift (kvm_track_tsc_matching): matched offsets keep the masterclock, an
+  // unmatched offset or rate turns it off (STABLE clear everywhere, every vDSO read falls back)
+  out.push({ scheme: 'master', vcpus: 2, load: 'readers', delta: 0, offset: 1000, explore: 20000 });
+  for (const offset of ['0:1000', '0:-1000'])
+    for (const tick of [0, 50])
+      out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, offset, tick, explore: 20000 });
+  for (const drift of ['0:100', '0:-1000'])
+    out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, drift, age: 1000000000, explore: 20000 });
+  out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta: 1000, offset: '0:0:2500c', explore: 20000 });
   // the explorer runs two vCPUs whatever the VM's size: the revert case once, on both hosts
   for (const host of ['4.0', '5.16'])
     out.push({ scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host, bound: 4, age: 1000000, explore: 40000 });

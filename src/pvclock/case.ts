@@ -3,6 +3,7 @@
 // spelling lives here and nowhere else. A bad value is an error that names the parameter and
 // the values that would be right.
 import type { Params } from '../harness/kit.js';
+import { DEFAULT_TSC_KHZ } from './vm.js';
 
 /** ka->use_master_clock on (PVCLOCK_TSC_STABLE_BIT follows it) or off (per-vCPU samples) */
 export type Scheme = 'master' | 'nomaster';
@@ -70,6 +71,15 @@ export interface PvclockCase {
   readonly force0: boolean;
   /** ns since the pvti were last written when the explorer's reads start (the masterclock's age) */
   readonly age: number;
+  /**
+   * per-vCPU TSC offset in cycles (`offset`: ns, or cycles with a `c` suffix, one value per
+   * vCPU separated by `:`, the last repeated for the remaining vCPUs); all zero by default
+   */
+  readonly offset: readonly number[];
+  /** per-vCPU TSC drift in parts per billion (`drift`: ppm, the same per-vCPU pattern) */
+  readonly driftPpb: readonly number[];
+  /** timekeeping updates the explorer places anywhere among its reads (the gate's are `tick`) */
+  readonly xticks: number;
 }
 
 /** reads over all tasks in the gate's interleaving */
@@ -93,10 +103,53 @@ function numberOf(params: Params, key: string, dflt: number, min: number, intege
   return n;
 }
 
+/**
+ * A per-vCPU pattern: `v0:v1:...`, the last value repeated up to `vcpus` (so `offset=1000`
+ * gives every vCPU the same offset, which KVM matches, and `offset=0:1000` vCPU0 alone a
+ * different one). `unit` turns one value's text into the model's unit, or null if it is not one.
+ */
+function patternOf(
+  params: Params,
+  key: string,
+  vcpus: number,
+  unit: (text: string) => number | null,
+  what: string,
+): number[] {
+  const v = params[key];
+  const out = new Array<number>(vcpus).fill(0);
+  if (v === undefined) return out;
+  const parts = String(v).split(':');
+  const vals = parts.map((text) => {
+    const n = unit(text.trim());
+    if (n === null || !Number.isFinite(n))
+      throw new Error(`pvclock: ${key}=${String(v)} is not valid (${what}, one per vCPU separated by ':')`);
+    return n;
+  });
+  if (vals.length > vcpus)
+    throw new Error(`pvclock: ${key}=${String(v)} has ${vals.length} values for ${vcpus} vCPUs (at most one per vCPU)`);
+  for (let k = 0; k < vcpus; k++) out[k] = vals[Math.min(k, vals.length - 1)]!;
+  return out;
+}
+
+const NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/** ns (default, or an `ns` suffix) at the nominal TSC frequency, or cycles with a `c` suffix */
+function offsetCycles(text: string): number | null {
+  const m = /^([+-]?\d+)(ns|c)?$/.exec(text);
+  if (m === null) return null;
+  const n = Number(m[1]);
+  return m[2] === 'c' ? n : Math.round((n * DEFAULT_TSC_KHZ) / 1e6);
+}
+
+function driftPpb(text: string): number | null {
+  return NUMBER.test(text) ? Math.round(Number(text) * 1000) : null;
+}
+
 export function parseCase(params: Params): PvclockCase {
+  const vcpus = numberOf(params, 'vcpus', 2, 1, true);
   const c: PvclockCase = {
     scheme: oneOf(params, 'scheme', SCHEMES, 'master'),
-    vcpus: numberOf(params, 'vcpus', 2, 1, true),
+    vcpus,
     load: oneOf(params, 'load', LOAD_KINDS, 'readers'),
     delta: numberOf(params, 'delta', 0, -Infinity, true),
     rate: numberOf(params, 'rate', 10, 0, false),
@@ -107,8 +160,17 @@ export function parseCase(params: Params): PvclockCase {
     hostwrite: numberOf(params, 'hostwrite', 0, 0, true) !== 0,
     force0: numberOf(params, 'force0', 0, 0, true) !== 0,
     age: numberOf(params, 'age', 0, 0, true),
+    offset: patternOf(params, 'offset', vcpus, offsetCycles, "integer ns, or cycles with a 'c' suffix"),
+    xticks: numberOf(params, 'xticks', 0, 0, true),
+    driftPpb: patternOf(params, 'drift', vcpus, driftPpb, 'ppm, a decimal number'),
   };
   return c;
+}
+
+/** the TSCs differ between vCPUs (offset or rate): KVM keeps the masterclock off (host.ts:boot) */
+export function unmatched(c: PvclockCase): boolean {
+  for (let k = 1; k < c.vcpus; k++) if (c.offset[k] !== c.offset[0] || c.driftPpb[k] !== c.driftPpb[0]) return true;
+  return false;
 }
 
 /** vCPU0 is halted (runs no task) */

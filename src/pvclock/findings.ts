@@ -34,7 +34,11 @@ export interface ExploreCase {
   readonly updateAt?: 'entry' | 'host';
   readonly torn?: boolean;
   readonly stableWithoutMasterclock?: boolean;
+  readonly ignoreTscMatching?: boolean;
+  /** timekeeping updates anywhere in the interleaving (the vDSO's cycle_last clamp) */
+  readonly timekeeperTicks?: number;
   readonly tscOffset?: readonly number[];
+  readonly tscDriftPpb?: readonly number[];
   /** ns since the pvti were last written when the reads start (the masterclock's age) */
   readonly ageNs?: number;
   /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
@@ -106,7 +110,10 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     torn: c.torn ?? false,
     updateAt: c.updateAt ?? 'entry',
     stableWithoutMasterclock: c.stableWithoutMasterclock ?? false,
+    ignoreTscMatching: c.ignoreTscMatching ?? false,
+    timekeeperTicks: c.timekeeperTicks ?? 0,
     tscOffset: c.tscOffset ?? [],
+    tscDriftPpb: c.tscDriftPpb ?? [],
     checks: c.checks ?? { warp: true, torn: true, mixed: false },
   });
   return explore(model, {

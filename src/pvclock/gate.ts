@@ -31,6 +31,8 @@ export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad
     checks: { warp: false, torn: false, mixed: false },
     hotReads: true,
     setClockUnblocked: c.host === '4.9',
+    tscOffset: c.offset,
+    tscDriftPpb: c.driftPpb,
   });
   const { state } = runSeeded(model, seed, 10_000_000);
   const m = state.mismatch;

@@ -74,6 +74,11 @@ export interface HostOptions {
    * only for showing what STABLE protects against (a mixed read with different bases); KVM never does this.
    */
   readonly stableWithoutMasterclock?: boolean;
+  /**
+   * Hypothetical host that keeps the masterclock on with unmatched TSCs (ignores
+   * vcpus_matched): only for showing what the rule protects against; KVM never does this.
+   */
+  readonly ignoreTscMatching?: boolean;
 }
 
 /** a body as the host meant to publish it under an even version (for reference readers) */
@@ -106,13 +111,15 @@ export class KvmHost {
 
   /** Boot: one snapshot, every pvti written consistently (the guest starts with no update in flight). */
   boot(bootNs: number, useMasterClock: boolean): void {
+    // pvclock_update_vm_gtod_copy(): use_master_clock = host_tsc_clocksource && vcpus_matched
+    const master = useMasterClock && (this.tsc.matched() || this.opts.ignoreTscMatching === true);
     const t = this.tsc.peekHost();
     this.clock[M_BOOT_NS] = bootNs;
     this.clock[M_BOOT_TSC] = t;
     this.clock[M_MASTER_KERNEL_NS] = bootNs;
     this.clock[M_MASTER_CYCLE_NOW] = t;
     this.clock[M_HOST_OFFSET_NS] = 0;
-    Atomics.store(this.ctl, CTL_USE_MASTER_CLOCK, useMasterClock ? 1 : 0);
+    Atomics.store(this.ctl, CTL_USE_MASTER_CLOCK, master ? 1 : 0);
     for (let k = 0; k < this.nr; k++) drain(this.guestTimeUpdate(k, false));
   }
 
@@ -236,7 +243,9 @@ export class KvmHost {
   }
 
   /** host clocksource change: use_master_clock off/on, then a masterclock update (STABLE follows it) */
-  setMasterClock(on: boolean): void {
+  setMasterClock(want: boolean): void {
+    // the clocksource coming back does not bring the masterclock back while the TSCs differ
+    const on = want && (this.tsc.matched() || this.opts.ignoreTscMatching === true);
     if (on) {
       const t = this.tsc.rdtscHost();
       this.clock[M_MASTER_CYCLE_NOW] = t;

@@ -23,6 +23,7 @@ import { PVCLOCK_FALLBACK, newObs, type GuestEnv, type PvclockReader, type Reade
 import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti.js';
 import type { Op } from './ops.js';
 import { worldPrograms } from './world.js';
+import { CTL_USE_MASTER_CLOCK } from './host.js';
 
 export interface ModelParams {
   readonly reader: ReaderVariant;
@@ -36,8 +37,12 @@ export interface ModelParams {
   readonly torn: boolean;
   readonly updateAt: 'entry' | 'host';
   readonly stableWithoutMasterclock?: boolean;
+  /** hypothetical host: the masterclock stays on with unmatched TSCs (what vcpus_matched prevents) */
+  readonly ignoreTscMatching?: boolean;
   /** per-vCPU TSC offsets in cycles (unsynced host); default synced */
   readonly tscOffset?: readonly number[];
+  /** per-vCPU TSC drift in parts per billion; default invariant */
+  readonly tscDriftPpb?: readonly number[];
   /** ns the VM has run since every pvti was last written (the masterclock's age) when the reads start */
   readonly ageNs?: number;
   /** which violations end an interleaving */
@@ -61,6 +66,8 @@ export interface ModelParams {
    * masterclock-off transition wakes vCPU0 and applies its update before entries are allowed
    */
   readonly force0?: boolean;
+  /** timekeeping updates a separate timekeeper program makes (the explorer's ticks); default 0 */
+  readonly timekeeperTicks?: number;
   /** vCPU0 runs no reading task (it is late to re-enter, not halted); the readers start on vCPU1 */
   readonly late0?: boolean;
 }
@@ -73,6 +80,8 @@ export interface Mismatch {
 
 export interface ModelState {
   readonly vm: Vm;
+  /** ka->use_master_clock after boot (off when the TSCs do not match, whatever the scheme) */
+  readonly masterAtBoot: boolean;
   readonly cpuOf: Int32Array;
   /** vCPU k is out of guest mode, running its entry update */
   readonly inHost: Uint8Array;
@@ -84,6 +93,8 @@ export interface ModelState {
   lastDone: number;
   /** the in-kernel last_value of pvclock_clocksource_read() (fallback path) */
   lastValue: number;
+  /** syscall reads raised to last_value (another vCPU's clock was ahead) */
+  lastValueClamped: number;
   reads: number;
   fallbacks: number;
   retries: number;
@@ -133,7 +144,9 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         masterclock,
         torn: p.torn,
         stableWithoutMasterclock: p.stableWithoutMasterclock ?? false,
+        ignoreTscMatching: p.ignoreTscMatching ?? false,
         tscOffset: p.tscOffset ?? [],
+        tscDriftPpb: p.tscDriftPpb ?? [],
       },
       false,
     );
@@ -151,12 +164,14 @@ export function buildModel(p: ModelParams): Model<ModelState> {
     for (let t = 0; t < tasks; t++) cpuOf[t] = p.late0 === true ? (t + 1) % vcpus : firstTaskCpu + t;
     return {
       vm,
+      masterAtBoot: Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK) === 1,
       cpuOf,
       inHost: new Uint8Array(vcpus),
       published,
       maxDone: -Infinity,
       lastDone: -Infinity,
       lastValue: -Infinity,
+      lastValueClamped: 0,
       reads: 0,
       fallbacks: 0,
       retries: 0,
@@ -277,8 +292,10 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           let ns = s.vm.host.convert(tsc, b.tsc_timestamp, b.system_time);
           const stable = (b.flags & PVCLOCK_TSC_STABLE_BIT) !== 0;
           if (!stable) {
-            if (ns < s.lastValue) ns = s.lastValue;
-            else s.lastValue = ns;
+            if (ns < s.lastValue) {
+              ns = s.lastValue;
+              s.lastValueClamped++;
+            } else s.lastValue = ns;
           }
           // ktime_get(): base + clocksource_delta(now, cycle_last), a negative delta counting as 0
           // (CLOCKSOURCE_VALIDATE_LAST_CYCLE, which x86 selects)

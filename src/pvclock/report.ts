@@ -14,6 +14,7 @@ const MODELS = [
   { prefix: 'explore_', name: 'KVM (update at entry)' },
   { prefix: 'explore_hostwrite_', name: 'host writes pvti while guests run (2015 thread)' },
   { prefix: 'explore_syscallmix_', name: 'KVM, vDSO and syscall reads mixed' },
+  { prefix: 'explore_nomatch_', name: 'masterclock kept with unmatched TSCs (not KVM)' },
 ];
 
 export function pvclockFindings(rows: readonly Row[]): string {

@@ -3,7 +3,7 @@
 // the real-thread warp hunt (gauges) and the timed read. The case's parameters are parsed once
 // (case.ts); the variant is its module, never its name.
 import type { Counter, Params, Preparation, Prepared, Timed } from '../harness/kit.js';
-import { halted0, parseCase, tasksOf, type PvclockCase } from './case.js';
+import { halted0, parseCase, tasksOf, unmatched, type PvclockCase } from './case.js';
 import { exploreCase, formatTrace, type ExploreLoad } from './findings.js';
 import { runGate, type GateRun } from './gate.js';
 import type { PvclockLoad } from './load.js';
@@ -59,6 +59,7 @@ function explorerCounters(
   seed: number,
   updateAt: 'entry' | 'host',
   syscallReads = false,
+  ignoreTscMatching = false,
 ): Counter[] {
   // the explorer runs at most two reading tasks (the state space grows as steps^preemptions);
   // one task (vcpus=1) reads twice so that a step back between its own reads can show
@@ -80,6 +81,12 @@ function explorerCounters(
     setClockUnblocked: c.host === '4.9',
     force0: c.force0,
     ageNs: c.age,
+    // the explorer's vCPU k is the case's vCPU k (it runs at most three)
+    tscOffset: c.offset,
+    tscDriftPpb: c.driftPpb,
+    ignoreTscMatching,
+    // timekeeping updates the explorer places anywhere among its reads (`xticks`, --full)
+    timekeeperTicks: c.xticks,
   });
   const trace = formatTrace(res);
   return [
@@ -100,6 +107,12 @@ function explorerCounters(
 function gateCounters(g: GateRun['state']): Counter[] {
   return [
     {
+      metric: 'use_master_clock',
+      unit: 'bool',
+      value: g.masterAtBoot ? 1 : 0,
+      detail: 'ka->use_master_clock at boot: needs the scheme and TSCs matched on every vCPU (offset and rate)',
+    },
+    {
       metric: 'retries',
       unit: 'per 1e6 reads',
       value: Math.round((g.retries / Math.max(1, g.reads)) * 1e6),
@@ -118,6 +131,13 @@ function gateCounters(g: GateRun['state']): Counter[] {
       unit: 'stalls',
       value: g.stalls,
       detail: 'kvmclock_test count: a read equal to the one before it',
+    },
+    {
+      metric: 'gate_last_value_clamped',
+      unit: 'reads',
+      value: g.lastValueClamped,
+      detail:
+        'syscall reads without STABLE raised to last_value (pvclock_clocksource_read): a vCPU whose clock was behind',
     },
     {
       metric: 'gate_clamped',
@@ -167,6 +187,8 @@ function timedRead(reader: ReaderVariant, c: PvclockCase): Timed {
           cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
           masterclock: c.scheme === 'master',
           torn: false,
+          tscOffset: c.offset,
+          tscDriftPpb: c.driftPpb,
         },
         true,
       );
@@ -204,6 +226,11 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
         // each task's second read is a syscall (its own pvti), so vDSO and kernel timestamps
         // are mixed while vCPU0 sleeps on the old base
         out.push(...explorerCounters('explore_syscallmix_', reader, c, seed, 'entry', true));
+      }
+      if (unmatched(c) && c.scheme === 'master') {
+        // what vcpus_matched protects against: a host that kept the masterclock (and STABLE)
+        // with these TSCs
+        out.push(...explorerCounters('explore_nomatch_', reader, c, seed, 'entry', false, true));
       }
       return out;
     },

@@ -58,6 +58,8 @@ export async function runThreads(
     cyclesPerTick: DEFAULT_CYCLES_PER_TICK,
     masterclock: c.scheme === 'master',
     torn: c.host === '4.0',
+    tscOffset: c.offset,
+    tscDriftPpb: c.driftPpb,
   };
   const vm = createVm(vmParams, true);
   const first = halted0 ? 1 : 0;

@@ -71,6 +71,17 @@ export class SimTsc {
     return Math.floor(t * this.rate[cpu]!) + this.offset[cpu]!;
   }
 
+  /**
+   * KVM's vcpus_matched (arch/x86/kvm/x86.c:kvm_track_tsc_matching): every vCPU's TSC has the
+   * same offset and runs at the same rate. pvclock_update_vm_gtod_copy() allows
+   * ka->use_master_clock only then (and only on a TSC host clocksource, assumed here).
+   */
+  matched(): boolean {
+    for (let i = 1; i < this.offset.length; i++)
+      if (this.offset[i] !== this.offset[0] || this.rate[i] !== this.rate[0]) return false;
+    return true;
+  }
+
   /** rdtsc_ordered() on vCPU `cpu` */
   rdtsc(cpu: number): number {
     const t = this.base + (Atomics.add(this.ctl, 0, 1) >>> 0) * this.cyclesPerTick;

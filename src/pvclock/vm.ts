@@ -15,6 +15,7 @@ export interface VmParams {
   readonly masterclock: boolean;
   readonly torn: boolean;
   readonly stableWithoutMasterclock?: boolean;
+  readonly ignoreTscMatching?: boolean;
   readonly tscOffset?: readonly number[];
   readonly tscDriftPpb?: readonly number[];
 }
@@ -72,6 +73,7 @@ export function attachVm(buffers: VmBuffers, params: VmParams): Vm {
     tsc_shift: scale.tsc_shift,
     torn: params.torn,
     stableWithoutMasterclock: params.stableWithoutMasterclock ?? false,
+    ignoreTscMatching: params.ignoreTscMatching ?? false,
   });
   return { params, buffers, area, tsc, ctl, clock, host };
 }

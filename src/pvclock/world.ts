@@ -186,6 +186,24 @@ export function worldPrograms(ctx: WorldCtx): { name: string; program: Program<M
 
   if (p.hostOps.length > 0) programs.push({ name: 'host', program: hostProgram });
 
+  if ((p.timekeeperTicks ?? 0) > 0) {
+    // the explorer's timekeeper: update_wall_time() as guest code on the first task vCPU, at
+    // any point of the interleaving (the gate places its ticks by read count instead); it
+    // runs only in guest mode, after that vCPU has applied a pending update
+    programs.push({
+      name: 'timekeeper',
+      program: function* (s) {
+        const k = firstTaskCpu;
+        for (let i = 0; i < (p.timekeeperTicks ?? 0); i++) {
+          while ((s.inHost[k] === 1 || s.vm.host.pending(k)) && s.tasksDone < readers)
+            yield `${SPIN_PREFIX}vCPU${k} not in guest mode`;
+          if (s.tasksDone >= readers) return;
+          yield tick(s);
+        }
+      },
+    });
+  }
+
   if (p.schedOps.length > 0) {
     programs.push({
       name: 'sched',

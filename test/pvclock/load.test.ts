@@ -69,6 +69,9 @@ test('case parameters are parsed once, with one set of defaults, and a bad value
     hostwrite: false,
     force0: false,
     age: 0,
+    offset: [0, 0],
+    driftPpb: [0, 0],
+    xticks: 0,
   });
   assert.throws(() => parseCase({ scheme: 'nomastr' }), /scheme=nomastr is not valid \(one of master, nomaster\)/);
   assert.throws(() => parseCase({ vcpus: 0 }), /vcpus=0 is not valid/);
