@@ -74,5 +74,8 @@ export default defineSuite<P2mLoad, VariantModule>({
     walk_missed: 'lower',
     walk_checkpointed_missed: 'lower',
     driver_foreign_unseen: 'lower',
+    dump_p2m_maps: 'lower',
+    dump_stale_pages: 'lower',
+    dump_missed_pages: 'lower',
   },
 });

@@ -10,6 +10,7 @@ import { applySets, structureCounters, withinCapacity } from './metrics.js';
 import { exploreWalk, WALK_OPTIONS } from './migration.js';
 import { runThreadedWalk } from './threads.js';
 import { driverOps } from './driver.js';
+import { dumpCoreAlongLoad } from './dumpcore.js';
 import { foreignAtSuspend, migrateAlongLoad } from './toolstack.js';
 import { formatPfns, type P2m, type VariantModule } from './variant.js';
 
@@ -40,7 +41,7 @@ export function prepare(variant: VariantModule, params: Params, load: P2mLoad): 
     counters: () => [
       defaultCap,
       ...structureCounters(fresh(), load),
-      ...(migrate || c.load === 'driver' ? migrationCounters(fresh, load) : []),
+      ...(migrate || c.load === 'driver' ? [...migrationCounters(fresh, load), ...dumpCounters(fresh(), load)] : []),
       ...(migrate ? walkCounters(variant) : []),
     ],
     gauges: async () => (migrate ? threadCounters(variant) : []),
@@ -115,6 +116,32 @@ function driverCounters(busy: ReturnType<typeof migrateAlongLoad>, load: P2mLoad
       unit: 'pfns',
       value: f.guest - f.viaView,
       detail: `of those, ${f.guest - f.viaView - f.beyond} read through a stale leaf (p2m_missing the guest replaced) and ${f.beyond} beyond the view's max_pfn (the tools never look)`,
+    },
+  ];
+}
+
+/** `xl dump-core` while the guest runs the load (dumpcore.ts) */
+function dumpCounters(p: P2m, load: P2mLoad): Counter[] {
+  const d = dumpCoreAlongLoad(p, load);
+  return [
+    {
+      metric: 'dump_p2m_maps',
+      unit: 'maps',
+      value: d.p2mMaps,
+      detail: 'foreign mappings xc_core_arch_map_p2m needs (the same walk as map_p2m)',
+    },
+    { metric: 'dump_pages', unit: 'pages', value: d.pages, detail: 'pages the core records as present (.xen_p2m)' },
+    {
+      metric: 'dump_stale_pages',
+      unit: 'pages',
+      value: d.stale,
+      detail: `of ${d.changes} sets during the dump: pages copied from a frame the guest's entry no longer names (no generation check in a dump)`,
+    },
+    {
+      metric: 'dump_missed_pages',
+      unit: 'pages',
+      value: d.missed,
+      detail: 'pfns holding a frame at their copy that the core left out (recorded absent, or beyond its max_pfn)',
     },
   ];
 }

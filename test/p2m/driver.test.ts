@@ -4,7 +4,8 @@ import { E64, hasForeignBit } from '../../src/p2m/entry.js';
 import { extraOf, PFNS_PER_GIB } from '../../src/p2m/layout.js';
 import { generate, OP_SET } from '../../src/p2m/load.js';
 import { foreignAtSuspend, migrateAlongLoad } from '../../src/p2m/toolstack.js';
-import { build } from './helpers.js';
+import { dumpCoreAlongLoad } from '../../src/p2m/dumpcore.js';
+import { build, NAMES } from './helpers.js';
 
 const hotplug = { guest: 64, gib: 16, mem: 4, layout: 'hotplug', load: 'driver' };
 const dense = { guest: 64, gib: 4, layout: 'dense', load: 'driver' };
@@ -73,4 +74,20 @@ test('driver domain migrated: the trees miss the leaves its grants install, the 
     assert.ok(f.guest > 0);
     assert.deepEqual([f.viaView, f.beyond], [f.guest, 0], `${name}: every grant read as FOREIGN`);
   }
+});
+
+test('xl dump-core while the guest runs: the same stale and missed pages whatever the p2m, and none on a quiet guest', () => {
+  const load = generate({ guest: 64, gib: 8, mem: 2, layout: 'hotplug', load: 'migrate' }, 1);
+  const quiet = { ...load, ops: load.ops.map((op) => (op === OP_SET ? 2 : op)) }; // no sets at all
+  const seen = new Set<string>();
+  for (const name of NAMES) {
+    const d = dumpCoreAlongLoad(build(name, load.layout), load);
+    assert.equal(d.pages, 2 * PFNS_PER_GIB, `${name}: the RAM's pages are recorded`);
+    assert.ok(d.stale > 0 && d.stale < d.changes, `${name}: ${d.stale} stale of ${d.changes}`);
+    assert.ok(d.missed > 0, `${name}: the balloon's first touches during the dump are missed`);
+    seen.add(`${d.stale}/${d.missed}`);
+    const q = dumpCoreAlongLoad(build(name, load.layout), quiet);
+    assert.deepEqual([q.changes, q.stale, q.missed], [0, 0, 0], name);
+  }
+  assert.equal(seen.size, 1, 'a dump checks no generation: every variant writes the same stale pages');
 });
