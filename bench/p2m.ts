@@ -34,6 +34,8 @@ function grid(profile: Profile): Params[] {
   for (const gib of [16, 64]) out.push(c(64, gib, 'dense', 'migrate'), h(gib, 4, 'migrate'));
   // a driver domain migrated while its backend maps and unmaps grants and exchanges frames
   out.push(c(64, 16, 'dense', 'driver'), h(16, 4, 'driver'), h(64, 4, 'driver'));
+  // memory hot-add of one section above maxmem while migrating
+  out.push(h(16, 4, 'hotadd'), c(64, 16, 'dense', 'hotadd'));
   for (const load of ['seq', 'random', 'stride']) out.push(c(32, 8, 'pc', load), c(32, 16, 'pc', load));
   for (const gib of [4096, 8192]) out.push(c(32, gib, 'islands', 'random')); // tree3's 4 TiB edge, and beyond
   return out;

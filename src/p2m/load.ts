@@ -5,9 +5,10 @@ import { Rng } from '../harness/kit.js';
 import type { LoadCodec, LoadRow, Params } from '../harness/kit.js';
 import { encoding, type Width } from './entry.js';
 import { driverDomain } from './driver.js';
+import { hotAdd } from './hotadd.js';
 import { extraOf, namedLayout, type Layout } from './layout.js';
 
-export const LOADS = ['seq', 'random', 'stride', 'balloon', 'migrate', 'driver'] as const;
+export const LOADS = ['seq', 'random', 'stride', 'balloon', 'migrate', 'driver', 'hotadd'] as const;
 export type LoadKind = (typeof LOADS)[number];
 
 export const OP_LOOKUP = 0;
@@ -215,6 +216,13 @@ export function generate(params: Params, seed: number): P2mLoad {
       // a driver domain's backend: grant maps and unmaps, and XENMEM_exchange (driver.ts)
       driverDomain(b, rng, enc, cls.ram, cls.extra, mfn);
       for (let i = b.ops.length; i < LOOKUPS + SETS; i++) b.lookup(anyPfn());
+      break;
+    }
+    case 'hotadd': {
+      // memory hot-add above maxmem: a section invalidated in one burst, then populated (hotadd.ts)
+      for (let i = 0; i < SETS / 4; i++) rewrite(); // the guest runs on meanwhile
+      hotAdd(b, rng, enc, layout.span, mfn);
+      for (let i = 0; i < LOOKUPS; i++) b.lookup(anyPfn());
       break;
     }
   }

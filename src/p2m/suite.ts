@@ -41,7 +41,9 @@ export function prepare(variant: VariantModule, params: Params, load: P2mLoad): 
     counters: () => [
       defaultCap,
       ...structureCounters(fresh(), load),
-      ...(migrate || c.load === 'driver' ? [...migrationCounters(fresh, load), ...dumpCounters(fresh(), load)] : []),
+      ...(migrate || c.load === 'driver' || c.load === 'hotadd'
+        ? [...migrationCounters(fresh, load), ...dumpCounters(fresh(), load)]
+        : []),
       ...(migrate ? walkCounters(variant) : []),
     ],
     gauges: async () => (migrate ? threadCounters(variant) : []),
