@@ -32,6 +32,10 @@ function grid(profile: Profile): Params[] {
   out.push(h(64, 16, 'balloon'), h(512, 1, 'balloon'), h(1024, 1, 'random')); // extra memory not clamped / clamped
   for (const gib of [256, 512, 1024, 4096]) out.push(c(64, gib, 'islands', 'random'));
   for (const gib of [16, 64]) out.push(c(64, gib, 'dense', 'migrate'), h(gib, 4, 'migrate'));
+  // a driver domain migrated while its backend maps and unmaps grants and exchanges frames
+  out.push(c(64, 16, 'dense', 'driver'), h(16, 4, 'driver'), h(64, 4, 'driver'));
+  // memory hot-add of one section above maxmem while migrating
+  out.push(h(16, 4, 'hotadd'), c(64, 16, 'dense', 'hotadd'));
   for (const load of ['seq', 'random', 'stride']) out.push(c(32, 8, 'pc', load), c(32, 16, 'pc', load));
   for (const gib of [4096, 8192]) out.push(c(32, gib, 'islands', 'random')); // tree3's 4 TiB edge, and beyond
   return out;
@@ -71,5 +75,9 @@ export default defineSuite<P2mLoad, VariantModule>({
     walk_slips_past: 'lower',
     walk_missed: 'lower',
     walk_checkpointed_missed: 'lower',
+    driver_foreign_unseen: 'lower',
+    dump_p2m_maps: 'lower',
+    dump_stale_pages: 'lower',
+    dump_missed_pages: 'lower',
   },
 });

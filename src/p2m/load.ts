@@ -4,9 +4,11 @@
 import { Rng } from '../harness/kit.js';
 import type { LoadCodec, LoadRow, Params } from '../harness/kit.js';
 import { encoding, type Width } from './entry.js';
+import { driverDomain } from './driver.js';
+import { hotAdd } from './hotadd.js';
 import { extraOf, namedLayout, type Layout } from './layout.js';
 
-export const LOADS = ['seq', 'random', 'stride', 'balloon', 'migrate'] as const;
+export const LOADS = ['seq', 'random', 'stride', 'balloon', 'migrate', 'driver', 'hotadd'] as const;
 export type LoadKind = (typeof LOADS)[number];
 
 export const OP_LOOKUP = 0;
@@ -58,7 +60,7 @@ export function caseLayout(c: CaseParams): Layout {
 }
 
 /** pfn intervals of one class inside the span */
-type Intervals = Array<[number, number]>;
+export type Intervals = Array<[number, number]>;
 
 function classes(layout: Layout): { ram: Intervals; ident: Intervals; missing: Intervals; extra: Intervals } {
   const ram: Intervals = [];
@@ -75,14 +77,14 @@ function classes(layout: Layout): { ram: Intervals; ident: Intervals; missing: I
   return { ram, ident, missing, extra };
 }
 
-function total(iv: Intervals): number {
+export function total(iv: Intervals): number {
   let n = 0;
   for (const [a, b] of iv) n += b - a;
   return n;
 }
 
 /** uniform pfn from a set of intervals */
-function pick(rng: Rng, iv: Intervals, n: number): number {
+export function pick(rng: Rng, iv: Intervals, n: number): number {
   let k = n <= 0xffffffff ? rng.int(n) : Math.floor(rng.float() * n);
   for (const [a, b] of iv) {
     if (k < b - a) return a + k;
@@ -91,7 +93,7 @@ function pick(rng: Rng, iv: Intervals, n: number): number {
   throw new Error('pick: empty interval set');
 }
 
-class Builder {
+export class Builder {
   readonly ops: number[] = [];
   readonly pfns: number[] = [];
   readonly values: number[] = [];
@@ -208,6 +210,19 @@ export function generate(params: Params, seed: number): P2mLoad {
         b.lookup(anyPfn());
       }
       for (let i = b.ops.length; i < LOOKUPS + SETS; i++) b.lookup(anyPfn());
+      break;
+    }
+    case 'driver': {
+      // a driver domain's backend: grant maps and unmaps, and XENMEM_exchange (driver.ts)
+      driverDomain(b, rng, enc, cls.ram, cls.extra, mfn);
+      for (let i = b.ops.length; i < LOOKUPS + SETS; i++) b.lookup(anyPfn());
+      break;
+    }
+    case 'hotadd': {
+      // memory hot-add above maxmem: a section invalidated in one burst, then populated (hotadd.ts)
+      for (let i = 0; i < SETS / 4; i++) rewrite(); // the guest runs on meanwhile
+      hotAdd(b, rng, enc, layout.span, mfn);
+      for (let i = 0; i < LOOKUPS; i++) b.lookup(anyPfn());
       break;
     }
   }

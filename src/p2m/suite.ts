@@ -5,11 +5,13 @@
 import { type Counter, type Params, type Preparation, type Timed, unsupported } from '../harness/kit.js';
 import type { Width } from './entry.js';
 import { runGate } from './gate.js';
-import { caseParams, lookupPfns, setOps, type P2mLoad } from './load.js';
+import { caseParams, lookupPfns, OP_SET, setOps, type P2mLoad } from './load.js';
 import { applySets, structureCounters, withinCapacity } from './metrics.js';
 import { exploreWalk, WALK_OPTIONS } from './migration.js';
 import { runThreadedWalk } from './threads.js';
-import { migrateAlongLoad } from './toolstack.js';
+import { driverOps } from './driver.js';
+import { dumpCoreAlongLoad } from './dumpcore.js';
+import { foreignAtSuspend, migrateAlongLoad } from './toolstack.js';
 import { formatPfns, type P2m, type VariantModule } from './variant.js';
 
 /** dirty rounds of the load's own migration */
@@ -39,7 +41,10 @@ export function prepare(variant: VariantModule, params: Params, load: P2mLoad): 
     counters: () => [
       defaultCap,
       ...structureCounters(fresh(), load),
-      ...(migrate ? [...migrationCounters(fresh, load), ...walkCounters(variant)] : []),
+      ...(migrate || c.load === 'driver' || c.load === 'hotadd'
+        ? [...migrationCounters(fresh, load), ...dumpCounters(fresh(), load)]
+        : []),
+      ...(migrate ? walkCounters(variant) : []),
     ],
     gauges: async () => (migrate ? threadCounters(variant) : []),
     timed: () => timedBodies(fresh(), load),
@@ -83,6 +88,62 @@ function migrationCounters(fresh: () => P2m, load: P2mLoad): Counter[] {
       unit: 'changes',
       value: busy.missed,
       detail: `${busy.staleSlots} leaf slots stale at the end, ${busy.staleReads} dirty entries read wrong through the view`,
+    },
+    ...(load.kind === 'driver' ? driverCounters(busy, load) : []),
+  ];
+}
+
+/** the driver-domain load's own counters (driver.ts): what it did, and the grants still mapped at the final copy */
+function driverCounters(busy: ReturnType<typeof migrateAlongLoad>, load: P2mLoad): Counter[] {
+  const p = busy.p2m;
+  const ops = driverOps(p.enc, load.ops, load.values, OP_SET);
+  const pfns = new Set<number>();
+  for (let i = 0; i < load.ops.length; i++) if (load.ops[i] === OP_SET) pfns.add(load.pfns[i]!);
+  const f = foreignAtSuspend(p, busy.view, pfns);
+  return [
+    {
+      metric: 'driver_grant_maps',
+      unit: 'entries',
+      value: ops.maps,
+      detail: `FOREIGN_FRAME entries written (set_foreign_p2m_mapping); ${ops.invalidations} entries written INVALID (unmaps, balloon-outs, exchange zaps), ${ops.rewrites} rewritten to exchanged frames`,
+    },
+    {
+      metric: 'driver_foreign_at_suspend',
+      unit: 'pfns',
+      value: f.guest,
+      detail: `grant mappings still in the guest's p2m at the final copy (frames of another domain); the toolstack's view reads ${f.viaView} of them as FOREIGN, ${f.guest - f.viaView - f.beyond} as what its stale leaves still hold, ${f.beyond} lie beyond its max_pfn`,
+    },
+    {
+      metric: 'driver_foreign_unseen',
+      unit: 'pfns',
+      value: f.guest - f.viaView,
+      detail: `of those, ${f.guest - f.viaView - f.beyond} read through a stale leaf (p2m_missing the guest replaced) and ${f.beyond} beyond the view's max_pfn (the tools never look)`,
+    },
+  ];
+}
+
+/** `xl dump-core` while the guest runs the load (dumpcore.ts) */
+function dumpCounters(p: P2m, load: P2mLoad): Counter[] {
+  const d = dumpCoreAlongLoad(p, load);
+  return [
+    {
+      metric: 'dump_p2m_maps',
+      unit: 'maps',
+      value: d.p2mMaps,
+      detail: 'foreign mappings xc_core_arch_map_p2m needs (the same walk as map_p2m)',
+    },
+    { metric: 'dump_pages', unit: 'pages', value: d.pages, detail: 'pages the core records as present (.xen_p2m)' },
+    {
+      metric: 'dump_stale_pages',
+      unit: 'pages',
+      value: d.stale,
+      detail: `of ${d.changes} sets during the dump: pages copied from a frame the guest's entry no longer names (no generation check in a dump)`,
+    },
+    {
+      metric: 'dump_missed_pages',
+      unit: 'pages',
+      value: d.missed,
+      detail: 'pfns holding a frame at their copy that the core left out (recorded absent, or beyond its max_pfn)',
     },
   ];
 }

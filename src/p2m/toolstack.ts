@@ -6,6 +6,7 @@
 // recorded at map time and aborts on any difference (no remap, no retry: Xen commit 8429374f).
 import { OP_SET, type P2mLoad } from './load.js';
 import { withinCapacity } from './metrics.js';
+import { hasForeignBit } from './entry.js';
 import type { P2m, ToolView } from './variant.js';
 
 export interface MigrationOutcome {
@@ -25,6 +26,8 @@ export interface MigrationOutcome {
   /** entry reads through the view that disagree with the guest's own lookup */
   readonly staleReads: number;
   readonly view: ToolView;
+  /** the guest's p2m as the migration left it */
+  readonly p2m: P2m;
 }
 
 /** pfns covered by the view whose entry, read through the mapped leaf, differs from the guest's */
@@ -94,5 +97,31 @@ export function migrateAlongLoad(
     staleSlots,
     staleReads,
     view,
+    p2m: p,
   };
+}
+
+/**
+ * At the final copy: the pfns the guest holds as FOREIGN_FRAME (a granted frame of another
+ * domain, not this domain's page), and how many of them the toolstack reads as FOREIGN
+ * through its view, and how many lie beyond the view's max_pfn (never looked at); the rest it
+ * reads as whatever its stale leaf still says.
+ */
+export function foreignAtSuspend(
+  p: P2m,
+  view: ToolView,
+  pfns: Iterable<number>,
+): { guest: number; viaView: number; beyond: number } {
+  const per = p.enc.perPage;
+  let guest = 0;
+  let viaView = 0;
+  let beyond = 0;
+  for (const pfn of pfns) {
+    if (!hasForeignBit(p.enc, p.raw(pfn))) continue;
+    guest++;
+    const slot = Math.floor(pfn / per);
+    if (slot >= view.leaves.length) beyond++;
+    else if (hasForeignBit(p.enc, p.readFrame(view.leaves[slot]!, pfn % per))) viaView++;
+  }
+  return { guest, viaView, beyond };
 }
