@@ -13,8 +13,8 @@
 // guest applies the load's sets evenly over the same time. A page is stale when, at its copy, the guest's entry
 // differs from the recorded mfn (the core holds the contents of a frame the pfn no longer
 // names, or one given back to Xen); missed when the record had no frame but the guest has one.
-import { hasForeignBit, hasIdentityBit } from './entry.js';
 import { OP_SET, type P2mLoad } from './load.js';
+import { ownFrame } from './logdirty.js';
 import { withinCapacity } from './metrics.js';
 import type { P2m } from './variant.js';
 
@@ -33,7 +33,7 @@ export interface DumpOutcome {
 
 /** an entry naming one of the domain's own frames (a grant mapping names another domain's) */
 function present(p: P2m, e: number): boolean {
-  return e !== p.enc.INVALID && !hasIdentityBit(p.enc, e) && !hasForeignBit(p.enc, e);
+  return ownFrame(p.enc, e);
 }
 
 export function dumpCoreAlongLoad(p: P2m, load: P2mLoad): DumpOutcome {

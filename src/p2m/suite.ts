@@ -89,7 +89,45 @@ function migrationCounters(fresh: () => P2m, load: P2mLoad): Counter[] {
       value: busy.missed,
       detail: `${busy.staleSlots} leaf slots stale at the end, ${busy.staleReads} dirty entries read wrong through the view`,
     },
+    ...destinationCounters(busy),
     ...(load.kind === 'driver' ? driverCounters(busy, load) : []),
+  ];
+}
+
+/** what the stream told the destination about the pfns the guest changed (logdirty.ts) */
+function destinationCounters(busy: ReturnType<typeof migrateAlongLoad>): Counter[] {
+  const d = busy.destination;
+  const done = !busy.aborted;
+  const none = 'the migration aborted: nothing is restored';
+  return [
+    {
+      metric: 'migrate_p2m_page_resends',
+      unit: 'pages',
+      value: d.p2mPageResends,
+      detail: `p2m pages the guest's entry stores dirtied (a shadow write fault marks each), summed over ${busy.rounds} rounds; each is sent again as page data`,
+    },
+    {
+      metric: 'migrate_unmarked_pfns',
+      unit: 'pfns',
+      value: d.unsent,
+      detail: `of ${d.changed} pfns whose entry changed, never sent again: Xen marks no balloon or grant target, and the guest writes no page it gave back or grant-mapped`,
+    },
+    {
+      metric: 'migrate_dest_leaked',
+      unit: 'pfns',
+      value: done ? d.leaked : 0,
+      detail: done
+        ? 'sent as page data before the guest gave the frame back or grant-mapped the pfn, never sent again: the destination keeps a frame the guest no longer has'
+        : none,
+    },
+    {
+      metric: 'migrate_dest_lost',
+      unit: 'pfns',
+      value: done ? d.lost : 0,
+      detail: done
+        ? "own frames at suspend whose last send read XTAB through the view (a stale leaf, or beyond the tools' max_pfn): their contents never reach the destination"
+        : none,
+    },
   ];
 }
 

@@ -1,12 +1,15 @@
 // The toolstack's live migration over a variant, sequentially and deterministically: map the
-// p2m (map_p2m), then dirty rounds while the guest applies a load's sets between them. Each
-// round sends the pages dirtied since the last one, reading their p2m entries through the
+// p2m (map_p2m), send every pfn once (xg_sr_save.c:send_all_pages), then dirty rounds while the
+// guest applies a load's sets between them. Each round sends the pages Xen's log-dirty marked
+// since the last one (logdirty.ts: the p2m pages the guest stored into and the pages it wrote,
+// never a balloon's or a grant's target pfn), reading their p2m entries through the
 // mapped leaves (pfn_to_gfn via xc_pfn_to_mfn, xg_sr_save_x86_pv.c / xg_sr_common_x86_pv.c),
 // and ends in check_vm_state, which in list mode compares p2m_generation with the value
 // recorded at map time and aborts on any difference (no remap, no retry: Xen commit 8429374f).
 import { OP_SET, type P2mLoad } from './load.js';
 import { withinCapacity } from './metrics.js';
 import { hasForeignBit } from './entry.js';
+import { DestinationP2m, guestWritesPage } from './logdirty.js';
 import type { P2m, ToolView } from './variant.js';
 
 export interface MigrationOutcome {
@@ -23,8 +26,16 @@ export interface MigrationOutcome {
   readonly missed: number;
   /** leaf slots whose mapped frame is not the guest's when the migration ends */
   readonly staleSlots: number;
-  /** entry reads through the view that disagree with the guest's own lookup */
+  /** entry reads through the view, of pages log-dirty had the toolstack send again, that disagree with the guest's own lookup */
   readonly staleReads: number;
+  /** the destination as the stream left it (logdirty.ts): meaningful when the migration completed */
+  readonly destination: {
+    readonly changed: number;
+    readonly unsent: number;
+    readonly leaked: number;
+    readonly lost: number;
+    readonly p2mPageResends: number;
+  };
   readonly view: ToolView;
   /** the guest's p2m as the migration left it */
   readonly p2m: P2m;
@@ -63,6 +74,7 @@ export function migrateAlongLoad(
 ): MigrationOutcome {
   const view = p.mapForToolstack();
   const m2pAborted = firstBadLeaf(p, view) >= 0; // map_p2m_leaves refuses the view: nothing is sent
+  const dest = new DestinationP2m(p, view);
   const sets: number[] = [];
   for (let i = 0; i < load.ops.length; i++) if (load.ops[i] === OP_SET) sets.push(i);
   const perRound = Math.ceil(sets.length / rounds);
@@ -71,17 +83,23 @@ export function migrateAlongLoad(
   let aborted = m2pAborted;
   let r = 0;
   for (; r < rounds && !aborted; r++) {
-    const dirty: number[] = [];
+    // the pages Xen's log-dirty marks this round (logdirty.ts): the p2m pages the guest
+    // stores into, and the pages it writes itself; never the target of a balloon or grant op
+    const written: number[] = [];
     for (const i of sets.slice(r * perRound, (r + 1) * perRound)) {
       const pfn = load.pfns[i]!;
       const e = load.values[i]!;
       if (!withinCapacity(p, pfn, e)) continue; // refused beyond capacity
-      if (opts.rewritesOnly)
-        p.setNoAlloc(pfn, e); // a set that would need a new page is skipped
-      else p.set(pfn, e);
-      dirty.push(pfn);
+      dest.beforeChange(pfn);
+      const before = p.raw(pfn);
+      // rewritesOnly: a set that would need a new page is skipped (__set_phys_to_machine)
+      const done = opts.rewritesOnly ? p.setNoAlloc(pfn, e) : p.set(pfn, e);
+      if (!done) continue;
+      if (p.raw(pfn) !== before) dest.stored(pfn);
+      if (guestWritesPage(p.enc, e)) written.push(pfn);
     }
-    for (const pfn of dirty) if (staleRead(p, view, pfn)) staleReads++;
+    for (const pfn of written) if (staleRead(p, view, pfn)) staleReads++;
+    dest.endRound(written);
     if (!checkVmState(p, view)) aborted = true; // "p2m generation count changed. Migration aborted."
   }
   let staleSlots = 0;
@@ -96,6 +114,7 @@ export function migrateAlongLoad(
     missed: aborted ? 0 : changes,
     staleSlots,
     staleReads,
+    destination: { ...dest.outcome(), p2mPageResends: dest.p2mPageResends },
     view,
     p2m: p,
   };
