@@ -151,14 +151,74 @@ function mk(span: number, ranges: Array<[number, number, RangeKind]>): Layout {
   return { span, ranges: rs };
 }
 
+/** an entry of the E820 Xen supplies (XENMEM_memory_map / XENMEM_machine_memory_map): RAM or not */
+export interface E820Entry {
+  readonly start: number;
+  readonly end: number;
+  readonly ram: boolean;
+}
+
+/** ISA_START_ADDRESS..ISA_END_ADDRESS (0xa0000-0x100000) in pfns */
+export const ISA_START_PFN = 0xa0;
+export const ISA_END_PFN = 0x100;
+
+/**
+ * Linux arch/x86/xen/setup.c:xen_set_identity_and_remap(nr_pages) over the E820 Xen supplies:
+ * the domain builder populated pfns 0..nr_pages-1 whatever the map says; every non-RAM region
+ * (and gap) becomes identity, and the RAM frames the builder put under the part of it below
+ * nr_pages are moved (xen_do_set_identity_and_remap_chunk, xen_remap_memory) to successive pfns
+ * from nr_pages up, taken from the E820's RAM regions in order (xen_find_pfn_range skips what is
+ * not RAM). Returns the boot ranges, sorted and merged; the remapped RAM is counted by
+ * xen_count_remap_pages, so none of it is lost. The E820 must hold RAM for every remapped page
+ * (else the real code releases them to Xen, xen_set_identity_and_release_chunk: an error here).
+ */
+export function identityAndRemap(e820: readonly E820Entry[], nrPages: number): Range[] {
+  const out: Range[] = [];
+  let remap = nrPages;
+  /** xen_find_pfn_range: the next E820 RAM at or above min, and how much of it there is */
+  const findRange = (min: number): { start: number; size: number } | null => {
+    for (const e of e820)
+      if (e.ram && e.end > min) return { start: Math.max(e.start, min), size: e.end - Math.max(e.start, min) };
+    return null;
+  };
+  for (const e of e820) {
+    if (e.ram) {
+      if (e.start < nrPages) out.push({ start: e.start, end: Math.min(e.end, nrPages), kind: 'ram' });
+      continue;
+    }
+    out.push({ start: e.start, end: e.end, kind: 'ident' });
+    for (let cur = e.start; cur < Math.min(e.end, nrPages); ) {
+      const f = findRange(remap);
+      if (f === null) throw new Error(`p2m layout: no E820 RAM above pfn ${remap} to remap the RAM under pfn ${cur}`);
+      const size = Math.min(Math.min(e.end, nrPages) - cur, f.size);
+      out.push({ start: f.start, end: f.start + size, kind: 'ram' });
+      cur += size;
+      remap = f.start + size;
+    }
+  }
+  out.sort((a, b) => a.start - b.start);
+  const merged: Range[] = [];
+  for (const r of out) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.kind === r.kind && last.end === r.start)
+      merged[merged.length - 1] = { ...last, end: r.end };
+    else merged.push(r);
+  }
+  return merged;
+}
+
 export const LAYOUTS = ['dense', 'pc', 'hotplug', 'islands'] as const;
 export type LayoutName = (typeof LAYOUTS)[number];
 
 /**
- * Named layouts for a guest of `gibs` GiB span:
+ * Named layouts for a guest of `gibs` GiB (the E820's end; for `pc`, the initial allocation):
  * - dense: RAM from 0 to the span
- * - pc: PC-style holes: a misaligned identity range 1029 MiB–2001 MiB (the example in the
- *   tree's header comment), a 1 GiB-aligned identity PCI hole at 3–4 GiB, RAM elsewhere
+ * - pc: a host-style E820 (dom0, or a domU with e820_host): the ISA hole 0xa0-0x100, a
+ *   misaligned reserved range 1029 MiB-2001 MiB (the example in the tree's header comment), a
+ *   1 GiB-aligned PCI hole at 3-4 GiB, RAM elsewhere; `gibs` GiB populated by the builder, so
+ *   xen_set_identity_and_remap makes the three holes identity and moves the RAM under them
+ *   above the allocation (identityAndRemap): the span ends where the remapped RAM ends, and the
+ *   E820 holds no RAM beyond it (no extra memory)
  * - hotplug: `mem` GiB of RAM (4 by default) in an E820 of the whole span, the extra memory
  *   above it clamped to EXTRA_MEM_RATIO x mem (xen_memory_setup); the rest of the span unusable
  * - islands: 1 GiB of RAM at 0 and 1 GiB at the top of the span
@@ -171,13 +231,24 @@ export function namedLayout(name: string, gibs: number, memGibs = Math.min(4, gi
       return mk(span, [[0, span, 'ram']]);
     case 'pc': {
       const m = PFNS_PER_MIB;
-      return mk(span, [
-        [0, 1029 * m, 'ram'],
-        [1029 * m, 2001 * m, 'ident'],
-        [2001 * m, gib(3), 'ram'],
-        [gib(3), gib(4), 'ident'],
-        [gib(4), span, 'ram'],
-      ]);
+      const holes: Array<[number, number]> = [
+        [ISA_START_PFN, ISA_END_PFN],
+        [1029 * m, 2001 * m],
+        [gib(3), gib(4)],
+      ];
+      const e820: E820Entry[] = [];
+      let at = 0;
+      for (const [a, b] of holes) {
+        e820.push({ start: at, end: a, ram: true }, { start: a, end: b, ram: false });
+        at = b;
+      }
+      e820.push({ start: at, end: Number.MAX_SAFE_INTEGER, ram: true });
+      const ranges = identityAndRemap(e820, span);
+      const end = ranges.filter((r) => r.kind === 'ram').reduce((e, r) => Math.max(e, r.end), 0);
+      return {
+        span: end,
+        ranges: ranges.filter((r) => r.start < end).map((r) => ({ ...r, end: Math.min(r.end, end) })),
+      };
     }
     case 'hotplug': {
       const mem = gib(Math.min(memGibs, gibs));
