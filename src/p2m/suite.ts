@@ -170,18 +170,23 @@ function dumpCounters(p: P2m, load: P2mLoad): Counter[] {
       value: d.p2mMaps,
       detail: 'foreign mappings xc_core_arch_map_p2m needs (the same walk as map_p2m)',
     },
-    { metric: 'dump_pages', unit: 'pages', value: d.pages, detail: 'pages the core records as present (.xen_p2m)' },
+    {
+      metric: 'dump_pages',
+      unit: 'pages',
+      value: d.pages,
+      detail: 'nr_pages: the pages present when the dump starts (tot_pages), the size of .xen_pages and .xen_p2m',
+    },
     {
       metric: 'dump_stale_pages',
       unit: 'pages',
       value: d.stale,
-      detail: `of ${d.changes} sets during the dump: pages copied from a frame the guest's entry no longer names (no generation check in a dump)`,
+      detail: `of ${d.changes} sets during the dump: pages copied from a frame the guest's entry no longer names, read through a leaf it replaced (each entry is read just before its copy; no generation check in a dump)`,
     },
     {
       metric: 'dump_missed_pages',
       unit: 'pages',
       value: d.missed,
-      detail: 'pfns holding a frame at their copy that the core left out (recorded absent, or beyond its max_pfn)',
+      detail: `pfns holding a frame at their copy that the core left out: read absent through the view or beyond its max_pfn, and ${d.overflow} beyond nr_pages ("exceeded nr_pages")`,
     },
   ];
 }
