@@ -24,11 +24,25 @@ import {
 } from '../harness/kit.js';
 import type { Width } from './entry.js';
 import { PFNS_PER_GIB, PFNS_PER_MIB, type Layout } from './layout.js';
+import { ownFrame } from './logdirty.js';
+import { withinCapacity } from './metrics.js';
 import { firstBadLeaf } from './toolstack.js';
 import type { P2m, ToolView, VariantModule } from './variant.js';
 
-/** what the explorer needs of a variant module: its compact build */
-export type WalkVariant = Pick<VariantModule, 'createCompact'>;
+/** what the explorer needs of a variant module: its compact build, and its boot build for a hot-add above maxmem */
+export type WalkVariant = Pick<VariantModule, 'createCompact' | 'create'>;
+
+/**
+ * The guest's structural operation during the walk (each after one entry rewrite):
+ * - first-touch: the balloon populates a pfn in a wholly missing GiB (the suite's walk)
+ * - grant: a backend maps a grant onto a ballooned pfn of the extra memory and unmaps it
+ *   (p2m.c:set_foreign_p2m_mapping / clear_foreign_p2m_mapping)
+ * - exchange: XENMEM_exchange of a RAM pfn (mmu_pv.c:xen_create_contiguous_region: zap, then the new frame)
+ * - hotadd: balloon.c:reserve_additional_memory above maxmem: INVALID into the section's first
+ *   leaf, then the balloon populates a pfn there
+ */
+export const SCENARIOS = ['first-touch', 'grant', 'exchange', 'hotadd'] as const;
+export type GuestScenario = (typeof SCENARIOS)[number];
 
 export interface WalkState {
   readonly p2m: P2m;
@@ -38,6 +52,23 @@ export interface WalkState {
   completed: boolean;
   /** stale leaf slots when the toolstack completed (the guest is suspended then: what it does afterwards runs on the destination) */
   staleAtCompletion: { count: number; first: number; had: number; uses: number } | null;
+  /** of the scenario's pfns, one whose entry the final copy reads wrong through the view (or not at all, beyond max_pfn) */
+  wrongAtCompletion: { pfn: number; reads: number; holds: number } | null;
+}
+
+/** a pfn the final copy translates wrong: the guest holds an own frame there that the view does not read (a stale leaf, or beyond its max_pfn), or the view reads an own frame the guest no longer holds */
+function wrongPfn(s: WalkState, pfns: readonly number[]): { pfn: number; reads: number; holds: number } | null {
+  const v = s.view;
+  if (v === null) return null;
+  const enc = s.p2m.enc;
+  const per = enc.perPage;
+  for (const pfn of pfns) {
+    const slot = Math.floor(pfn / per);
+    const holds = s.p2m.raw(pfn);
+    const reads = slot < v.leaves.length ? s.p2m.readFrame(v.leaves[slot]!, pfn % per) : enc.INVALID;
+    if (reads !== holds && (ownFrame(enc, holds) || ownFrame(enc, reads))) return { pfn, reads, holds };
+  }
+  return null;
 }
 
 /** 3 GiB span: RAM in the first and last 2 MiB, the middle GiB wholly missing */
@@ -52,8 +83,35 @@ export function walkLayout(): Layout {
   };
 }
 
-export function makeWalkP2m(variant: WalkVariant, width: Width = 64): P2m {
-  return variant.createCompact(width, walkLayout());
+/** the walk layout with its middle GiB as the balloon's extra memory (xen_extra_mem) */
+export function walkLayoutExtra(): Layout {
+  return { ...walkLayout(), extra: [{ start: PFNS_PER_GIB, end: 2 * PFNS_PER_GIB }] };
+}
+
+export function makeWalkP2m(variant: WalkVariant, width: Width = 64, scenario: GuestScenario = 'first-touch'): P2m {
+  switch (scenario) {
+    case 'grant':
+      return variant.createCompact(width, walkLayoutExtra());
+    case 'hotadd':
+      return variant.create(width, walkLayout()); // room above maxmem: the >= 4.3 list's 512 GiB VA area
+    default:
+      return variant.createCompact(width, walkLayout());
+  }
+}
+
+/** the pfns a scenario's guest changes after its rewrite */
+function scenarioPfns(scenario: GuestScenario): number[] {
+  const span = walkLayout().span;
+  switch (scenario) {
+    case 'first-touch':
+      return [PFNS_PER_GIB + 5, PFNS_PER_GIB + 6];
+    case 'grant':
+      return [PFNS_PER_GIB + 5];
+    case 'exchange':
+      return [9];
+    case 'hotadd':
+      return [span, span + 1];
+  }
 }
 
 function staleSlots(s: WalkState): { count: number; first: number } {
@@ -88,15 +146,43 @@ export function walkModel(
   rounds = 2,
   counts: WalkCounts = { detected: 0, m2pAborts: 0 },
   checkpoints = 0,
+  scenario: GuestScenario = 'first-touch',
 ): Model<WalkState> {
-  const touch = PFNS_PER_GIB + 5; // in the wholly missing middle GiB
   const rewrite = 7; // a populated pfn
+  const pfns = scenarioPfns(scenario);
   const guest = function* (s: WalkState): Generator<string, void, void> {
     s.p2m.set(rewrite, 0x2000000);
     yield 'rewrite entry (atomic store)';
-    yield* s.p2m.setSteps(touch, 0x2000001);
-    s.p2m.set(touch + 1, 0x2000002); // the entry write that completes the first touch
-    yield 'write entries in the new leaf';
+    const [a, b] = pfns;
+    switch (scenario) {
+      case 'first-touch': // a in the wholly missing middle GiB
+        yield* s.p2m.setSteps(a!, 0x2000001);
+        s.p2m.set(b!, 0x2000002); // the entry write that completes the first touch
+        yield 'write entries in the new leaf';
+        break;
+      case 'grant': // a ballooned pfn of the extra memory
+        yield* s.p2m.setSteps(a!, 0x2000001 + s.p2m.enc.FOREIGN);
+        yield 'grant mapped (set_foreign_p2m_mapping)';
+        s.p2m.set(a!, s.p2m.enc.INVALID);
+        yield 'grant unmapped (clear_foreign_p2m_mapping)';
+        break;
+      case 'exchange':
+        s.p2m.set(a!, s.p2m.enc.INVALID);
+        yield 'xen_zap_pfn_range: INVALID';
+        yield* s.p2m.setSteps(a!, 0x2000003);
+        yield 'xen_remap_exchanged_ptes: the exchanged frame';
+        break;
+      case 'hotadd': // a is maxmem: the first pfn of the section
+        yield* s.p2m.setSteps(a!, s.p2m.enc.INVALID);
+        yield 'section invalidated; xen_alloc_p2m_entry grows max_pfn here, after its unlock, with no generation step';
+        if (!withinCapacity(s.p2m, b!, 0x2000004)) {
+          yield 'the populate is refused: beyond xen_p2m_size (__set_phys_to_machine)';
+          break;
+        }
+        yield* s.p2m.setSteps(b!, 0x2000004);
+        yield 'balloon populates a pfn of the section';
+        break;
+    }
   };
   const toolstack = function* (s: WalkState): Generator<string, void, void> {
     // map_p2m: the page-table walk iff the guest published a root, else the frame-list tree
@@ -142,9 +228,11 @@ export function walkModel(
       while (!s.p2m.quiescent()) yield `${SPIN_PREFIX}suspend waits for the guest to leave p2m_update_lock`;
       if (!checkVmState()) return; // the last send_dirty_pages ends in check_vm_state too
       const st = staleSlots(s);
-      if (st.count > 0 || k === checkpoints) {
+      const wrong = wrongPfn(s, pfns);
+      if (st.count > 0 || wrong !== null || k === checkpoints) {
         s.staleAtCompletion =
           st.count === 0 ? null : { ...st, had: view.leaves[st.first]!, uses: s.p2m.currentLeaf(st.first) };
+        s.wrongAtCompletion = wrong;
         s.completed = true;
       }
       yield checkpoints === 0
@@ -154,23 +242,31 @@ export function walkModel(
   };
   return {
     init: () => ({
-      p2m: makeWalkP2m(variant),
+      p2m: makeWalkP2m(variant, 64, scenario),
       view: null,
       generationAtMap: -1,
       aborted: false,
       completed: false,
       staleAtCompletion: null,
+      wrongAtCompletion: null,
     }),
     programs: [
       { name: 'guest', program: guest },
       { name: 'toolstack', program: toolstack },
     ],
     check: (s) => {
+      if (!s.completed) return null;
       const st = s.staleAtCompletion;
-      if (!s.completed || st === null) return null;
+      if (st !== null)
+        return {
+          violation: `migration completed with a stale p2m view: leaf slot ${st.first} maps frame ${st.had}, the guest uses frame ${st.uses}`,
+          size: st.count,
+        };
+      const w = s.wrongAtCompletion;
+      if (w === null) return null;
       return {
-        violation: `migration completed with a stale p2m view: leaf slot ${st.first} maps frame ${st.had}, the guest uses frame ${st.uses}`,
-        size: st.count,
+        violation: `migration completed with pfn ${w.pfn} sent as ${w.reads === s.p2m.enc.INVALID ? 'absent' : w.reads} while the guest holds ${w.holds} (beyond or outside the view's max_pfn)`,
+        size: 1,
       };
     },
   };
@@ -196,8 +292,9 @@ export function exploreWalk(
   variant: WalkVariant,
   options: ExploreOptions = WALK_OPTIONS,
   checkpoints = 0,
+  scenario: GuestScenario = 'first-touch',
 ): WalkFindings {
   const counts = { detected: 0, m2pAborts: 0 };
-  const result = explore(walkModel(variant, 2, counts, checkpoints), options);
+  const result = explore(walkModel(variant, 2, counts, checkpoints, scenario), options);
   return { result, detected: counts.detected, m2pAborts: counts.m2pAborts, trace: formatTrace(result) };
 }

@@ -7,7 +7,7 @@ import type { Width } from './entry.js';
 import { runGate } from './gate.js';
 import { caseParams, lookupPfns, OP_SET, setOps, type P2mLoad } from './load.js';
 import { applySets, structureCounters, withinCapacity } from './metrics.js';
-import { exploreWalk, WALK_OPTIONS } from './migration.js';
+import { exploreWalk, type GuestScenario, SCENARIOS, WALK_OPTIONS } from './migration.js';
 import { runThreadedWalk } from './threads.js';
 import { driverOps } from './driver.js';
 import { dumpCoreAlongLoad } from './dumpcore.js';
@@ -232,6 +232,29 @@ function walkCounters(variant: VariantModule): Counter[] {
     },
     { metric: 'walk_shortest_miss', unit: 'steps', value: shortest },
     ...checkpointedCounters(variant),
+    ...SCENARIOS.filter((sc) => sc !== 'first-touch').flatMap((sc) => scenarioCounters(variant, sc)),
+  ];
+}
+
+/** the same walk with another guest operation (migration.ts SCENARIOS): aborted or silent, and the shortest silent trace */
+function scenarioCounters(variant: VariantModule, scenario: GuestScenario): Counter[] {
+  const f = exploreWalk(variant, WALK_OPTIONS, 0, scenario);
+  const r = f.result;
+  const name = scenario.replace('-', '_');
+  return [
+    {
+      metric: `walk_${name}_detected`,
+      unit: 'interleavings',
+      value: f.detected,
+      detail: `of ${r.interleavings} (${r.exhaustive ? 'exhaustive' : 'not exhaustive'}): aborted by check_vm_state`,
+    },
+    {
+      metric: `walk_${name}_missed`,
+      unit: 'interleavings',
+      value: r.violations,
+      detail:
+        r.violations > 0 ? `completed silently with a stale view: ${f.trace}` : 'none completes with a stale view',
+    },
   ];
 }
 
