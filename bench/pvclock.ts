@@ -13,7 +13,7 @@
 // default), tick (reads between timekeeping updates: the vDSO's cycle_last), bound (the
 // explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture),
 // force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition),
-// age (ns since the pvti were last written when the explorer's reads start), offset (per-vCPU
+// age (ns since the pvti were last written when the gate's and the explorer's reads start), offset (per-vCPU
 // TSC offset: ns, or cycles with a 'c' suffix, ':'-separated, the last repeated) and drift
 // (per-vCPU TSC rate error in ppm, the same pattern): unmatched TSCs keep the masterclock off;
 // xticks (timekeeping updates the explorer places anywhere among its reads).
@@ -27,6 +27,8 @@
 //   fallbacks            reads          counter  gate interleaving, of GATE_READS
 //   gate_warps, gate_stalls  warps/stalls counter   kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
 //   gate_worst_warp      ns             counter
+//   gate_pvti_age        ns             counter  the oldest pvti a gate read converted (guest TSC since tsc_timestamp)
+//   gate_age_error       ns             counter  worst |reading - host clock since that pvti was written| (drift x age)
 //   gate_last_value_clamped reads       counter  syscall reads without STABLE raised to last_value
 //   gate_clamped         reads          counter  vDSO reads raised to cycle_last (tick > 0)
 //   gate_gtod_retries    reads          counter  vDSO reads redone because a timekeeping update overlapped them
@@ -98,6 +100,10 @@ function grid(profile: Profile): Params[] {
     for (const tick of [0, 50])
       out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, offset, tick, explore: 20000 });
   for (const drift of ['0:100', '0:-1000'])
+    out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, drift, age: 1000000000, explore: 20000 });
+  // the same drift on every vCPU keeps the masterclock; with the pvti 1 s old the readers'
+  // clock is 100 µs off the host's and the rebase pulls it back: a warp only for a fast TSC
+  for (const drift of [100, -100])
     out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, drift, age: 1000000000, explore: 20000 });
   out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta: 1000, offset: '0:0:2500c', explore: 20000 });
   // the explorer runs two vCPUs whatever the VM's size: the revert case once, on both hosts

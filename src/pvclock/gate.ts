@@ -33,6 +33,9 @@ export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad
     setClockUnblocked: c.host === '4.9',
     tscOffset: c.offset,
     tscDriftPpb: c.driftPpb,
+    // the pvti were last written `age` ns before the reads start: a drifting TSC has parted
+    // from the host's clock by then, and the first update shows it (age.ts)
+    ageNs: c.age,
   });
   const { state } = runSeeded(model, seed, 10_000_000);
   const m = state.mismatch;

@@ -133,6 +133,21 @@ function gateCounters(g: GateRun['state']): Counter[] {
       detail: 'kvmclock_test count: a read equal to the one before it',
     },
     {
+      metric: 'gate_pvti_age',
+      unit: 'ns',
+      value: Math.round(g.age.pvtiAge),
+      detail: 'the oldest pvti a read converted: guest TSC since its tsc_timestamp, at the nominal scale',
+    },
+    {
+      metric: 'gate_age_error',
+      unit: 'ns',
+      value: Math.round(g.age.ageError),
+      detail:
+        g.age.ageErrorAt > 0
+          ? `worst |reading - host clock since the pvti was written|, at a pvti age of ${(g.age.ageErrorAt / 1e9).toPrecision(4)} s: ${((g.age.ageError / g.age.ageErrorAt) * 1e6).toPrecision(4)} ppm of the age`
+          : 'worst |reading - host clock since the pvti was written|',
+    },
+    {
       metric: 'gate_last_value_clamped',
       unit: 'reads',
       value: g.lastValueClamped,

@@ -82,6 +82,16 @@ export class SimTsc {
     return true;
   }
 
+  /**
+   * The host TSC at which vCPU `cpu` reads `guest` (guestTsc inverted, to the nearest cycle):
+   * lets the gate measure a pvti's age in host time, i.e. what the host's clock did meanwhile.
+   * Bookkeeping for the checks only, never on a reader's path.
+   */
+  hostTscOf(cpu: number, guest: number): number {
+    if (this.synced) return guest;
+    return Math.round((guest - this.offset[cpu]!) / this.rate[cpu]!);
+  }
+
   /** rdtsc_ordered() on vCPU `cpu` */
   rdtsc(cpu: number): number {
     const t = this.base + (Atomics.add(this.ctl, 0, 1) >>> 0) * this.cyclesPerTick;
