@@ -24,6 +24,7 @@ import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti
 import type { Op } from './ops.js';
 import { worldPrograms } from './world.js';
 import { CTL_USE_MASTER_CLOCK } from './host.js';
+import type { TscSyncRule } from './tsc-sync.js';
 import { judgeAge, newAgeStats, type AgeStats } from './age.js';
 
 export interface ModelParams {
@@ -44,6 +45,9 @@ export interface ModelParams {
   readonly tscOffset?: readonly number[];
   /** per-vCPU TSC drift in parts per billion; default invariant */
   readonly tscDriftPpb?: readonly number[];
+  /** which TSC writes KVM matches, and when each vCPU was created (tsc-sync.ts) */
+  readonly tscRule?: TscSyncRule;
+  readonly tscCreatedAtNs?: readonly number[];
   /** ns the VM has run since every pvti was last written (the masterclock's age) when the reads start */
   readonly ageNs?: number;
   /** which violations end an interleaving */
@@ -150,6 +154,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         ignoreTscMatching: p.ignoreTscMatching ?? false,
         tscOffset: p.tscOffset ?? [],
         tscDriftPpb: p.tscDriftPpb ?? [],
+        tscRule: p.tscRule ?? 'zero-syncs',
+        tscCreatedAtNs: p.tscCreatedAtNs ?? [],
       },
       false,
     );
