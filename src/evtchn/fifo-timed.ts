@@ -4,15 +4,7 @@
 // holds this model to its deliveries). FIFO's event words are 32 bits whatever the guest's
 // word size, so there is one timed model for both.
 import type { EventHandler, EvtchnConfig } from './abi.js';
-import {
-  BUSY,
-  EVTCHN_FIFO_MAX_QUEUES,
-  Fifo,
-  LINK_MASK,
-  LINKED,
-  MASKED,
-  PENDING,
-} from './fifo-counted.js';
+import { BUSY, EVTCHN_FIFO_MAX_QUEUES, Fifo, LINK_MASK, LINKED, MASKED, PENDING } from './fifo-counted.js';
 
 export function createTimed(config: EvtchnConfig): Fifo {
   return new FifoTimed(config);
