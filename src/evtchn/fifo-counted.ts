@@ -9,6 +9,7 @@
 // The model is sequential (one operation at a time), so BUSY never has to be set; the queue
 // locks Xen takes on every set_pending are counted, not taken. Ports are at the default
 // priority 7 until EVTCHNOP_set_priority moves them (Linux moves only its timer VIRQs, to 0).
+// This is the counted model (the gate's and the counters'); fifo-timed.ts is its timed twin.
 import {
   checkConfig,
   portRangeError,

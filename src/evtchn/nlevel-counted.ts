@@ -19,6 +19,7 @@
 // The VIRQ_TIMER pre-check of the 2-level scan is kept, as a 3-level Linux would have kept it.
 // Memory is counted as the guest provides it (the RFC: "Just let the guest specify this"):
 // leaf PENDING and MASK bitmaps in whole pages for the ports used, beyond depth 2.
+// This is the counted model (the gate's and the counters'); nlevel-timed.ts is its timed twin.
 import {
   checkConfig,
   portRangeError,

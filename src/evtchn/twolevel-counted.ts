@@ -9,6 +9,7 @@
 // Linux checks each vCPU's VIRQ_TIMER port before the scan (evtchn_2l_handle_events,
 // "Timer interrupt has highest priority"). Not modelled: pollers, the PV upcall mask (a
 // vCPU takes its upcall only when the load says so).
+// This is the counted model (the gate's and the counters'); twolevel-timed.ts is its timed twin.
 import {
   checkConfig,
   portRangeError,
