@@ -82,6 +82,7 @@ abstract class NLevelTimed extends NLevel {
   protected deliverLane(v: number, base: number, bits: number, handler: EventHandler): number {
     const pending = this.pending;
     const li = base >>> 5;
+    const cursor = this.cursor;
     const last = this.capacity - 1;
     let delivered = 0;
     while (bits !== 0) {
@@ -91,7 +92,7 @@ abstract class NLevelTimed extends NLevel {
       pending[li] = pending[li]! & ~low;
       delivered++;
       handler.handle(v, port);
-      this.cursor[v] = (port + 1) & last;
+      cursor[v] = (port + 1) & last;
     }
     return delivered;
   }

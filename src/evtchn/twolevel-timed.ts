@@ -83,6 +83,8 @@ abstract class TwoLevelTimed extends TwoLevel {
   protected deliverLane(v: number, base: number, bits: number, handler: EventHandler): number {
     const pending = this.pending;
     const li = base >>> 5;
+    const wordIdx = this.currentWordIdx;
+    const bitIdx = this.currentBitIdx;
     const shift = this.shift;
     const wmask = this.W - 1;
     let delivered = 0;
@@ -94,8 +96,8 @@ abstract class TwoLevelTimed extends TwoLevel {
       delivered++;
       handler.handle(v, port);
       const next = port + 1;
-      this.currentWordIdx[v] = (next >>> shift) & wmask;
-      this.currentBitIdx[v] = next & wmask;
+      wordIdx[v] = (next >>> shift) & wmask;
+      bitIdx[v] = next & wmask;
     }
     return delivered;
   }
