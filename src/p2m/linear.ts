@@ -16,6 +16,7 @@
 // of the list: it is kept equal to the page tables (set_pte updates both) and is not a p2m
 // load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
 import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
+import { CHUNK, listW64, pairValue } from './fastlookup.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
 import {
   chunkKind,
@@ -269,6 +270,15 @@ export class P2mLinear implements P2m {
     }
     const e = this.slow(pfn);
     return e === E64.INVALID ? e : e % E64.IDENTITY;
+  }
+
+  lookupSum(pfns: Uint32Array, n: number, acc: Float64Array): number {
+    acc[0] = 0;
+    acc[1] = 0;
+    const lanes = this.mem.lanes; // read once: a lookup allocates nothing
+    for (let from = 0; from < n; from += CHUNK)
+      listW64(lanes, this.leafOf, this.size, this, pfns, from, Math.min(n, from + CHUNK), acc);
+    return pairValue(acc);
   }
 
   raw(pfn: number): number {
