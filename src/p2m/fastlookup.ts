@@ -196,11 +196,15 @@ export interface SlowLookup {
 }
 
 /**
- * the list (64-bit guests): one load through the MMU's view of the list (`leafOf`, the frame
- * backing each page of the list); INVALID, or a pfn at or beyond xen_p2m_size, calls out
+ * the list (64-bit guests): one load of xen_p2m_addr[pfn]. Over the builder's contiguous
+ * run [0, runEnd) the entry is at runBase + 2·pfn; above it the frame comes from `leafOf`
+ * (the MMU's view of the list, one frame per page of it). INVALID, or a pfn at or beyond
+ * xen_p2m_size, calls out to the slow path.
  */
 export function listW64(
   lanes: Uint32Array,
+  runBase: number,
+  runEnd: number,
   leafOf: Int32Array,
   size: number,
   slow: SlowLookup,
@@ -214,7 +218,7 @@ export function listW64(
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
     if (pfn < size) {
-      const b = (leafOf[pfn >>> 9]! << 10) + ((pfn & 511) << 1); // xen_p2m_addr[pfn]
+      const b = pfn < runEnd ? runBase + (pfn << 1) : (leafOf[pfn >>> 9]! << 10) + ((pfn & 511) << 1);
       const lo = lanes[b]!;
       const hi = lanes[b + 1]!;
       if ((lo & hi) !== -1) {

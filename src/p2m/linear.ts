@@ -140,6 +140,7 @@ export class P2mLinear implements P2m {
     this.pfnLimit = maxP2mPfn(layout); // xen_p2m_last_pfn = xen_max_p2m_pfn (the end of the extra memory)
     this.rebuild(layout);
     this.invExtraMem(layout);
+    this.findRun();
   }
 
   // ---- page-table access ---------------------------------------------------------------
@@ -173,10 +174,16 @@ export class P2mLinear implements P2m {
     return chunkKind(layout, start, end);
   }
 
-  /** xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for uniform 2 MiB */
+  /**
+   * xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for
+   * uniform 2 MiB. A wholly populated leaf is the builder's own list page (the PTE maps
+   * __pa(mfns) of xen_start_info->mfn_list), and that list is one contiguous array: so the PTE
+   * pages are allocated first and the RAM leaves after them, in pfn order, one run of frames.
+   */
   private rebuild(layout: Layout): void {
     const mem = this.mem;
     const initEnd = initialEnd(layout, 512);
+    const chunks: Array<[number, number]> = []; // [first pfn of the GiB, its PTE page]
     for (let g = 0; g < this.size; g += PER_PTE_PAGE) {
       const kind = this.kindOf(layout, initEnd, g, g + PER_PTE_PAGE);
       if (kind === 'missing') continue; // PMD already points at p2m_missing_pte
@@ -189,6 +196,10 @@ export class P2mLinear implements P2m {
       const pte = mem.alloc('p2m_pte');
       fillPtes(mem, pte, this.missing);
       writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), pte);
+      chunks.push([g, pte]);
+    }
+    for (const [g, pte] of chunks) {
+      const slot0 = g / 512;
       for (let i = 0; i < 512; i++) {
         const start = g + i * 512;
         const k = this.kindOf(layout, initEnd, start, start + 512);
@@ -205,6 +216,24 @@ export class P2mLinear implements P2m {
         this.leafOf[slot0 + i] = leaf;
       }
     }
+  }
+
+  /**
+   * The list from pfn 0 up to `runEnd` lies in consecutive private frames from `runBase`
+   * (the builder's list): there the timed lookup reads the entry at runBase + pfn, with no
+   * leafOf load, as the kernel's one load of xen_p2m_addr[pfn] has the MMU translate for free.
+   * Fixed at boot: a private leaf is never replaced (only shared ones are), so the run stays.
+   */
+  private runEnd = 0;
+  private runBase = 0;
+
+  private findRun(): void {
+    const f0 = this.leafOf[0];
+    if (f0 === undefined || f0 === this.missing || f0 === this.identity) return;
+    let r = 1;
+    while (r < this.leafOf.length && this.leafOf[r] === f0 + r) r++;
+    this.runBase = f0 << PAGE_SHIFT_LANES;
+    this.runEnd = Math.min(r * 512, this.size);
   }
 
   /**
@@ -277,7 +306,18 @@ export class P2mLinear implements P2m {
     acc[1] = 0;
     const lanes = this.mem.lanes; // read once: a lookup allocates nothing
     for (let from = 0; from < n; from += CHUNK)
-      listW64(lanes, this.leafOf, this.size, this, pfns, from, Math.min(n, from + CHUNK), acc);
+      listW64(
+        lanes,
+        this.runBase,
+        this.runEnd,
+        this.leafOf,
+        this.size,
+        this,
+        pfns,
+        from,
+        Math.min(n, from + CHUNK),
+        acc,
+      );
     return pairValue(acc);
   }
 

@@ -178,3 +178,17 @@ test('the gate fails a variant whose timed kernel disagrees, and passes the real
   assert.equal(lookupStream(wide).narrow, null);
   assert.equal(gateWithLookupSum(build('tree4', wide.layout), wide).ok, true);
 });
+
+test("a dense guest's list leaves are one run of consecutive frames (the builder's list), read without leafOf", () => {
+  for (const name of ['linear', 'linear-3.19'] as const) {
+    const layout = namedLayout('dense', 4);
+    const p = VARIANTS[name].create(64, layout) as P2m & { leafOf: Int32Array; runEnd: number };
+    const f0 = p.leafOf[0]!;
+    for (let slot = 0; slot < layout.span / 512; slot++)
+      assert.equal(p.leafOf[slot], f0 + slot, `${name} slot ${slot}`);
+    assert.equal(p.runEnd, layout.span, name);
+    // a pc guest's run stops at its first identity leaf; the rest goes through leafOf
+    const pc = VARIANTS[name].create(64, namedLayout('pc', 5)) as P2m & { runEnd: number };
+    assert.equal(pc.runEnd, Math.ceil((1029 * 256) / 512) * 512, name); // the mixed leaf is private too
+  }
+});
