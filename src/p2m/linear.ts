@@ -176,9 +176,11 @@ export class P2mLinear implements P2m {
 
   /**
    * xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for
-   * uniform 2 MiB. A wholly populated leaf is the builder's own list page (the PTE maps
-   * __pa(mfns) of xen_start_info->mfn_list), and that list is one contiguous array: so the PTE
-   * pages are allocated first and the RAM leaves after them, in pfn order, one run of frames.
+   * uniform 2 MiB; a populated leaf is a fresh page (alloc_p2m_page, then copy_page from the
+   * builder's list). The model allocates the PTE pages first and then the leaves in pfn order,
+   * so that the boot leaves are consecutive frames: over that run a frame offset equals the
+   * list's virtual offset (see runEnd). Linux places those pages wherever memblock gives them;
+   * only the model's frame numbers differ, every count and every walk is the same.
    */
   private rebuild(layout: Layout): void {
     const mem = this.mem;
@@ -219,10 +221,11 @@ export class P2mLinear implements P2m {
   }
 
   /**
-   * The list from pfn 0 up to `runEnd` lies in consecutive private frames from `runBase`
-   * (the builder's list): there the timed lookup reads the entry at runBase + pfn, with no
-   * leafOf load, as the kernel's one load of xen_p2m_addr[pfn] has the MMU translate for free.
-   * Fixed at boot: a private leaf is never replaced (only shared ones are), so the run stays.
+   * The list from pfn 0 up to `runEnd` lies in consecutive private frames from `runBase`: the
+   * timed lookup reads there the entry at runBase + 2·pfn with no leafOf load, as the kernel's
+   * one load of xen_p2m_addr[pfn] leaves the translation to the MMU (a TLB hit costs no load).
+   * Above the run, leafOf stands for the translation. Fixed at boot: only shared leaves are
+   * ever replaced (a private leaf is never given back), so the run stays valid.
    */
   private runEnd = 0;
   private runBase = 0;
