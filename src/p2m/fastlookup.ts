@@ -217,8 +217,9 @@ export function listW64(
   let sHi = 0;
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
-    if (pfn < size) {
-      const b = pfn < runEnd ? runBase + (pfn << 1) : (leafOf[pfn >>> 9]! << 10) + ((pfn & 511) << 1);
+    // runEnd <= size: inside the run one compare; xen_p2m_size is checked above it
+    const b = pfn < runEnd ? runBase + (pfn << 1) : pfn < size ? (leafOf[pfn >>> 9]! << 10) + ((pfn & 511) << 1) : -1;
+    if (b >= 0) {
       const lo = lanes[b]!;
       const hi = lanes[b + 1]!;
       if ((lo & hi) !== -1) {
