@@ -1,16 +1,18 @@
 // `node dist/scripts/anchors.js --anchors DIR [--reps N] [--rounds N]`: hvbench against C
 // transliterations of the same algorithms on the same loads. DIR holds the C anchors (a
 // Makefile building `evtchn2l` and `p2m`, each printing CSV `anchor,case,metric,value`); they
-// are not part of this repository. The script builds and runs them, writes each anchor load as
-// an hvbench operation stream (`--load`), checks that both sides see the same stream (event
-// counts and port sums, lookup checksums), runs hvbench on it, and prints hvbench/C per case
+// are not part of this repository. The script builds and runs them, writes each evtchn anchor
+// load as an hvbench operation stream (`--load`; p2m's anchor stream is hvbench's own
+// `load=anchor` case), runs hvbench on it, checks that both sides saw the same stream (event
+// counts and port sums, lookup checksums), and prints hvbench/C per case
 // and the variant ratios side by side. Run it alone on the machine: both sides are timings.
 //
 // The loads, as the anchors define them: 2-level event channels, one vCPU, W² ports; `storm`
 // sends ports 1..W²-1 in order, `density=d` sends round(d·(W²-1)) distinct ports drawn by a
 // partial Fisher-Yates shuffle with Marsaglia's xorshift64 (seed 42) in the drawn order; then
-// one upcall. p2m: a dense 64-bit guest of G GiB with mfn = pfn ^ 0x5a5a5a, looked up in order
-// (`seq`) or at xorshift64(42) % npfn (`random`), npfn lookups.
+// one upcall. p2m: a dense 64-bit guest of G GiB (1, 4, 16) with mfn = pfn ^ 0x5a5a5a, looked
+// up in order (`seq`) or at xorshift64(42) % npfn (`random`), npfn lookups: hvbench's own
+// `load=anchor` case, whose lookup checksum is compared with the C one.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,9 +69,11 @@ function anchorRuns(): Map<string, number> {
   return out;
 }
 
-function hvbench(suite: string, caseKey: string, load: string, variants: string): Csv {
+/** one hvbench case; `load` a stream file, or undefined for the case's own load */
+function hvbench(suite: string, caseKey: string, load: string | undefined, variants: string): Csv {
   const out = join(work, `${suite}-${Math.random().toString(36).slice(2)}`);
-  const args = ['dist/bench/main.js', '--full', '--suite', suite, '--case', caseKey, '--load', load];
+  const args = ['dist/bench/main.js', '--full', '--suite', suite, '--case', caseKey];
+  if (load !== undefined) args.push('--load', load);
   args.push('--variant', variants, '--rounds', rounds, '--out', out);
   try {
     execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -107,23 +111,29 @@ for (const kase of ['storm', 'density=0.001', 'density=0.01', 'density=0.1', 'de
   );
 }
 
-// p2m: dense 64-bit guests; hvbench's `lookup` is ns per lookup of the stream's lookups
-for (const gib of [1]) {
+// p2m: dense 64-bit guests; hvbench's `lookup` is ns per lookup of the stream's lookups. Its
+// `load=anchor` case generates the anchors' stream itself (a 16 GiB stream file would be
+// ~100 MB) and reports the checksum of its timed lookups, which must equal the C one.
+for (const gib of [1, 4, 16]) {
   for (const order of ['seq', 'random']) {
-    const npfn = gib * 262144;
-    const next = xorshift64(42n);
-    const pfns = Array.from({ length: npfn }, (_, i) => (order === 'seq' ? i : Number(next() % BigInt(npfn))));
-    const file = join(work, `p2m-${gib}-${order}.csv`);
-    const sets = Array.from({ length: npfn }, (_, pfn) => `set,${pfn},${pfn ^ 0x5a5a5a}`);
-    writeFileSync(file, ['op,pfn,value', ...sets, ...pfns.map((p) => `lookup,${p},0`), ''].join('\n'));
-    const rows = hvbench('p2m', `guest=64,gib=${gib},layout=dense,load=${order}`, file, 'tree3,linear');
-    const sum = pfns.reduce((a, p) => a + (p ^ 0x5a5a5a), 0);
+    const rows = hvbench(
+      'p2m',
+      `guest=64,gib=${gib},layout=dense,load=anchor,order=${order}`,
+      undefined,
+      'tree3,linear',
+    );
     const key = `gib=${gib},${order}`;
-    const ok = c.get(`p2m-tree3|${key}|checksum`) === sum;
+    const cSum = c.get(`p2m-tree3|${key}|checksum`);
+    const sumOf = (variant: string) => {
+      const d = rows.find((r) => r['variant'] === variant && r['metric'] === 'lookup')?.['detail'] ?? '';
+      return /checksum (\d+)/.exec(d)?.[1];
+    };
+    const [st, sl] = [sumOf('tree3'), sumOf('linear')];
+    const ok = cSum !== undefined && st === String(cSum) && sl === String(cSum);
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const [t, l] = [med(rows, 'tree3', 'lookup'), med(rows, 'linear', 'lookup')];
     const [ct, cl] = [c.get(`p2m-tree3|${key}|ns_per_lookup`) ?? NaN, c.get(`p2m-linear|${key}|ns_per_lookup`) ?? NaN];
-    const check = ok ? `checksum ${sum}` : `MISMATCH (checksum ${sum} vs C ${c.get(`p2m-tree3|${key}|checksum`)})`;
+    const check = ok ? `checksum ${cSum}` : `MISMATCH (checksum tree3 ${st}, linear ${sl} vs C ${cSum})`;
     lines.push(`p2m tree3 lookup ${key} | ${t.toFixed(2)} | ${ct.toFixed(2)} | ${ratio(t, ct)} | ${check}`);
     lines.push(`p2m linear lookup ${key} | ${l.toFixed(2)} | ${cl.toFixed(2)} | ${ratio(l, cl)} | ${check}`);
     lines.push(
