@@ -254,3 +254,17 @@ export function genericLookupSum(p: P2m | SlowLookup, pfns: ArrayLike<number>, n
   }
   return pairValue(acc);
 }
+
+/** The timed lookup's empty twin: the same chunked walk over the same pfns, summed as the
+ *  kernels sum mfns, with no p2m behind it (what the loop and the harness cost a lookup). */
+export function emptySum(pfns: Uint32Array, n: number, acc: Float64Array): number {
+  acc[0] = 0;
+  acc[1] = 0;
+  for (let from = 0; from < n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK);
+    let sLo = 0;
+    for (let i = from; i < to; i++) sLo += pfns[i]!;
+    addChunk(acc, sLo, 0);
+  }
+  return pairValue(acc);
+}

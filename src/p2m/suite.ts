@@ -6,7 +6,7 @@ import { type Counter, type Params, type Preparation, type Timed, unsupported } 
 import type { Width } from './entry.js';
 import { caseParams, OP_SET, setOps, type P2mLoad } from './load.js';
 import { formatSum, gateWithLookupSum, lookupStream, streamSum } from './lookupcheck.js';
-import { genericLookupSum } from './fastlookup.js';
+import { emptySum, genericLookupSum } from './fastlookup.js';
 import { applySets, structureCounters, withinCapacity } from './metrics.js';
 import { exploreWalk, WALK_OPTIONS } from './migration.js';
 import { runThreadedWalk } from './threads.js';
@@ -273,6 +273,7 @@ function timedBodies(p: P2m, load: P2mLoad): Timed[] {
       ops: Math.max(1, n),
       detail: `pfn_to_mfn over ${n} lookups (${narrow !== null ? 'the specialised kernel' : 'lookup(): pfns beyond 2^32'}), checksum ${sum}`,
       run: narrow !== null ? () => p.lookupSum(narrow, n, acc) : () => genericLookupSum(p, stream.pfns, n, acc),
+      ...(narrow !== null ? { empty: () => emptySum(narrow, n, check) } : {}),
     },
     {
       metric: 'set',
