@@ -38,6 +38,9 @@ function grid(profile: Profile): Params[] {
   out.push(h(16, 4, 'hotadd'), c(64, 16, 'dense', 'hotadd'));
   for (const load of ['seq', 'random', 'stride']) out.push(c(32, 8, 'pc', load), c(32, 16, 'pc', load));
   for (const gib of [4096, 8192]) out.push(c(32, gib, 'islands', 'random')); // tree3's 4 TiB edge, and beyond
+  // the C anchors' fixed stream (mfn = pfn ^ 0x5a5a5a, lookups in order or at xorshift64(42) % npfn)
+  for (const gib of [1, 4, 16])
+    for (const order of ['seq', 'random']) out.push({ ...c(64, gib, 'dense', 'anchor'), order });
   return out;
 }
 

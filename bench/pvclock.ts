@@ -13,20 +13,26 @@
 // default), tick (reads between timekeeping updates: the vDSO's cycle_last), bound (the
 // explorer's preemption bound, default 2), hostwrite (also explore the 2015 thread's picture),
 // force0 (Tosatti's remedy for the stable->unstable window: vCPU0 updated in the transition),
-// age (ns since the pvti were last written when the explorer's reads start), offset (per-vCPU
+// age (ns since the pvti were last written when the gate's and the explorer's reads start), offset (per-vCPU
 // TSC offset: ns, or cycles with a 'c' suffix, ':'-separated, the last repeated) and drift
 // (per-vCPU TSC rate error in ppm, the same pattern): unmatched TSCs keep the masterclock off;
-// xticks (timekeeping updates the explorer places anywhere among its reads).
+// xticks (timekeeping updates the explorer places anywhere among its reads); tscwrite (ms after the
+// VM's creation at which each vCPU is created and writes its TSC, the same pattern: KVM's
+// matching of those writes decides the masterclock, by the host generation's rule).
 //
 // Metrics (kind):
 //   read                 ns/read        timing   hot read, one thread, host quiescent (nomaster: the whole
 //                                                 validated read before the STABLE check gives up; the syscall
 //                                                 is not timed); setclock cases are not timed (same read path)
-//   use_master_clock     bool           counter  ka->use_master_clock at boot (scheme and matched TSCs)
+//   use_master_clock     bool           counter  ka->use_master_clock at boot (scheme, every vCPU in one TSC generation)
+//   tsc_generation       generations    counter  kvm->arch.cur_tsc_generation (TSC writes KVM did not match)
+//   tsc_matched_vcpus    vCPUs          counter  vCPUs in the current TSC generation
 //   retries              per 1e6 reads  counter  gate interleaving
 //   fallbacks            reads          counter  gate interleaving, of GATE_READS
 //   gate_warps, gate_stalls  warps/stalls counter   kvmclock_test counts on the gate interleaving (t1 < t0, t1 == t0)
 //   gate_worst_warp      ns             counter
+//   gate_pvti_age        ns             counter  the oldest pvti a gate read converted (guest TSC since tsc_timestamp)
+//   gate_age_error       ns             counter  worst |reading - host clock since that pvti was written| (drift x age)
 //   gate_last_value_clamped reads       counter  syscall reads without STABLE raised to last_value
 //   gate_clamped         reads          counter  vDSO reads raised to cycle_last (tick > 0)
 //   gate_gtod_retries    reads          counter  vDSO reads redone because a timekeeping update overlapped them
@@ -65,6 +71,10 @@ function grid(profile: Profile): Params[] {
       // Lutomirski's window: the masterclock turns off (a TSC write on vCPU2) while vCPU0 is halted
       // and keeps its STABLE pvti; Tosatti's remedy (force0=1) is in --full (not timed)
       { scheme: 'master', vcpus: 3, load: 'unstable', delta: 1000, explore: 4000 },
+      // TSC matching (kvm_synchronize_tsc): vCPU1 hot-plugged 5 s after vCPU0, its creation's TSC
+      // write of 0 outside the 1-second window of a 4.9 host: a new generation, no masterclock
+      // (5.16 matches a 0, --full). Not timed: every vDSO read falls back
+      { scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, host: '4.9', tscwrite: '0:5000', explore: 4000 },
     ];
   }
   const out: Params[] = [];
@@ -99,7 +109,27 @@ function grid(profile: Profile): Params[] {
       out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, offset, tick, explore: 20000 });
   for (const drift of ['0:100', '0:-1000'])
     out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, drift, age: 1000000000, explore: 20000 });
+  // the same drift on every vCPU keeps the masterclock; with the pvti 1 s old the readers'
+  // clock is 100 µs off the host's and the rebase pulls it back: a warp only for a fast TSC
+  for (const drift of [100, -100])
+    out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, drift, age: 1000000000, explore: 20000 });
   out.push({ scheme: 'master', vcpus: 3, load: 'unstable', delta: 1000, offset: '0:0:2500c', explore: 20000 });
+  // TSC matching by generation and window (kvm_synchronize_tsc): a vCPU hot-plugged 5 s or 0.5 s
+  // after the others, on each host generation; four vCPUs created 0.6 s apart (the window moves
+  // with each write, so 1.8 s in all still match on a 4.0 host)
+  for (const host of ['4.0', '4.9', '5.16']) {
+    for (const tscwrite of ['0:5000', '0:500'])
+      out.push({ scheme: 'master', vcpus: 2, load: 'rebase', delta: 1000, host, tscwrite, explore: 20000 });
+    out.push({
+      scheme: 'master',
+      vcpus: 4,
+      load: 'rebase',
+      delta: 1000,
+      host,
+      tscwrite: '0:600:1200:1800',
+      explore: 20000,
+    });
+  }
   // the explorer runs two vCPUs whatever the VM's size: the revert case once, on both hosts
   for (const host of ['4.0', '5.16'])
     out.push({ scheme: 'master', vcpus: 2, load: 'revert', delta: 1000, host, bound: 4, age: 1000000, explore: 40000 });

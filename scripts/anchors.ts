@@ -1,16 +1,18 @@
-// `node dist/scripts/anchors.js --anchors DIR [--reps N] [--rounds N]`: hvbench against C
+// `node dist/scripts/anchors.js --anchors DIR [--reps N] [--rounds N] [--procs N]`: hvbench against C
 // transliterations of the same algorithms on the same loads. DIR holds the C anchors (a
 // Makefile building `evtchn2l` and `p2m`, each printing CSV `anchor,case,metric,value`); they
-// are not part of this repository. The script builds and runs them, writes each anchor load as
-// an hvbench operation stream (`--load`), checks that both sides see the same stream (event
-// counts and port sums, lookup checksums), runs hvbench on it, and prints hvbench/C per case
+// are not part of this repository. The script builds and runs them, writes each evtchn anchor
+// load as an hvbench operation stream (`--load`; p2m's anchor stream is hvbench's own
+// `load=anchor` case), runs hvbench on it, checks that both sides saw the same stream (event
+// counts and port sums, lookup checksums), and prints hvbench/C per case
 // and the variant ratios side by side. Run it alone on the machine: both sides are timings.
 //
 // The loads, as the anchors define them: 2-level event channels, one vCPU, W² ports; `storm`
 // sends ports 1..W²-1 in order, `density=d` sends round(d·(W²-1)) distinct ports drawn by a
 // partial Fisher-Yates shuffle with Marsaglia's xorshift64 (seed 42) in the drawn order; then
-// one upcall. p2m: a dense 64-bit guest of G GiB with mfn = pfn ^ 0x5a5a5a, looked up in order
-// (`seq`) or at xorshift64(42) % npfn (`random`), npfn lookups.
+// one upcall. p2m: a dense 64-bit guest of G GiB (1, 4, 16) with mfn = pfn ^ 0x5a5a5a, looked
+// up in order (`seq`) or at xorshift64(42) % npfn (`random`), npfn lookups: hvbench's own
+// `load=anchor` case, whose lookup checksum is compared with the C one.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +21,12 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 
 const { values } = parseArgs({
-  options: { anchors: { type: 'string' }, reps: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    anchors: { type: 'string' },
+    reps: { type: 'string' },
+    rounds: { type: 'string' },
+    procs: { type: 'string' },
+  },
 });
 if (values.anchors === undefined) {
   process.stderr.write('anchors: --anchors DIR is required (the folder with the C anchors and their Makefile)\n');
@@ -28,6 +35,14 @@ if (values.anchors === undefined) {
 const dir = values.anchors;
 const reps = values.reps ?? '15';
 const rounds = values.rounds ?? '3';
+// Both sides move between processes (the anchors' README: up to 1.7x on the tightest C loops),
+// so each is run in `procs` separate processes, alternating C and hvbench, and every figure is
+// the median over processes, shown with its range.
+const procs = Number(values.procs ?? '3');
+if (!(Number.isInteger(procs) && procs >= 1)) {
+  process.stderr.write(`anchors: --procs takes a whole number >= 1, not '${values.procs}'\n`);
+  process.exit(2);
+}
 const work = mkdtempSync(join(tmpdir(), 'hvbench-anchors-'));
 
 function xorshift64(seed: bigint): () => bigint {
@@ -54,11 +69,13 @@ function densityPorts(ports: number, d: number): number[] {
 type Csv = Record<string, string>[];
 const csv = (text: string): Csv => parse(text, { columns: true, skip_empty_lines: true }) as Csv;
 
+// built in a copy: the anchors' folder may be read-only
+const build = join(work, 'anchors');
+cpSync(dir, build, { recursive: true });
+execFileSync('make', ['-C', build, 'evtchn2l', 'p2m'], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+/** one process of each C anchor: anchor|case|metric → value */
 function anchorRuns(): Map<string, number> {
-  // built in a copy: the anchors' folder may be read-only
-  const build = join(work, 'anchors');
-  cpSync(dir, build, { recursive: true });
-  execFileSync('make', ['-C', build, 'evtchn2l', 'p2m'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const out = new Map<string, number>();
   for (const prog of ['evtchn2l', 'p2m']) {
     const text = execFileSync(join(build, prog), ['-r', reps], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -67,9 +84,11 @@ function anchorRuns(): Map<string, number> {
   return out;
 }
 
-function hvbench(suite: string, caseKey: string, load: string, variants: string): Csv {
+/** one hvbench case; `load` a stream file, or undefined for the case's own load */
+function hvbench(suite: string, caseKey: string, load: string | undefined, variants: string): Csv {
   const out = join(work, `${suite}-${Math.random().toString(36).slice(2)}`);
-  const args = ['dist/bench/main.js', '--full', '--suite', suite, '--case', caseKey, '--load', load];
+  const args = ['dist/bench/main.js', '--full', '--suite', suite, '--case', caseKey];
+  if (load !== undefined) args.push('--load', load);
   args.push('--variant', variants, '--rounds', rounds, '--out', out);
   try {
     execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -79,56 +98,101 @@ function hvbench(suite: string, caseKey: string, load: string, variants: string)
   return csv(readFileSync(join(out, `${suite}.csv`), 'utf8'));
 }
 
-const c = anchorRuns();
-const lines: string[] = ['what | hvbench ns | C ns | hvbench/C | check'];
 const med = (rows: Csv, variant: string, metric: string) =>
   Number(rows.find((r) => r['variant'] === variant && r['metric'] === metric)?.['median'] ?? NaN);
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+/** per figure: its value in each process */
+const seen = new Map<string, number[]>();
+const note = (k: string, v: number) => {
+  const xs = seen.get(k) ?? [];
+  xs.push(v);
+  seen.set(k, xs);
+};
+const checks = new Map<string, string>();
+const EVTCHN = ['storm', 'density=0.001', 'density=0.01', 'density=0.1', 'density=0.5'];
+const P2M: [number, string][] = [1, 4, 16].flatMap((g) => ['seq', 'random'].map((o): [number, string] => [g, o]));
 
-// evtchn: W=64, the anchors' cases; hvbench's `stream` is ns per delivered event over sends + upcall
-for (const kase of ['storm', 'density=0.001', 'density=0.01', 'density=0.1', 'density=0.5']) {
-  const ports = 4096;
+// evtchn: W=64, the anchors' cases, written as stream files once
+const ports = 4096;
+const evtchnLoads = EVTCHN.map((kase) => {
   const sent =
     kase === 'storm' ? Array.from({ length: ports - 1 }, (_, i) => i + 1) : densityPorts(ports, Number(kase.slice(8)));
   const file = join(work, `evtchn-${kase}.csv`);
   writeFileSync(file, ['op,port,arg', 'begin,0,0', ...sent.map((p) => `send,${p},0`), 'upcall,0,0', ''].join('\n'));
-  const rows = hvbench('evtchn', 'abi=64,depth=2,ports=4096,vcpus=1,load=sparse,density=0.1', file, '2-level');
-  const key = `ports=${ports},${kase}`;
-  const sum = sent.reduce((a, b) => a + b, 0);
-  const cSum = c.get(`evtchn2l-plain|${key}|checksum`);
-  const events = Number(rows.find((r) => r['metric'] === 'events')?.['median']);
-  const ok = cSum === sum && events === c.get(`evtchn2l-plain|${key}|events`);
-  const cNs = Math.min(
-    (c.get(`evtchn2l-plain|${key}|ns_per_send`) ?? NaN) + (c.get(`evtchn2l-plain|${key}|ns_per_event`) ?? NaN),
-    (c.get(`evtchn2l-atomic|${key}|ns_per_send`) ?? NaN) + (c.get(`evtchn2l-atomic|${key}|ns_per_event`) ?? NaN),
-  );
-  const h = med(rows, '2-level', 'stream');
-  lines.push(
-    `evtchn 2-level send+deliver ${key} | ${h.toFixed(2)} | ${cNs.toFixed(2)} | ${(h / cNs).toFixed(2)} | ${ok ? `events ${events}, port sum ${sum}` : `MISMATCH (events ${events}, sum ${sum} vs C ${cSum})`}`,
-  );
+  return { key: `ports=${ports},${kase}`, file, sum: sent.reduce((a, b) => a + b, 0) };
+});
+
+for (let proc = 1; proc <= procs; proc++) {
+  process.stderr.write(`anchors: process ${proc} of ${procs}\n`);
+  const c = anchorRuns();
+  // hvbench's `stream` is ns per delivered event over sends + upcall; C's the cheaper of its
+  // plain and atomic send + event
+  for (const { key, file, sum } of evtchnLoads) {
+    const rows = hvbench('evtchn', 'abi=64,depth=2,ports=4096,vcpus=1,load=sparse,density=0.1', file, '2-level');
+    const cSum = c.get(`evtchn2l-plain|${key}|checksum`);
+    const events = med(rows, '2-level', 'events');
+    const ok = cSum === sum && events === c.get(`evtchn2l-plain|${key}|events`);
+    checks.set(key, ok ? `events ${events}, port sum ${sum}` : `MISMATCH (events ${events}, sum ${sum} vs C ${cSum})`);
+    const cost = (a: string) => (c.get(`${a}|${key}|ns_per_send`) ?? NaN) + (c.get(`${a}|${key}|ns_per_event`) ?? NaN);
+    note(`evtchn|${key}|hv`, med(rows, '2-level', 'stream'));
+    note(`evtchn|${key}|harness`, med(rows, '2-level', 'stream_harness'));
+    note(`evtchn|${key}|c`, Math.min(cost('evtchn2l-plain'), cost('evtchn2l-atomic')));
+  }
+  // p2m: dense 64-bit guests; hvbench's `load=anchor` case generates the anchors' stream
+  // itself (a 16 GiB stream file would be ~100 MB) and reports the checksum of its timed
+  // lookups, which must equal the C one
+  for (const [gib, order] of P2M) {
+    const rows = hvbench(
+      'p2m',
+      `guest=64,gib=${gib},layout=dense,load=anchor,order=${order}`,
+      undefined,
+      'tree3,linear',
+    );
+    const key = `gib=${gib},${order}`;
+    const cSum = c.get(`p2m-tree3|${key}|checksum`);
+    const sumOf = (variant: string) => {
+      const d = rows.find((r) => r['variant'] === variant && r['metric'] === 'lookup')?.['detail'] ?? '';
+      return /checksum (\d+)/.exec(d)?.[1];
+    };
+    const [st, sl] = [sumOf('tree3'), sumOf('linear')];
+    const ok = cSum !== undefined && st === String(cSum) && sl === String(cSum);
+    checks.set(key, ok ? `checksum ${cSum}` : `MISMATCH (checksum tree3 ${st}, linear ${sl} vs C ${cSum})`);
+    for (const v of ['tree3', 'linear']) {
+      note(`p2m|${key}|${v}|hv`, med(rows, v, 'lookup'));
+      note(`p2m|${key}|${v}|harness`, med(rows, v, 'lookup_harness'));
+      note(`p2m|${key}|${v}|c`, c.get(`p2m-${v}|${key}|ns_per_lookup`) ?? NaN);
+    }
+  }
 }
 
-// p2m: dense 64-bit guests; hvbench's `lookup` is ns per lookup of the stream's lookups
-for (const gib of [1]) {
-  for (const order of ['seq', 'random']) {
-    const npfn = gib * 262144;
-    const next = xorshift64(42n);
-    const pfns = Array.from({ length: npfn }, (_, i) => (order === 'seq' ? i : Number(next() % BigInt(npfn))));
-    const file = join(work, `p2m-${gib}-${order}.csv`);
-    const sets = Array.from({ length: npfn }, (_, pfn) => `set,${pfn},${pfn ^ 0x5a5a5a}`);
-    writeFileSync(file, ['op,pfn,value', ...sets, ...pfns.map((p) => `lookup,${p},0`), ''].join('\n'));
-    const rows = hvbench('p2m', `guest=64,gib=${gib},layout=dense,load=${order}`, file, 'tree3,linear');
-    const sum = pfns.reduce((a, p) => a + (p ^ 0x5a5a5a), 0);
-    const key = `gib=${gib},${order}`;
-    const ok = c.get(`p2m-tree3|${key}|checksum`) === sum;
-    const ratio = (a: number, b: number) => (a / b).toFixed(2);
-    const [t, l] = [med(rows, 'tree3', 'lookup'), med(rows, 'linear', 'lookup')];
-    const [ct, cl] = [c.get(`p2m-tree3|${key}|ns_per_lookup`) ?? NaN, c.get(`p2m-linear|${key}|ns_per_lookup`) ?? NaN];
-    const check = ok ? `checksum ${sum}` : `MISMATCH (checksum ${sum} vs C ${c.get(`p2m-tree3|${key}|checksum`)})`;
-    lines.push(`p2m tree3 lookup ${key} | ${t.toFixed(2)} | ${ct.toFixed(2)} | ${ratio(t, ct)} | ${check}`);
-    lines.push(`p2m linear lookup ${key} | ${l.toFixed(2)} | ${cl.toFixed(2)} | ${ratio(l, cl)} | ${check}`);
-    lines.push(
-      `p2m linear/tree3 ${key} | ×${ratio(l, t)} | ×${ratio(cl, ct)} | ${ratio(l / t, cl / ct)} | ratio of ratios`,
-    );
-  }
+const fig = (k: string) => median(seen.get(k) ?? [NaN]);
+const range = (k: string) => {
+  const xs = seen.get(k) ?? [NaN];
+  return xs.length > 1 ? ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '';
+};
+const cell = (k: string) => `${fig(k).toFixed(2)}${range(k)}`;
+const lines: string[] = [
+  `hvbench against the C anchors: medians over ${procs} process(es) a side (range), ns per op`,
+  '',
+  '| what | hvbench | C | hvbench/C | harness share of hvbench | check |',
+  '|---|---:|---:|---:|---:|---|',
+];
+const row = (what: string, k: string, check: string) =>
+  lines.push(
+    `| ${what} | ${cell(`${k}|hv`)} | ${cell(`${k}|c`)} | ${(fig(`${k}|hv`) / fig(`${k}|c`)).toFixed(2)} | ${fig(`${k}|harness`).toFixed(2)} | ${check} |`,
+  );
+for (const { key } of evtchnLoads) row(`evtchn 2-level send+deliver ${key}`, `evtchn|${key}`, checks.get(key) ?? '');
+for (const [gib, order] of P2M) {
+  const key = `gib=${gib},${order}`;
+  row(`p2m tree3 lookup ${key}`, `p2m|${key}|tree3`, checks.get(key) ?? '');
+  row(`p2m linear lookup ${key}`, `p2m|${key}|linear`, checks.get(key) ?? '');
+  const h = fig(`p2m|${key}|linear|hv`) / fig(`p2m|${key}|tree3|hv`);
+  const c = fig(`p2m|${key}|linear|c`) / fig(`p2m|${key}|tree3|c`);
+  lines.push(
+    `| p2m linear/tree3 ${key} | ×${h.toFixed(2)} | ×${c.toFixed(2)} | ${(h / c).toFixed(2)} (ratio of ratios) | | |`,
+  );
 }
 process.stdout.write(lines.join('\n') + '\n');

@@ -159,6 +159,9 @@ interface VariantCommon {
   readonly name: string;
   capacity(config: EvtchnConfig): number;
   create(config: EvtchnConfig): EvtchnModel;
+  /** The same model without its work counters: what the suite times. Its hot operations
+   *  are specialised per configuration; the gate holds it to create()'s deliveries. */
+  createTimed(config: EvtchnConfig): EvtchnModel;
 }
 
 /** A bitmap ABI (2-level, N-level): judged by the bitmap reference at its own depth. */

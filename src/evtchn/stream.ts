@@ -5,6 +5,9 @@
 // work. The loop dispatches on the op code from a typed array and calls the model directly:
 // no allocation, no closure, one call site per operation kind. Its driver rules are those of
 // replay.ts (the gate's), and a test holds the two to the same deliveries.
+// A stream without driver rules (no lateeoi, hot or during op: decided once, from the load)
+// hands the model a DeliverySink, which only counts and digests, as the C anchor's handler
+// sums and counts; the model's handler call site then sees that one class.
 import type { EventHandler, EvtchnModel } from './abi.js';
 import {
   type EvtchnLoad,
@@ -26,10 +29,32 @@ import {
 } from './ops.js';
 import { digestStep } from './replay.js';
 
-export class StreamReplay implements EventHandler {
-  /** deliveries of the last run, and their digest (replay.ts: deliveryDigest) */
+/** Linux handle_irq_for_port reduced to the driver's bookkeeping: count the event and fold
+ *  it into the digest of the delivery order (replay.ts: deliveryDigest). */
+export class DeliverySink implements EventHandler {
   delivered = 0;
   digest = 0;
+  handle(vcpu: number, port: number): void {
+    this.delivered++;
+    this.digest = digestStep(this.digest, vcpu, port);
+  }
+}
+
+/** Whether a stream needs the driver's rules in the handler: a lateeoi ack, a hot port's
+ *  re-raise or a send during a scan. */
+export function needsDriver(load: EvtchnLoad): boolean {
+  for (let i = 0; i < load.length; i++) {
+    const op = load.op[i];
+    if (op === OP_LATEEOI || op === OP_HOT || op === OP_DURING) return true;
+  }
+  return false;
+}
+
+export class StreamReplay implements EventHandler {
+  /** what the model's upcall hands its events to: this replay when the stream needs the
+   *  driver's rules, else the sink alone */
+  readonly handler: EventHandler;
+  private readonly sink = new DeliverySink();
   /** hypervisor set_pending calls of the last run: sends, re-raises, sends during a scan */
   sends = 0;
   /** unmasks of the last run (the guest's, EOIs and opens included) */
@@ -69,6 +94,7 @@ export class StreamReplay implements EventHandler {
     for (let i = 0; i < load.length; i++) if (load.op[i] === OP_DURING) during++;
     this.duringPort = new Int32Array(during);
     this.duringAt = new Int32Array(during);
+    this.handler = needsDriver(load) ? this : this.sink;
     this.replay(0, begin); // the prologue, once
     this.lateeoiAtBegin = this.lateeoi.slice();
     abi.saveState();
@@ -83,8 +109,8 @@ export class StreamReplay implements EventHandler {
     this.duringTail = 0;
     this.hotPort = -1;
     this.hotLeft = 0;
-    this.delivered = 0;
-    this.digest = 0;
+    this.sink.delivered = 0;
+    this.sink.digest = 0;
     this.sends = 0;
     this.unmasks = 0;
     this.upcalls = 0;
@@ -123,9 +149,16 @@ export class StreamReplay implements EventHandler {
     return this.end;
   }
 
+  /** deliveries of the last run, and their digest (replay.ts: deliveryDigest) */
+  get delivered(): number {
+    return this.sink.delivered;
+  }
+  get digest(): number {
+    return this.sink.digest;
+  }
+
   handle(vcpu: number, port: number): void {
-    this.delivered++;
-    this.digest = digestStep(this.digest, vcpu, port);
+    this.sink.handle(vcpu, port);
     if (this.lateeoi[port] !== 0) {
       this.eoiMasked[port] = 1;
       this.abi.mask(port);
@@ -171,7 +204,7 @@ export class StreamReplay implements EventHandler {
         case OP_UPCALL:
           this.upcalls++;
           this.inUpcall = 0;
-          abi.upcall(arg, this);
+          abi.upcall(arg, this.handler);
           while (this.duringHead < this.duringTail) this.send(this.duringPort[this.duringHead++]!);
           break;
         case OP_HOT:

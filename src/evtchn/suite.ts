@@ -18,10 +18,10 @@ import {
 } from './abi.js';
 import { caseOf } from './case.js';
 import { hostLimits, type MigrateBy, migrateStream, type NewHost } from './migration.js';
-import { type EvtchnLoad, OP_BEGIN, OP_NAMES, OP_REFUSED } from './ops.js';
+import { type EvtchnLoad, OP_BEGIN, OP_NAMES, OP_REFUSED, OP_SEND, OP_UPCALL } from './ops.js';
 import { BitmapReference } from './reference.js';
 import { FifoReference } from './reference-fifo.js';
-import { firstDifference, type Observation, replay } from './replay.js';
+import { deliveryDigest, firstDifference, type Observation, replay } from './replay.js';
 import { StreamReplay } from './stream.js';
 
 /** The reference that judges a variant: FIFO's lists, or the bitmap rules at the depth the
@@ -43,6 +43,61 @@ export function describeStream(load: EvtchnLoad): string {
 }
 
 const per = (a: number, b: number): number => (b > 0 ? a / b : 0);
+
+/** a sample delivers at least this many events, on up to MAX_COPIES guests (timed()) */
+const COPY_EVENTS = 256;
+const MAX_COPIES = 32;
+
+/** The timed stream's empty twin: read and dispatch every operation, do nothing with it. */
+function walkOps(load: EvtchnLoad, from: number, to: number): number {
+  const op = load.op;
+  const port = load.port;
+  let acc = 0;
+  for (let i = from; i < to; i++) {
+    switch (op[i]) {
+      case OP_SEND:
+        acc += port[i]!;
+        break;
+      case OP_UPCALL:
+        acc ^= port[i]!;
+        break;
+      default:
+        acc -= port[i]!;
+    }
+  }
+  return acc | 0;
+}
+
+/** What a timed replay delivered: its count and the digest of the delivery order. */
+export interface Delivered {
+  readonly delivered: number;
+  readonly digest: number;
+}
+
+/** The gate's check of the timed model (createTimed) before anything is timed: its replay
+ *  of the stream after the prologue must deliver what the counted model was seen to deliver
+ *  there (the same count, and the same ports on the same vCPUs in the same order), so that a
+ *  bug in the timed path is a gate failure, never a timing. */
+export function timedDifference(
+  observed: Observation,
+  load: EvtchnLoad,
+  timed: Delivered,
+): { at: number; expected: string; actual: string } | null {
+  let begin = 0;
+  while (begin < load.length && load.op[begin] !== OP_BEGIN) begin++;
+  const d = observed.deliveries;
+  let first = 0;
+  while (first < d.length && d[first]! <= begin) first += 3;
+  const after = d.slice(first);
+  const expected = { delivered: after.length / 3, digest: deliveryDigest(after) };
+  if (timed.delivered === expected.delivered && timed.digest === expected.digest) return null;
+  const show = (x: Delivered) => `${x.delivered} deliveries, digest ${x.digest >>> 0}`;
+  return {
+    at: Math.min(load.length - 1, begin + 1),
+    expected: `the timed model to deliver what the counted one did: ${show(expected)}`,
+    actual: `the timed model delivered ${show(timed)}`,
+  };
+}
 
 /** Xen allocates struct evtchn in buckets of a page, 64 ports each (the struct is padded to
  *  64 bytes); the dump walks port 1 up to the end of the last bucket, with the event lock
@@ -110,6 +165,12 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
   }
   // the variant's own observation of the whole stream, kept from the gate for worst_wait
   let observed: Observation | undefined;
+  // the timed model's replay: checked by the gate, then timed
+  let timedStream: StreamReplay | undefined;
+  const timedReplay = (): StreamReplay => {
+    timedStream ??= new StreamReplay(variant.createTimed(config), load);
+    return timedStream;
+  };
 
   return {
     gate() {
@@ -118,6 +179,11 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
       observed = actual;
       const diff = firstDifference(expected, actual);
       if (diff) return { ok: false, ...diff };
+      const stream = timedReplay();
+      stream.reset();
+      stream.run();
+      const timedDiff = timedDifference(actual, load, stream);
+      if (timedDiff) return { ok: false, ...timedDiff };
       return { ok: true, checked: expected.deliveries.length / 3 };
     },
 
@@ -210,17 +276,46 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
     },
 
     timed(): Timed[] {
-      const stream = new StreamReplay(variant.create(config), load);
+      const stream = timedReplay();
       stream.reset();
       const events = stream.run();
+      // A sparse stream delivers a handful of events, less work than the clock bracket around
+      // it: a sample replays the stream on several guests in turn, as the C anchors time k
+      // independent guests per interval. Each copy must deliver exactly what the checked one did.
+      const copies = events >= COPY_EVENTS ? 1 : Math.min(MAX_COPIES, Math.ceil(COPY_EVENTS / Math.max(1, events)));
+      const streams = [stream];
+      for (let k = 1; k < copies; k++) {
+        const twin = new StreamReplay(variant.createTimed(config), load);
+        twin.reset();
+        twin.run();
+        if (twin.delivered !== stream.delivered || twin.digest !== stream.digest) {
+          throw new Error(`evtchn: guest copy ${k} of the timed stream delivered differently from the checked one`);
+        }
+        streams.push(twin);
+      }
+      let begin = 0;
+      while (begin < load.length && load.op[begin] !== OP_BEGIN) begin++;
       return [
         {
           metric: 'stream',
           unit: 'ns/event',
-          ops: Math.max(1, events),
-          detail: `timed: the case's stream replayed in order after its prologue, ${describeStream(load)}, ${events} events delivered; model, cursor and driver restored untimed before each sample`,
-          setup: () => stream.reset(),
-          run: () => stream.run(),
+          ops: Math.max(1, events) * copies,
+          detail: `timed: the case's stream replayed in order after its prologue, ${describeStream(load)}, ${events} events delivered${copies > 1 ? `, on ${copies} guests in turn per sample` : ''}, on the model without its counters (the gate checked it delivers the same); model, cursor and driver restored untimed before each sample`,
+          setup: () => {
+            for (let k = 0; k < copies; k++) streams[k]!.reset();
+          },
+          run: () => {
+            let n = 0;
+            for (let k = 0; k < copies; k++) n += streams[k]!.run();
+            return n;
+          },
+          // the walk over the same operations, each read and dispatched, with no model behind
+          // it (its own function, so the timed replay's call sites see no second class)
+          empty: () => {
+            let n = 0;
+            for (let k = 0; k < copies; k++) n += walkOps(load, begin + 1, load.length);
+            return n;
+          },
         },
       ];
     },

@@ -52,6 +52,13 @@ export interface Timed {
   readonly detail?: string;
   setup?(): void;
   run(): number;
+  /**
+   * The same loop over the same input with the model's work taken out (e.g. summing the pfns
+   * instead of looking them up), `ops` operations a call. The harness times it beside run()
+   * and reports its cost per operation as the gauge `<metric>_harness`: what the loop, the
+   * call and the clock add to every figure of this metric.
+   */
+  empty?(): number;
 }
 
 /** Outcome of the correctness gate: the variant's observable output against the reference. */

@@ -28,7 +28,9 @@ export default async function runTask(spec: TaskSpec): Promise<TaskResult> {
   const gauges = (await prepared.gauges?.()) ?? [];
   const bodies = prepared.timed();
   const window = startWindow();
-  const timings = await measure(bodies, { timeMs: spec.timeMs, slowdown: spec.slowdown ?? 0 });
+  const { timings, harness } = await measure(bodies, { timeMs: spec.timeMs, slowdown: spec.slowdown ?? 0 });
   const contention = window();
-  return { status: 'ok', checked: gate.checked, counters, gauges, timings, contention };
+  // the harness's own costs only beside timings: a task that timed nothing has none
+  const all = timings.length > 0 ? [...gauges, ...harness] : gauges;
+  return { status: 'ok', checked: gate.checked, counters, gauges: all, timings, contention };
 }

@@ -16,6 +16,7 @@
 // of the list: it is kept equal to the page tables (set_pte updates both) and is not a p2m
 // load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
 import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
+import { CHUNK, listW64, pairValue } from './fastlookup.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
 import {
   chunkKind,
@@ -139,6 +140,7 @@ export class P2mLinear implements P2m {
     this.pfnLimit = maxP2mPfn(layout); // xen_p2m_last_pfn = xen_max_p2m_pfn (the end of the extra memory)
     this.rebuild(layout);
     this.invExtraMem(layout);
+    this.findRun();
   }
 
   // ---- page-table access ---------------------------------------------------------------
@@ -172,10 +174,18 @@ export class P2mLinear implements P2m {
     return chunkKind(layout, start, end);
   }
 
-  /** xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for uniform 2 MiB */
+  /**
+   * xen_rebuild_p2m_list: 1 GiB chunks, shared PTE pages for uniform GiBs, shared leaves for
+   * uniform 2 MiB; a populated leaf is a fresh page (alloc_p2m_page, then copy_page from the
+   * builder's list). The model allocates the PTE pages first and then the leaves in pfn order,
+   * so that the boot leaves are consecutive frames: over that run a frame offset equals the
+   * list's virtual offset (see runEnd). Linux places those pages wherever memblock gives them;
+   * only the model's frame numbers differ, every count and every walk is the same.
+   */
   private rebuild(layout: Layout): void {
     const mem = this.mem;
     const initEnd = initialEnd(layout, 512);
+    const chunks: Array<[number, number]> = []; // [first pfn of the GiB, its PTE page]
     for (let g = 0; g < this.size; g += PER_PTE_PAGE) {
       const kind = this.kindOf(layout, initEnd, g, g + PER_PTE_PAGE);
       if (kind === 'missing') continue; // PMD already points at p2m_missing_pte
@@ -188,6 +198,10 @@ export class P2mLinear implements P2m {
       const pte = mem.alloc('p2m_pte');
       fillPtes(mem, pte, this.missing);
       writePte(mem, this.pmdOf(slot0), ptIndex(this.vpnOf(slot0), 2), pte);
+      chunks.push([g, pte]);
+    }
+    for (const [g, pte] of chunks) {
+      const slot0 = g / 512;
       for (let i = 0; i < 512; i++) {
         const start = g + i * 512;
         const k = this.kindOf(layout, initEnd, start, start + 512);
@@ -204,6 +218,25 @@ export class P2mLinear implements P2m {
         this.leafOf[slot0 + i] = leaf;
       }
     }
+  }
+
+  /**
+   * The list from pfn 0 up to `runEnd` lies in consecutive private frames from `runBase`: the
+   * timed lookup reads there the entry at runBase + 2·pfn with no leafOf load, as the kernel's
+   * one load of xen_p2m_addr[pfn] leaves the translation to the MMU (a TLB hit costs no load).
+   * Above the run, leafOf stands for the translation. Fixed at boot: only shared leaves are
+   * ever replaced (a private leaf is never given back), so the run stays valid.
+   */
+  private runEnd = 0;
+  private runBase = 0;
+
+  private findRun(): void {
+    const f0 = this.leafOf[0];
+    if (f0 === undefined || f0 === this.missing || f0 === this.identity) return;
+    let r = 1;
+    while (r < this.leafOf.length && this.leafOf[r] === f0 + r) r++;
+    this.runBase = f0 << PAGE_SHIFT_LANES;
+    this.runEnd = Math.min(r * 512, this.size);
   }
 
   /**
@@ -269,6 +302,26 @@ export class P2mLinear implements P2m {
     }
     const e = this.slow(pfn);
     return e === E64.INVALID ? e : e % E64.IDENTITY;
+  }
+
+  lookupSum(pfns: Uint32Array, n: number, acc: Float64Array): number {
+    acc[0] = 0;
+    acc[1] = 0;
+    const lanes = this.mem.lanes; // read once: a lookup allocates nothing
+    for (let from = 0; from < n; from += CHUNK)
+      listW64(
+        lanes,
+        this.runBase,
+        this.runEnd,
+        this.leafOf,
+        this.size,
+        this,
+        pfns,
+        from,
+        Math.min(n, from + CHUNK),
+        acc,
+      );
+    return pairValue(acc);
   }
 
   raw(pfn: number): number {

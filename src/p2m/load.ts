@@ -4,12 +4,14 @@
 import { Rng } from '../harness/kit.js';
 import type { LoadCodec, LoadRow, Params } from '../harness/kit.js';
 import { encoding, type Width } from './entry.js';
+import { ANCHOR_ORDERS, anchorStream, type AnchorOrder } from './anchorload.js';
 import { driverDomain } from './driver.js';
 import { hotAdd } from './hotadd.js';
 import { extraOf, namedLayout, type Layout } from './layout.js';
 
 export const LOADS = ['seq', 'random', 'stride', 'balloon', 'migrate', 'driver', 'hotadd'] as const;
-export type LoadKind = (typeof LOADS)[number];
+/** the grid's loads, and `anchor`: the C anchors' fixed lookup stream (anchorload.ts), reached only by --full --case */
+export type LoadKind = (typeof LOADS)[number] | 'anchor';
 
 export const OP_LOOKUP = 0;
 export const OP_SET = 1;
@@ -35,6 +37,8 @@ export interface CaseParams {
   readonly mem: number;
   readonly layout: string;
   readonly load: LoadKind;
+  /** load=anchor only: the lookup order */
+  readonly order?: AnchorOrder;
 }
 
 export function caseParams(params: Params): CaseParams {
@@ -43,7 +47,15 @@ export function caseParams(params: Params): CaseParams {
   const gib = Number(params['gib']);
   if (!(gib > 0)) throw new Error(`p2m: gib must be positive, got ${params['gib']}`);
   const load = String(params['load']) as LoadKind;
-  if (!LOADS.includes(load)) throw new Error(`p2m: unknown load '${load}' (known: ${LOADS.join(', ')})`);
+  if (load !== 'anchor' && !(LOADS as readonly string[]).includes(load))
+    throw new Error(`p2m: unknown load '${load}' (known: ${LOADS.join(', ')}, anchor)`);
+  const order = params['order'];
+  if ((load === 'anchor') !== (order !== undefined))
+    throw new Error(
+      `p2m: order goes with load=anchor and load=anchor needs it (order=${ANCHOR_ORDERS.join(' or order=')})`,
+    );
+  if (order !== undefined && !(ANCHOR_ORDERS as readonly string[]).includes(String(order)))
+    throw new Error(`p2m: order must be ${ANCHOR_ORDERS.join(' or ')}, got '${order}'`);
   const layout = String(params['layout']);
   let mem = gib;
   if (params['mem'] !== undefined) {
@@ -51,7 +63,7 @@ export function caseParams(params: Params): CaseParams {
     mem = Number(params['mem']);
     if (!(mem > 0 && mem <= gib)) throw new Error(`p2m: mem must be in (0, gib=${gib}], got ${params['mem']}`);
   } else if (layout === 'hotplug') mem = Math.min(4, gib);
-  return { width, gib, mem, layout, load };
+  return { width, gib, mem, layout, load, ...(order !== undefined ? { order: String(order) as AnchorOrder } : {}) };
 }
 
 /** the case's guest memory map */
@@ -117,6 +129,10 @@ export function generate(params: Params, seed: number): P2mLoad {
   const c = caseParams(params);
   const enc = encoding(c.width);
   const layout = caseLayout(c);
+  if (c.load === 'anchor') {
+    const s = anchorStream(layout, c.order!);
+    return { width: c.width, gib: c.gib, layoutName: c.layout, layout, kind: c.load, ...s };
+  }
   const rng = new Rng(seed >>> 0);
   const cls = classes(layout);
   const nRam = total(cls.ram);

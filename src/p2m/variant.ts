@@ -75,6 +75,12 @@ export interface P2m {
 
   /** pfn_to_mfn: the entry with FOREIGN and IDENTITY cleared, INVALID passes through. Hot path. */
   lookup(pfn: number): number;
+  /**
+   * the timed lookup path: the sum of lookup(pfns[i]) for i < n, modulo 2^64, left in acc as
+   * [low 32 bits, high 32 bits] and returned as one number (exact below 2^53); every pfn below
+   * 2^32. One kernel per configuration, chosen at construction (fastlookup.ts).
+   */
+  lookupSum(pfns: Uint32Array, n: number, acc: Float64Array): number;
   /** __pfn_to_mfn: the raw entry view (flags kept). */
   raw(pfn: number): number;
   /** set_phys_to_machine: may allocate (copy-on-write of shared pages). Returns false only where Linux does. */

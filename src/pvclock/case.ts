@@ -4,6 +4,7 @@
 // the values that would be right.
 import type { Params } from '../harness/kit.js';
 import { DEFAULT_TSC_KHZ } from './vm.js';
+import { syncVcpuTscs, type TscSyncRule } from './tsc-sync.js';
 
 /** ka->use_master_clock on (PVCLOCK_TSC_STABLE_BIT follows it) or off (per-vCPU samples) */
 export type Scheme = 'master' | 'nomaster';
@@ -80,6 +81,11 @@ export interface PvclockCase {
   readonly driftPpb: readonly number[];
   /** timekeeping updates the explorer places anywhere among its reads (the gate's are `tick`) */
   readonly xticks: number;
+  /**
+   * ns after the VM's creation at which each vCPU was created, i.e. made its TSC write of 0
+   * (`tscwrite`: ms, the per-vCPU pattern; `tscwrite=0:5000` hot-plugs vCPU1 5 s later)
+   */
+  readonly createdAtNs: readonly number[];
 }
 
 /** reads over all tasks in the gate's interleaving */
@@ -141,6 +147,10 @@ function offsetCycles(text: string): number | null {
   return m[2] === 'c' ? n : Math.round((n * DEFAULT_TSC_KHZ) / 1e6);
 }
 
+function msNs(text: string): number | null {
+  return NUMBER.test(text) && Number(text) >= 0 ? Math.round(Number(text) * 1e6) : null;
+}
+
 function driftPpb(text: string): number | null {
   return NUMBER.test(text) ? Math.round(Number(text) * 1000) : null;
 }
@@ -163,14 +173,30 @@ export function parseCase(params: Params): PvclockCase {
     offset: patternOf(params, 'offset', vcpus, offsetCycles, "integer ns, or cycles with a 'c' suffix"),
     xticks: numberOf(params, 'xticks', 0, 0, true),
     driftPpb: patternOf(params, 'drift', vcpus, driftPpb, 'ppm, a decimal number'),
+    createdAtNs: patternOf(params, 'tscwrite', vcpus, msNs, 'ms >= 0, a decimal number'),
   };
   return c;
 }
 
-/** the TSCs differ between vCPUs (offset or rate): KVM keeps the masterclock off (host.ts:boot) */
+/**
+ * Which TSC writes the case's KVM matches (tsc-sync.ts): kvm_write_tsc's 1-second window alone
+ * before 4.13 (the 4.0 and 4.9 hosts), the window and "0 always synchronizes" from 4.13 (5.16)
+ */
+export function tscRuleOf(host: HostGen): TscSyncRule {
+  return host === '5.16' ? 'zero-syncs' : 'window';
+}
+
+/** KVM left the vCPUs' TSCs in more than one generation: the masterclock stays off (host.ts:boot) */
 export function unmatched(c: PvclockCase): boolean {
-  for (let k = 1; k < c.vcpus; k++) if (c.offset[k] !== c.offset[0] || c.driftPpb[k] !== c.driftPpb[0]) return true;
-  return false;
+  const sync = syncVcpuTscs({
+    vcpus: c.vcpus,
+    rule: tscRuleOf(c.host),
+    cyclesPerNs: DEFAULT_TSC_KHZ / 1e6,
+    createdAtNs: c.createdAtNs,
+    offset: c.offset,
+    driftPpb: c.driftPpb,
+  });
+  return !sync.vcpusMatched();
 }
 
 /** vCPU0 is halted (runs no task) */

@@ -5,6 +5,7 @@ import type { Scheme } from './case.js';
 import { buildModel } from './model.js';
 import type { Op } from './ops.js';
 import type { ReaderVariant } from './reader.js';
+import type { TscSyncRule } from './tsc-sync.js';
 import { DEFAULT_TSC_KHZ } from './vm.js';
 
 /** host activity during the explored reads (see model.ts) */
@@ -39,6 +40,8 @@ export interface ExploreCase {
   readonly timekeeperTicks?: number;
   readonly tscOffset?: readonly number[];
   readonly tscDriftPpb?: readonly number[];
+  readonly tscRule?: TscSyncRule;
+  readonly tscCreatedAtNs?: readonly number[];
   /** ns since the pvti were last written when the reads start (the masterclock's age) */
   readonly ageNs?: number;
   /** each task's second read is a syscall (in-kernel reader on its own pvti), to mix the two paths */
@@ -114,6 +117,8 @@ export function exploreCase(c: ExploreCase): ExploreResult {
     timekeeperTicks: c.timekeeperTicks ?? 0,
     tscOffset: c.tscOffset ?? [],
     tscDriftPpb: c.tscDriftPpb ?? [],
+    tscRule: c.tscRule ?? 'zero-syncs',
+    tscCreatedAtNs: c.tscCreatedAtNs ?? [],
     checks: c.checks ?? { warp: true, torn: true, mixed: false },
   });
   return explore(model, {

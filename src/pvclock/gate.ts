@@ -4,7 +4,7 @@
 // the TSC the reader read. Every other read goes through the variant's hot read() (at points
 // where no pvti is being written), the rest through its step twin, so both are checked.
 import type { Gate } from '../harness/kit.js';
-import { halted0, tasksOf, type PvclockCase } from './case.js';
+import { halted0, tasksOf, tscRuleOf, type PvclockCase } from './case.js';
 import type { PvclockLoad } from './load.js';
 import { buildModel, runSeeded, type ModelState } from './model.js';
 import type { ReaderVariant } from './reader.js';
@@ -33,6 +33,11 @@ export function runGate(reader: ReaderVariant, c: PvclockCase, load: PvclockLoad
     setClockUnblocked: c.host === '4.9',
     tscOffset: c.offset,
     tscDriftPpb: c.driftPpb,
+    // the pvti were last written `age` ns before the reads start: a drifting TSC has parted
+    // from the host's clock by then, and the first update shows it (age.ts)
+    ageNs: c.age,
+    tscRule: tscRuleOf(c.host),
+    tscCreatedAtNs: c.createdAtNs,
   });
   const { state } = runSeeded(model, seed, 10_000_000);
   const m = state.mismatch;

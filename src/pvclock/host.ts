@@ -37,6 +37,7 @@ import {
 } from './pvti.js';
 import { pvclockReadCyclesRef } from './scale.js';
 import type { SimTsc } from './tsc.js';
+import type { KvmTscSync } from './tsc-sync.js';
 
 /** control lanes shared by host and vCPU threads (Int32Array) */
 export const CTL_MCLOCK_INPROGRESS = 0; // KVM_REQ_MCLOCK_INPROGRESS raised on every vCPU
@@ -95,6 +96,7 @@ export class KvmHost {
   constructor(
     readonly area: PvtiArea,
     readonly tsc: SimTsc,
+    readonly sync: KvmTscSync,
     readonly ctl: Int32Array,
     readonly clock: Float64Array,
     readonly opts: HostOptions,
@@ -112,7 +114,7 @@ export class KvmHost {
   /** Boot: one snapshot, every pvti written consistently (the guest starts with no update in flight). */
   boot(bootNs: number, useMasterClock: boolean): void {
     // pvclock_update_vm_gtod_copy(): use_master_clock = host_tsc_clocksource && vcpus_matched
-    const master = useMasterClock && (this.tsc.matched() || this.opts.ignoreTscMatching === true);
+    const master = useMasterClock && this.vcpusMatched();
     const t = this.tsc.peekHost();
     this.clock[M_BOOT_NS] = bootNs;
     this.clock[M_BOOT_TSC] = t;
@@ -245,7 +247,7 @@ export class KvmHost {
   /** host clocksource change: use_master_clock off/on, then a masterclock update (STABLE follows it) */
   setMasterClock(want: boolean): void {
     // the clocksource coming back does not bring the masterclock back while the TSCs differ
-    const on = want && (this.tsc.matched() || this.opts.ignoreTscMatching === true);
+    const on = want && this.vcpusMatched();
     if (on) {
       const t = this.tsc.rdtscHost();
       this.clock[M_MASTER_CYCLE_NOW] = t;
@@ -253,6 +255,21 @@ export class KvmHost {
     }
     Atomics.store(this.ctl, CTL_USE_MASTER_CLOCK, on ? 1 : 0);
     this.queueAll();
+  }
+
+  /** vcpus_matched from KVM's TSC generations (tsc-sync.ts), unless the host is the hypothetical one that ignores it */
+  vcpusMatched(): boolean {
+    return this.sync.vcpusMatched() || this.opts.ignoreTscMatching === true;
+  }
+
+  /**
+   * A host-initiated TSC write on vCPU `cpu` that KVM does not match (a new generation): its
+   * offset moves to `cycles` (relative, as SimTsc's) (kvm_synchronize_tsc → __kvm_synchronize_tsc →
+   * kvm_track_tsc_matching, which requests the masterclock update the caller makes)
+   */
+  unmatchedTscWrite(cpu: number, cycles: number): void {
+    this.sync.unmatchedWrite(cpu, this.sync.last_tsc_nsec, this.sync.origin + cycles);
+    this.tsc.setOffset(cpu, cycles);
   }
 
   queueAll(): void {

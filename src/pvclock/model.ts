@@ -24,6 +24,8 @@ import { LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, pvtiBase, readBody } from './pvti
 import type { Op } from './ops.js';
 import { worldPrograms } from './world.js';
 import { CTL_USE_MASTER_CLOCK } from './host.js';
+import type { TscSyncRule } from './tsc-sync.js';
+import { judgeAge, newAgeStats, type AgeStats } from './age.js';
 
 export interface ModelParams {
   readonly reader: ReaderVariant;
@@ -43,6 +45,9 @@ export interface ModelParams {
   readonly tscOffset?: readonly number[];
   /** per-vCPU TSC drift in parts per billion; default invariant */
   readonly tscDriftPpb?: readonly number[];
+  /** which TSC writes KVM matches, and when each vCPU was created (tsc-sync.ts) */
+  readonly tscRule?: TscSyncRule;
+  readonly tscCreatedAtNs?: readonly number[];
   /** ns the VM has run since every pvti was last written (the masterclock's age) when the reads start */
   readonly ageNs?: number;
   /** which violations end an interleaving */
@@ -123,6 +128,8 @@ export interface ModelState {
   migrations: number;
   /** vCPU k's pending KVM_REQ_CLOCK_UPDATE came with a kick that does not block entries */
   readonly lazy: Uint8Array;
+  /** the pvti ages the reads used and the error they carry against the host's clock (age.ts) */
+  readonly age: AgeStats;
   mismatch: Mismatch | null;
   violation: { violation: string; size: number } | null;
 }
@@ -147,6 +154,8 @@ export function buildModel(p: ModelParams): Model<ModelState> {
         ignoreTscMatching: p.ignoreTscMatching ?? false,
         tscOffset: p.tscOffset ?? [],
         tscDriftPpb: p.tscDriftPpb ?? [],
+        tscRule: p.tscRule ?? 'zero-syncs',
+        tscCreatedAtNs: p.tscCreatedAtNs ?? [],
       },
       false,
     );
@@ -188,6 +197,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
       readerSteps: 0,
       migrations: 0,
       lazy: new Uint8Array(vcpus),
+      age: newAgeStats(),
       mismatch: null,
       violation: null,
     };
@@ -250,6 +260,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           obs.pvti = hot.obs.pvti;
           obs.version = hot.obs.version;
           obs.tsc = hot.obs.tsc;
+          obs.tscCpu = s.cpuOf[t]!; // one atomic step: the TSC was read on the task's vCPU
           how = 'hot read()';
         } else {
           // the gtod seqcount around the read (do_monotonic / do_hres): a timekeeping update
@@ -290,6 +301,7 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           const b = readBody(s.vm.area.lanes, cpu);
           const tsc = s.vm.tsc.rdtsc(cpu);
           let ns = s.vm.host.convert(tsc, b.tsc_timestamp, b.system_time);
+          judgeAge(s.age, s.vm, cpu, tsc, cpu, b.tsc_timestamp, b.system_time, ns);
           const stable = (b.flags & PVCLOCK_TSC_STABLE_BIT) !== 0;
           if (!stable) {
             if (ns < s.lastValue) {
@@ -303,6 +315,12 @@ export function buildModel(p: ModelParams): Model<ModelState> {
           how = `syscall via pvti[${cpu}]${stable ? '' : ' + last_value'}`;
         } else {
           const expect = reference(s, obs.pvti, obs.version, obs.tsc);
+          const body = s.published.get(`${obs.pvti}:${obs.version}`);
+          // percpu's step reader does not record the TSC's vCPU: it is its pvti's (checked by
+          // the second getcpu). vcpu0's does: on another vCPU whose TSC differs (the unstable
+          // window) the reading is off the host's clock by that difference, and counted so
+          if (body !== undefined)
+            judgeAge(s.age, s.vm, obs.tscCpu >= 0 ? obs.tscCpu : obs.pvti, obs.tsc, obs.pvti, body[0], body[1], expect);
           if (value !== expect && s.mismatch === null) {
             s.mismatch = {
               at: s.reads,

@@ -3,7 +3,7 @@
 // the real-thread warp hunt (gauges) and the timed read. The case's parameters are parsed once
 // (case.ts); the variant is its module, never its name.
 import type { Counter, Params, Preparation, Prepared, Timed } from '../harness/kit.js';
-import { halted0, parseCase, tasksOf, unmatched, type PvclockCase } from './case.js';
+import { halted0, parseCase, tasksOf, tscRuleOf, unmatched, type PvclockCase } from './case.js';
 import { exploreCase, formatTrace, type ExploreLoad } from './findings.js';
 import { runGate, type GateRun } from './gate.js';
 import type { PvclockLoad } from './load.js';
@@ -84,6 +84,8 @@ function explorerCounters(
     // the explorer's vCPU k is the case's vCPU k (it runs at most three)
     tscOffset: c.offset,
     tscDriftPpb: c.driftPpb,
+    tscRule: tscRuleOf(c.host),
+    tscCreatedAtNs: c.createdAtNs,
     ignoreTscMatching,
     // timekeeping updates the explorer places anywhere among its reads (`xticks`, --full)
     timekeeperTicks: c.xticks,
@@ -110,7 +112,21 @@ function gateCounters(g: GateRun['state']): Counter[] {
       metric: 'use_master_clock',
       unit: 'bool',
       value: g.masterAtBoot ? 1 : 0,
-      detail: 'ka->use_master_clock at boot: needs the scheme and TSCs matched on every vCPU (offset and rate)',
+      detail:
+        'ka->use_master_clock at boot: needs the scheme and every vCPU in one TSC generation (nr_vcpus_matched_tsc + 1 == online_vcpus)',
+    },
+    {
+      metric: 'tsc_generation',
+      unit: 'generations',
+      value: g.vm.sync.cur_tsc_generation,
+      detail:
+        "kvm->arch.cur_tsc_generation at the end of the gate's run: TSC writes KVM did not match (vCPU creation's first included)",
+    },
+    {
+      metric: 'tsc_matched_vcpus',
+      unit: 'vCPUs',
+      value: g.vm.sync.inCurrentGeneration(),
+      detail: `vCPUs in the current TSC generation (nr_vcpus_matched_tsc + 1) of ${g.vm.sync.online_vcpus} online`,
     },
     {
       metric: 'retries',
@@ -131,6 +147,21 @@ function gateCounters(g: GateRun['state']): Counter[] {
       unit: 'stalls',
       value: g.stalls,
       detail: 'kvmclock_test count: a read equal to the one before it',
+    },
+    {
+      metric: 'gate_pvti_age',
+      unit: 'ns',
+      value: Math.round(g.age.pvtiAge),
+      detail: 'the oldest pvti a read converted: guest TSC since its tsc_timestamp, at the nominal scale',
+    },
+    {
+      metric: 'gate_age_error',
+      unit: 'ns',
+      value: Math.round(g.age.ageError),
+      detail:
+        g.age.ageErrorAt > 0
+          ? `worst |reading - host clock since the pvti was written|, at a pvti age of ${(g.age.ageErrorAt / 1e9).toPrecision(4)} s: ${((g.age.ageError / g.age.ageErrorAt) * 1e6).toPrecision(4)} ppm of the age`
+          : 'worst |reading - host clock since the pvti was written|',
     },
     {
       metric: 'gate_last_value_clamped',
@@ -189,6 +220,8 @@ function timedRead(reader: ReaderVariant, c: PvclockCase): Timed {
           torn: false,
           tscOffset: c.offset,
           tscDriftPpb: c.driftPpb,
+          tscRule: tscRuleOf(c.host),
+          tscCreatedAtNs: c.createdAtNs,
         },
         true,
       );
@@ -234,8 +267,9 @@ export function preparePvclock(module: PvclockModule, params: Params, load: Pvcl
       }
       return out;
     },
-    // the host is quiescent while timing: these loads time the same read as the rebase cases
-    timed: () => (UNTIMED.includes(c.load) ? [] : [timedRead(reader, c)]),
+    // the host is quiescent while timing: these loads time the same read as the rebase cases,
+    // and a case about the host's TSC matching (tscwrite) times nothing but the host's verdict
+    timed: () => (UNTIMED.includes(c.load) || c.createdAtNs.some((t) => t !== 0) ? [] : [timedRead(reader, c)]),
   };
   // real threads cannot replay the unstable load's TSC write (each worker has its own view of
   // the offsets): no gauges there rather than misleading ones

@@ -23,7 +23,7 @@ import {
   drain,
   vlane,
 } from './host.js';
-import { halted0 as isHalted0, type PvclockCase } from './case.js';
+import { halted0 as isHalted0, tscRuleOf, type PvclockCase } from './case.js';
 import type { PvclockLoad } from './load.js';
 import type { PvclockModule } from './reader.js';
 import { S_GO, S_LOCK, S_SLEEP, STAT_READER0, SYNC_LANES, T_WARPS, T_WORST, type ThreadData } from './thread-abi.js';
@@ -60,6 +60,8 @@ export async function runThreads(
     torn: c.host === '4.0',
     tscOffset: c.offset,
     tscDriftPpb: c.driftPpb,
+    tscRule: tscRuleOf(c.host),
+    tscCreatedAtNs: c.createdAtNs,
   };
   const vm = createVm(vmParams, true);
   const first = halted0 ? 1 : 0;

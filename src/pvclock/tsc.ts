@@ -72,14 +72,13 @@ export class SimTsc {
   }
 
   /**
-   * KVM's vcpus_matched (arch/x86/kvm/x86.c:kvm_track_tsc_matching): every vCPU's TSC has the
-   * same offset and runs at the same rate. pvclock_update_vm_gtod_copy() allows
-   * ka->use_master_clock only then (and only on a TSC host clocksource, assumed here).
+   * The host TSC at which vCPU `cpu` reads `guest` (guestTsc inverted, to the nearest cycle):
+   * lets the gate measure a pvti's age in host time, i.e. what the host's clock did meanwhile.
+   * Bookkeeping for the checks only, never on a reader's path.
    */
-  matched(): boolean {
-    for (let i = 1; i < this.offset.length; i++)
-      if (this.offset[i] !== this.offset[0] || this.rate[i] !== this.rate[0]) return false;
-    return true;
+  hostTscOf(cpu: number, guest: number): number {
+    if (this.synced) return guest;
+    return Math.round((guest - this.offset[cpu]!) / this.rate[cpu]!);
   }
 
   /** rdtsc_ordered() on vCPU `cpu` */

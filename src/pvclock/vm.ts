@@ -5,6 +5,7 @@ import { PvtiArea, PVTI_STRIDE } from './pvti.js';
 import { SimTsc, TSC_LANES } from './tsc.js';
 import { KvmHost, MASTER_LANES, ctlLanes } from './host.js';
 import { kvmGetTimeScale } from './scale.js';
+import { syncVcpuTscs, type KvmTscSync, type TscSyncRule } from './tsc-sync.js';
 
 export interface VmParams {
   readonly vcpus: number;
@@ -18,6 +19,10 @@ export interface VmParams {
   readonly ignoreTscMatching?: boolean;
   readonly tscOffset?: readonly number[];
   readonly tscDriftPpb?: readonly number[];
+  /** which TSC writes KVM matches (tsc-sync.ts); default 'zero-syncs' (4.13+) */
+  readonly tscRule?: TscSyncRule;
+  /** ns after the VM's creation at which each vCPU was created (its TSC write); default all 0 */
+  readonly tscCreatedAtNs?: readonly number[];
 }
 
 export const DEFAULT_TSC_KHZ = 2_500_000;
@@ -40,6 +45,8 @@ export interface Vm {
   readonly ctl: Int32Array;
   readonly clock: Float64Array;
   readonly host: KvmHost;
+  /** KVM's TSC generations after the vCPUs' TSC writes */
+  readonly sync: KvmTscSync;
 }
 
 export function createVm(params: VmParams, shared: boolean): Vm {
@@ -59,21 +66,33 @@ export function createVm(params: VmParams, shared: boolean): Vm {
 export function attachVm(buffers: VmBuffers, params: VmParams): Vm {
   const area = new PvtiArea(params.vcpus, buffers.pvti);
   const tscCtl = new Int32Array(buffers.tsc);
+  // the offsets come out of KVM's matching of the vCPUs' TSC writes (relative to vCPU0's), the
+  // masterclock's vcpus_matched with them; a worker thread replays the same writes. Relative to
+  // the first vCPU's creation offset, so that a VM without writes after creation has 0
+  const sync = syncVcpuTscs({
+    vcpus: params.vcpus,
+    rule: params.tscRule ?? 'zero-syncs',
+    cyclesPerNs: params.tscKhz / 1e6,
+    createdAtNs: params.tscCreatedAtNs ?? [],
+    offset: params.tscOffset ?? [],
+    driftPpb: params.tscDriftPpb ?? [],
+  });
+  const offset = Array.from(sync.offset, (o) => o - sync.origin);
   const tsc = new SimTsc(tscCtl, params.vcpus, {
     base: BOOT_TSC,
     cyclesPerTick: params.cyclesPerTick,
-    offset: params.tscOffset ?? [],
+    offset,
     driftPpb: params.tscDriftPpb ?? [],
   });
   const ctl = new Int32Array(buffers.ctl);
   const clock = new Float64Array(buffers.clock);
   const scale = kvmGetTimeScale(1e9, params.tscKhz * 1000);
-  const host = new KvmHost(area, tsc, ctl, clock, {
+  const host = new KvmHost(area, tsc, sync, ctl, clock, {
     tsc_to_system_mul: scale.tsc_to_system_mul,
     tsc_shift: scale.tsc_shift,
     torn: params.torn,
     stableWithoutMasterclock: params.stableWithoutMasterclock ?? false,
     ignoreTscMatching: params.ignoreTscMatching ?? false,
   });
-  return { params, buffers, area, tsc, ctl, clock, host };
+  return { params, buffers, area, tsc, ctl, clock, host, sync };
 }

@@ -53,7 +53,7 @@ export function worldPrograms(ctx: WorldCtx): { name: string; program: Program<M
           // kvm_track_tsc_matching(): after a TSC write on one vCPU the TSCs no longer match,
           // use_master_clock goes to 0 (kvm_gen_update_masterclock, entries blocked); each vCPU
           // rewrites its pvti without STABLE at its next entry, a halted vCPU0 only when it wakes
-          h.tsc.setOffset(vcpus - 1, op.arg);
+          h.unmatchedTscWrite(vcpus - 1, op.arg);
           h.setMasterClock(false);
           if (p.force0 === true) drain(h.enter(0, false));
           yield `TSC write on vCPU${vcpus - 1} (offset ${op.arg} cycles): use_master_clock = 0, KVM_REQ_CLOCK_UPDATE everywhere${p.force0 === true ? '; vCPU0 woken and updated before entries are allowed' : '; vCPU0 keeps its STABLE pvti until it enters'}`;

@@ -132,6 +132,7 @@ test('a variant whose handler sees a wrong port fails the gate, naming the first
     family: 'bitmap' as const,
     levels: twolevel.levels,
     capacity: twolevel.capacity,
+    createTimed: twolevel.createTimed,
     create: (config: Parameters<typeof twolevel.create>[0]) => {
       const abi = twolevel.create(config);
       const upcall = abi.upcall.bind(abi);

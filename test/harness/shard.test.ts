@@ -28,7 +28,8 @@ test('3 shards merge into the same rows as an unsharded run; a missing or overla
   const r = compare([whole, shards, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const rows = (JSON.parse(r.stdout) as { rows: { verdict: string; kind: string }[] }).rows;
-  assert.equal(rows.length, 3 * 2 * 2, 'every (variant, case, metric) on both sides');
+  // per (case, variant): one timing, one counter, and the harness's clock_overhead gauge
+  assert.equal(rows.length, 3 * 2 * 3, 'every (variant, case, metric) on both sides');
   assert.ok(rows.every((x) => x.verdict !== 'only-base' && x.verdict !== 'only-head'));
   assert.ok(rows.filter((x) => x.kind === 'counter').every((x) => x.verdict === 'counter-same'));
   // the report joins them too: one run, the unsharded run's rows, every timing with its workers

@@ -72,6 +72,7 @@ test('case parameters are parsed once, with one set of defaults, and a bad value
     offset: [0, 0],
     driftPpb: [0, 0],
     xticks: 0,
+    createdAtNs: [0, 0],
   });
   assert.throws(() => parseCase({ scheme: 'nomastr' }), /scheme=nomastr is not valid \(one of master, nomaster\)/);
   assert.throws(() => parseCase({ vcpus: 0 }), /vcpus=0 is not valid/);

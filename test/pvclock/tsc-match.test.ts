@@ -49,11 +49,16 @@ test('the masterclock needs matched TSCs: an equal offset keeps it, an unmatched
     { vcpus: 2, tscKhz: DEFAULT_TSC_KHZ, cyclesPerTick: DEFAULT_CYCLES_PER_TICK, masterclock: true, torn: false },
     false,
   );
-  vm.tsc.setOffset(1, 2500);
+  vm.host.unmatchedTscWrite(1, 2500);
   vm.host.setMasterClock(false);
   vm.host.setMasterClock(true);
   assert.equal(Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK), 0);
-  vm.tsc.setOffset(1, 0);
+  // writing vCPU1's old offset back is a new generation too (KVM_VCPU_TSC_OFFSET matches only the
+  // offset written last): vCPU0 must be written as well before the generations join again
+  vm.sync.setOffset(1, 0, vm.sync.origin);
+  vm.host.setMasterClock(true);
+  assert.equal(Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK), 0);
+  vm.sync.setOffset(0, 0, vm.sync.origin);
   vm.host.setMasterClock(true);
   assert.equal(Atomics.load(vm.ctl, CTL_USE_MASTER_CLOCK), 1);
 });
