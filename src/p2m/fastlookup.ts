@@ -10,9 +10,11 @@
 //
 // A 64-bit entry is read as its two 32-bit lanes: the flag bits (63, 62) live in the high
 // lane, so pfn_to_mfn is `hi & 0x3fffffff` beside the low lane, no float composition. The
-// sum is kept exact as two doubles per chunk (low lanes, high lanes), folded into a pair of
-// 32-bit halves after each chunk: the checksum is the sum of the pfn_to_mfn values (the
-// number view of entry.ts, INVALID = 2^52 - 1 for a 64-bit guest) modulo 2^64.
+// sum is integer work, as the C's uint64 accumulator is: the low lanes in a wrapping 32-bit
+// sum with its carries counted, the high lanes in another, folded into a pair of 32-bit
+// halves after each chunk (a float accumulator would put a 4-cycle add latency on every
+// lookup's critical path). The checksum is the sum of the pfn_to_mfn values (the number view
+// of entry.ts, INVALID = 2^52 - 1 for a 64-bit guest) modulo 2^64.
 //
 // Pfns come as a Uint32Array (every pfn below 2^32); a stream with larger pfns takes
 // `genericLookupSum`, which calls the variant's own lookup().
@@ -62,32 +64,38 @@ export function tree3w64(
 ): void {
   let sLo = 0;
   let sHi = 0;
+  let carry = 0;
   const topBase = top << 10;
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
     if (pfn >= 0x8000000) {
-      sLo += INV_LO; // beyond MAX_P2M_PFN: INVALID_P2M_ENTRY
-      sHi += INV_HI;
+      // beyond MAX_P2M_PFN: INVALID_P2M_ENTRY
+      const t = (sLo + INV_LO) | 0;
+      if (t >>> 0 < INV_LO) carry++;
+      sLo = t;
+      sHi = (sHi + INV_HI) | 0;
       continue;
     }
     const mid = lanes[topBase + ((pfn >>> 18) << 1)]!; // p2m_top[topidx]
     const leaf = lanes[(mid << 10) + (((pfn >>> 9) & 511) << 1)]!; // [mididx]
     if (leaf === identity) {
-      sLo += pfn; // IDENTITY_FRAME(pfn), flags stripped
+      // IDENTITY_FRAME(pfn), flags stripped
+      const t = (sLo + pfn) | 0;
+      if (t >>> 0 < pfn) carry++;
+      sLo = t;
       continue;
     }
     const b = (leaf << 10) + ((pfn & 511) << 1);
     const lo = lanes[b]!;
     const hi = lanes[b + 1]!;
-    if ((lo & hi) === -1) {
-      sLo += INV_LO;
-      sHi += INV_HI;
-    } else {
-      sLo += lo;
-      sHi += hi & 0x3fffffff;
-    }
+    const invalid = (lo & hi) === -1;
+    const l = invalid ? INV_LO : lo;
+    const t = (sLo + l) | 0;
+    if (t >>> 0 < l) carry++;
+    sLo = t;
+    sHi = (sHi + (invalid ? INV_HI : hi & 0x3fffffff)) | 0;
   }
-  addChunk(acc, sLo, sHi);
+  addChunk(acc, sLo >>> 0, (sHi + carry) >>> 0);
 }
 
 /** 64-bit guest, 4 levels: capacity 2^36, so every 32-bit pfn is inside */
@@ -102,6 +110,7 @@ export function tree4w64(
 ): void {
   let sLo = 0;
   let sHi = 0;
+  let carry = 0;
   const topBase = top << 10;
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
@@ -109,21 +118,22 @@ export function tree4w64(
     const mid = lanes[(upper << 10) + (((pfn >>> 18) & 511) << 1)]!;
     const leaf = lanes[(mid << 10) + (((pfn >>> 9) & 511) << 1)]!;
     if (leaf === identity) {
-      sLo += pfn;
+      const t = (sLo + pfn) | 0;
+      if (t >>> 0 < pfn) carry++;
+      sLo = t;
       continue;
     }
     const b = (leaf << 10) + ((pfn & 511) << 1);
     const lo = lanes[b]!;
     const hi = lanes[b + 1]!;
-    if ((lo & hi) === -1) {
-      sLo += INV_LO;
-      sHi += INV_HI;
-    } else {
-      sLo += lo;
-      sHi += hi & 0x3fffffff;
-    }
+    const invalid = (lo & hi) === -1;
+    const l = invalid ? INV_LO : lo;
+    const t = (sLo + l) | 0;
+    if (t >>> 0 < l) carry++;
+    sLo = t;
+    sHi = (sHi + (invalid ? INV_HI : hi & 0x3fffffff)) | 0;
   }
-  addChunk(acc, sLo, sHi);
+  addChunk(acc, sLo >>> 0, (sHi + carry) >>> 0);
 }
 
 /** 32-bit PAE guest, 3 levels: 1024 entries a page, MAX_P2M_PFN = 2^30; one lane an entry */
@@ -137,23 +147,31 @@ export function tree3w32(
   acc: Float64Array,
 ): void {
   let sLo = 0;
+  let carry = 0;
   const topBase = top << 10;
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
     if (pfn >= 0x40000000) {
-      sLo += INV_LO;
+      const t = (sLo + INV_LO) | 0;
+      if (t >>> 0 < INV_LO) carry++;
+      sLo = t;
       continue;
     }
     const mid = lanes[topBase + (pfn >>> 20)]!;
     const leaf = lanes[(mid << 10) + ((pfn >>> 10) & 1023)]!;
     if (leaf === identity) {
-      sLo += pfn;
+      const t = (sLo + pfn) | 0;
+      if (t >>> 0 < pfn) carry++;
+      sLo = t;
       continue;
     }
-    const v = lanes[(leaf << 10) + (pfn & 1023)]!;
-    sLo += v === INV_LO ? v : v & 0x3fffffff;
+    const e = lanes[(leaf << 10) + (pfn & 1023)]!;
+    const v = e === INV_LO ? e : e & 0x3fffffff;
+    const t = (sLo + v) | 0;
+    if (t >>> 0 < v) carry++;
+    sLo = t;
   }
-  addChunk(acc, sLo, 0);
+  addChunk(acc, sLo >>> 0, carry);
 }
 
 /** 32-bit PAE guest, 4 levels: capacity 2^40 */
@@ -167,6 +185,7 @@ export function tree4w32(
   acc: Float64Array,
 ): void {
   let sLo = 0;
+  let carry = 0;
   const topBase = top << 10;
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
@@ -174,13 +193,18 @@ export function tree4w32(
     const mid = lanes[(upper << 10) + ((pfn >>> 20) & 1023)]!;
     const leaf = lanes[(mid << 10) + ((pfn >>> 10) & 1023)]!;
     if (leaf === identity) {
-      sLo += pfn;
+      const t = (sLo + pfn) | 0;
+      if (t >>> 0 < pfn) carry++;
+      sLo = t;
       continue;
     }
-    const v = lanes[(leaf << 10) + (pfn & 1023)]!;
-    sLo += v === INV_LO ? v : v & 0x3fffffff;
+    const e = lanes[(leaf << 10) + (pfn & 1023)]!;
+    const v = e === INV_LO ? e : e & 0x3fffffff;
+    const t = (sLo + v) | 0;
+    if (t >>> 0 < v) carry++;
+    sLo = t;
   }
-  addChunk(acc, sLo, 0);
+  addChunk(acc, sLo >>> 0, carry);
 }
 
 /** the kernel for a tree of this width and depth (chosen once, at construction) */
@@ -215,6 +239,7 @@ export function listW64(
 ): void {
   let sLo = 0;
   let sHi = 0;
+  let carry = 0;
   for (let i = from; i < to; i++) {
     const pfn = pfns[i]!;
     // runEnd <= size: inside the run one compare; xen_p2m_size is checked above it
@@ -223,17 +248,22 @@ export function listW64(
       const lo = lanes[b]!;
       const hi = lanes[b + 1]!;
       if ((lo & hi) !== -1) {
-        sLo += lo;
-        sHi += hi & 0x3fffffff;
+        const t = (sLo + lo) | 0;
+        if (t >>> 0 < lo) carry++;
+        sLo = t;
+        sHi = (sHi + (hi & 0x3fffffff)) | 0;
         continue;
       }
     }
     const v = slow.lookup(pfn); // unlikely: get_phys_to_machine
     const h = Math.floor(v / TWO32);
-    sLo += v - h * TWO32;
-    sHi += h;
+    const l = v - h * TWO32;
+    const t = (sLo + l) | 0;
+    if (t >>> 0 < l) carry++;
+    sLo = t;
+    sHi = (sHi + h) | 0;
   }
-  addChunk(acc, sLo, sHi);
+  addChunk(acc, sLo >>> 0, (sHi + carry) >>> 0);
 }
 
 /** the same checksum through the variant's generic lookup(): pfns of any size, and the reference path of the tests */
@@ -263,8 +293,14 @@ export function emptySum(pfns: Uint32Array, n: number, acc: Float64Array): numbe
   for (let from = 0; from < n; from += CHUNK) {
     const to = Math.min(n, from + CHUNK);
     let sLo = 0;
-    for (let i = from; i < to; i++) sLo += pfns[i]!;
-    addChunk(acc, sLo, 0);
+    let carry = 0;
+    for (let i = from; i < to; i++) {
+      const pfn = pfns[i]!;
+      const t = (sLo + pfn) | 0;
+      if (t >>> 0 < pfn) carry++;
+      sLo = t;
+    }
+    addChunk(acc, sLo >>> 0, carry);
   }
   return pairValue(acc);
 }
