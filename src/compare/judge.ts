@@ -161,8 +161,15 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
 function verdictOf(r: RowResult, selected: boolean, pair: Pair, opts: CompareOptions, notSelected: string): void {
   const change = (r.ratio - 1) * 100;
   const v = tested.get(r)!;
-  if (!selected) r.reason = notSelected;
-  else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
+  if (!selected) {
+    r.reason = notSelected;
+    // not shown changed is not shown unchanged: an interval that straddles ±threshold
+    // settles nothing, so the row says so rather than reading as "no change"
+    if (r.resolution === 'open') {
+      r.verdict = 'undecided';
+      r.reason = `interval straddles ±${opts.thresholdPct}%: more runs needed (--until-resolved)`;
+    }
+  } else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
   else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct)
     r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
   else {

@@ -13,7 +13,8 @@ export function geomeans(rows: readonly RowResult[], mode: 'runs' | 'variants'):
   };
   for (const r of rows) {
     if (r.kind !== 'timing' || !(r.ratio > 0) || !Number.isFinite(r.ratio)) continue;
-    if (!['slower', 'faster', 'same', 'untested'].includes(r.verdict)) continue;
+    // undecided rows were measured alike, only not settled: their ratio counts as a same row's does
+    if (!['slower', 'faster', 'same', 'undecided', 'untested'].includes(r.verdict)) continue;
     if (mode === 'variants') push(`${r.suite} ${r.variant}`, r.ratio);
     else push(r.suite, r.ratio);
     push('all', r.ratio);
