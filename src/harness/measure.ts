@@ -129,7 +129,7 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
     harness.push({
       metric: `${body.metric}_harness`,
       unit: body.unit,
-      value: emptyCost(bracket(body, i, true), now, Math.max(10, opts.timeMs / 4)) * (1e6 / (body.ops * reps[i]!)),
+      value: emptyCost(bracket(body, i, true), now, Math.max(5, opts.timeMs / 10)) * (1e6 / (body.ops * reps[i]!)),
       detail: `${body.metric}'s loop over the same input with the model's work taken out: what the harness adds per op`,
     });
   }
