@@ -82,6 +82,13 @@ export interface EvtchnLoad {
   readonly arg: Int32Array;
 }
 
+/** Index of the load's `begin` op, which ends its untimed prologue (load.length if none). */
+export function beginOf(load: EvtchnLoad): number {
+  let i = 0;
+  while (i < load.length && load.op[i] !== OP_BEGIN) i++;
+  return i;
+}
+
 export interface LoadShape {
   readonly kind: LoadKind;
   /** ports in use are 1..ports-1 */

@@ -11,7 +11,7 @@
 import type { EventHandler, EvtchnModel } from './abi.js';
 import {
   type EvtchnLoad,
-  OP_BEGIN,
+  beginOf,
   OP_BIND,
   OP_CLOSE,
   OP_DURING,
@@ -85,8 +85,7 @@ export class StreamReplay implements EventHandler {
     this.port = load.port;
     this.arg = load.arg;
     this.end = load.length;
-    let begin = 0;
-    while (begin < load.length && load.op[begin] !== OP_BEGIN) begin++;
+    const begin = beginOf(load);
     this.begin = Math.min(load.length, begin + 1);
     this.lateeoi = new Uint8Array(load.ports);
     this.eoiMasked = new Uint8Array(load.ports);

@@ -18,7 +18,7 @@ import {
 } from './abi.js';
 import { caseOf } from './case.js';
 import { hostLimits, type MigrateBy, migrateStream, type NewHost } from './migration.js';
-import { type EvtchnLoad, OP_BEGIN, OP_NAMES, OP_REFUSED, OP_SEND, OP_UPCALL } from './ops.js';
+import { beginOf, type EvtchnLoad, OP_NAMES, OP_REFUSED, OP_SEND, OP_UPCALL } from './ops.js';
 import { BitmapReference } from './reference.js';
 import { FifoReference } from './reference-fifo.js';
 import { deliveryDigest, firstDifference, type Observation, replay } from './replay.js';
@@ -34,10 +34,8 @@ export function referenceFor(variant: EvtchnVariant, config: EvtchnConfig): Evtc
 /** What the stream after its prologue is made of, for the timed row's detail. */
 export function describeStream(load: EvtchnLoad): string {
   const counts = new Array<number>(OP_NAMES.length).fill(0);
-  let i = 0;
-  while (i < load.length && load.op[i] !== OP_BEGIN) i++;
-  const first = i + 1;
-  for (i = first; i < load.length; i++) counts[load.op[i]!]!++;
+  const first = beginOf(load) + 1;
+  for (let i = first; i < load.length; i++) counts[load.op[i]!]!++;
   const parts = OP_NAMES.map((name, op) => (counts[op]! > 0 ? `${counts[op]} ${name}` : '')).filter((x) => x);
   return `${load.length - first} operations (${parts.join(', ')})`;
 }
@@ -83,8 +81,7 @@ export function timedDifference(
   load: EvtchnLoad,
   timed: Delivered,
 ): { at: number; expected: string; actual: string } | null {
-  let begin = 0;
-  while (begin < load.length && load.op[begin] !== OP_BEGIN) begin++;
+  const begin = beginOf(load);
   const d = observed.deliveries;
   let first = 0;
   while (first < d.length && d[first]! <= begin) first += 3;
@@ -293,8 +290,7 @@ export function prepare(variant: EvtchnVariant, params: Params, load: EvtchnLoad
         }
         streams.push(twin);
       }
-      let begin = 0;
-      while (begin < load.length && load.op[begin] !== OP_BEGIN) begin++;
+      const begin = beginOf(load);
       return [
         {
           metric: 'stream',

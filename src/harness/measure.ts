@@ -90,7 +90,7 @@ export async function measure(bodies: readonly Timed[], opts: MeasureOptions): P
   const reps = new Float64Array(bodies.length).fill(1);
   const bracket = (body: Timed, i: number, empty: boolean) => () => {
     const start = now();
-    body.setup?.();
+    if (!empty) body.setup?.(); // the empty twin reads the input only: no state to re-arm
     const n = reps[i]!;
     const t0 = now();
     if (empty) for (let k = 0; k < n; k++) sink = (sink + body.empty!()) | 0;
