@@ -13,10 +13,7 @@
 // pvclock races with task migration"; "kvm: x86: fix kvmclock update protocol").
 import {
   LANE_MIGRATE_COUNT,
-  LANE_MUL,
   LANE_SHIFT_FLAGS,
-  LANE_SYS_HI,
-  LANE_SYS_LO,
   LANE_TSC_HI,
   LANE_TSC_LO,
   LANE_VERSION,
@@ -24,6 +21,7 @@ import {
   PAGE_SIZE,
   PVCLOCK_TSC_STABLE_BIT,
   PVTI_STRIDE,
+  scalePvti,
 } from './pvti.js';
 import {
   newObs,
@@ -33,7 +31,7 @@ import {
   type ReaderVariant,
   type ReadObs,
 } from './reader.js';
-import { OUT_HI, OUT_LO, pvclockReadCycles } from './scale.js';
+import { OUT_HI, OUT_LO } from './scale.js';
 import type { SimTsc } from './tsc.js';
 
 const TWO32 = 4294967296;
@@ -67,17 +65,7 @@ class PercpuV40Reader implements PvclockReader {
       const version = Atomics.load(L, b + LANE_VERSION);
       const tsc = this.tsc.rdtsc(cpuOf[task]!);
       const sf = L[b + LANE_SHIFT_FLAGS]!;
-      pvclockReadCycles(
-        tsc >>> 0,
-        Math.floor(tsc / TWO32),
-        L[b + LANE_TSC_LO]! >>> 0,
-        L[b + LANE_TSC_HI]! >>> 0,
-        L[b + LANE_SYS_LO]! >>> 0,
-        L[b + LANE_SYS_HI]! >>> 0,
-        L[b + LANE_MUL]! >>> 0,
-        (sf << 24) >> 24,
-        out,
-      );
+      scalePvti(L, b, sf, tsc, L[b + LANE_TSC_LO]! >>> 0, L[b + LANE_TSC_HI]! >>> 0, out);
       const cpu1 = Atomics.load(cpuOf, task);
       const version1 = Atomics.load(L, b + LANE_VERSION);
       const m1 = Atomics.load(L, b + LANE_MIGRATE_COUNT);
@@ -116,18 +104,7 @@ function* percpuV40Steps(env: GuestEnv, obs: ReadObs): Generator<string, number,
     const tsHi = L[b + LANE_TSC_HI]! >>> 0;
     yield `pvti[${cpu}].tsc_timestamp → ${tsHi * TWO32 + tsLo}`;
     const sf = L[b + LANE_SHIFT_FLAGS]!;
-    pvclockReadCycles(
-      tsc >>> 0,
-      Math.floor(tsc / TWO32),
-      tsLo,
-      tsHi,
-      L[b + LANE_SYS_LO]! >>> 0,
-      L[b + LANE_SYS_HI]! >>> 0,
-      L[b + LANE_MUL]! >>> 0,
-      (sf << 24) >> 24,
-      out,
-    );
-    const value = out[OUT_HI]! * TWO32 + out[OUT_LO]!;
+    const value = scalePvti(L, b, sf, tsc, tsLo, tsHi, out);
     yield `pvti[${cpu}].system_time, flags → scaled: ${value}`;
     const cpu1 = Atomics.load(env.cpuOf, env.task);
     yield `getcpu → ${cpu1}`;

@@ -9,10 +9,7 @@
 // the interval in which this task ran on `cpu` with that pvti valid, provided the host bumps
 // the version around every write (4.1's three-store protocol).
 import {
-  LANE_MUL,
   LANE_SHIFT_FLAGS,
-  LANE_SYS_HI,
-  LANE_SYS_LO,
   LANE_TSC_HI,
   LANE_TSC_LO,
   LANE_VERSION,
@@ -20,8 +17,9 @@ import {
   PAGE_SIZE,
   PVCLOCK_TSC_STABLE_BIT,
   PVTI_STRIDE,
+  scalePvti,
 } from './pvti.js';
-import { pvclockReadCycles, OUT_HI, OUT_LO } from './scale.js';
+import { OUT_HI, OUT_LO } from './scale.js';
 import {
   PVCLOCK_FALLBACK,
   newObs,
@@ -62,17 +60,7 @@ class PercpuReader implements PvclockReader {
       const version = Atomics.load(L, b + LANE_VERSION); // src->version; rdtsc_barrier()
       const tsc = this.tsc.rdtsc(cpuOf[task]!); // rdtsc on whichever vCPU runs us now
       const sf = L[b + LANE_SHIFT_FLAGS]!;
-      pvclockReadCycles(
-        tsc >>> 0,
-        Math.floor(tsc / TWO32),
-        L[b + LANE_TSC_LO]! >>> 0,
-        L[b + LANE_TSC_HI]! >>> 0,
-        L[b + LANE_SYS_LO]! >>> 0,
-        L[b + LANE_SYS_HI]! >>> 0,
-        L[b + LANE_MUL]! >>> 0,
-        (sf << 24) >> 24,
-        out,
-      );
+      scalePvti(L, b, sf, tsc, L[b + LANE_TSC_LO]! >>> 0, L[b + LANE_TSC_HI]! >>> 0, out);
       const cpu1 = Atomics.load(cpuOf, task); // __getcpu() again
       const version1 = Atomics.load(L, b + LANE_VERSION); // virt_rmb(); version again
       if (cpu1 === cpu && (version & 1) === 0 && version1 === version) {
@@ -108,18 +96,7 @@ function* percpuSteps(env: GuestEnv, obs: ReadObs): Generator<string, number, vo
     const tsHi = L[b + LANE_TSC_HI]! >>> 0;
     yield `pvti[${cpu}].tsc_timestamp → ${tsHi * TWO32 + tsLo}`;
     const sf = L[b + LANE_SHIFT_FLAGS]!;
-    pvclockReadCycles(
-      tsc >>> 0,
-      Math.floor(tsc / TWO32),
-      tsLo,
-      tsHi,
-      L[b + LANE_SYS_LO]! >>> 0,
-      L[b + LANE_SYS_HI]! >>> 0,
-      L[b + LANE_MUL]! >>> 0,
-      (sf << 24) >> 24,
-      out,
-    );
-    const value = out[OUT_HI]! * TWO32 + out[OUT_LO]!;
+    const value = scalePvti(L, b, sf, tsc, tsLo, tsHi, out);
     yield `pvti[${cpu}].system_time, flags → scaled: ${value}`;
     const cpu1 = Atomics.load(env.cpuOf, env.task);
     yield `getcpu → ${cpu1}`;

@@ -6,6 +6,7 @@
 //
 // Hot paths use 32-bit lanes of an Int32Array (a u64 is two lanes, little-endian as on x86);
 // tests check the lanes against DataView reads at the ABI's byte offsets.
+import { OUT_HI, OUT_LO, pvclockReadCycles } from './scale.js';
 
 /** byte offsets inside one pvti (pvclock-abi.h) */
 export const PVTI_VERSION = 0; // u32, odd while the host is writing
@@ -101,4 +102,33 @@ export function readBody(lanes: Int32Array, cpu: number): PvtiBody & { readonly 
     tsc_shift: (sf << 24) >> 24,
     flags: (sf >>> 8) & 0xff,
   };
+}
+
+/**
+ * __pvclock_read_cycles over the pvti at lane `b`: out = system_time + scale(tsc -
+ * tsc_timestamp). The caller passes what it has already loaded (the shift/flags word and
+ * tsc_timestamp, at the point of its own read order); system_time and the multiplier are
+ * loaded here, as the real reader loads them after tsc_timestamp.
+ */
+export function scalePvti(
+  lanes: Int32Array,
+  b: number,
+  sf: number,
+  tsc: number,
+  tsLo: number,
+  tsHi: number,
+  out: Uint32Array,
+): number {
+  pvclockReadCycles(
+    tsc >>> 0,
+    Math.floor(tsc / TWO32),
+    tsLo,
+    tsHi,
+    lanes[b + LANE_SYS_LO]! >>> 0,
+    lanes[b + LANE_SYS_HI]! >>> 0,
+    lanes[b + LANE_MUL]! >>> 0,
+    (sf << 24) >> 24,
+    out,
+  );
+  return out[OUT_HI]! * TWO32 + out[OUT_LO]!;
 }

@@ -4,17 +4,8 @@
 // version again. No getcpu: "we interpret that bit to mean that all vCPUs have matching pvti
 // and that the TSC is synced, so we can just look at vCPU 0's pvti". It relies on KVM writing
 // every pvti with separate version stores, so vCPU0's updates are atomic as seen by all vCPUs.
-import {
-  LANE_MUL,
-  LANE_SHIFT_FLAGS,
-  LANE_SYS_HI,
-  LANE_SYS_LO,
-  LANE_TSC_HI,
-  LANE_TSC_LO,
-  LANE_VERSION,
-  PVCLOCK_TSC_STABLE_BIT,
-} from './pvti.js';
-import { pvclockReadCycles, OUT_HI, OUT_LO } from './scale.js';
+import { LANE_SHIFT_FLAGS, LANE_TSC_HI, LANE_TSC_LO, LANE_VERSION, PVCLOCK_TSC_STABLE_BIT, scalePvti } from './pvti.js';
+import { OUT_HI, OUT_LO } from './scale.js';
 import {
   PVCLOCK_FALLBACK,
   newObs,
@@ -55,17 +46,7 @@ class Vcpu0Reader implements PvclockReader {
         return PVCLOCK_FALLBACK;
       }
       const tsc = this.tsc.rdtsc(this.cpuOf[this.task]!); // rdtsc_ordered() on whichever vCPU runs us
-      pvclockReadCycles(
-        tsc >>> 0,
-        Math.floor(tsc / TWO32),
-        L[LANE_TSC_LO]! >>> 0,
-        L[LANE_TSC_HI]! >>> 0,
-        L[LANE_SYS_LO]! >>> 0,
-        L[LANE_SYS_HI]! >>> 0,
-        L[LANE_MUL]! >>> 0,
-        (sf << 24) >> 24,
-        out,
-      );
+      scalePvti(L, 0, sf, tsc, L[LANE_TSC_LO]! >>> 0, L[LANE_TSC_HI]! >>> 0, out);
       const version1 = Atomics.load(L, LANE_VERSION); // pvclock_read_retry(): virt_rmb(); reload
       if ((version & 1) === 0 && version1 === version) {
         const obs = this.obs;
@@ -95,18 +76,7 @@ function* vcpu0Steps(env: GuestEnv, obs: ReadObs): Generator<string, number, voi
     const tsLo = L[LANE_TSC_LO]! >>> 0;
     const tsHi = L[LANE_TSC_HI]! >>> 0;
     yield `pvti[0].tsc_timestamp → ${tsHi * TWO32 + tsLo}`;
-    pvclockReadCycles(
-      tsc >>> 0,
-      Math.floor(tsc / TWO32),
-      tsLo,
-      tsHi,
-      L[LANE_SYS_LO]! >>> 0,
-      L[LANE_SYS_HI]! >>> 0,
-      L[LANE_MUL]! >>> 0,
-      (sf << 24) >> 24,
-      out,
-    );
-    const value = out[OUT_HI]! * TWO32 + out[OUT_LO]!;
+    const value = scalePvti(L, 0, sf, tsc, tsLo, tsHi, out);
     yield `pvti[0].system_time → scaled: ${value}`;
     const version1 = Atomics.load(L, LANE_VERSION);
     if ((version & 1) === 0 && version1 === version) {
