@@ -53,9 +53,14 @@ function walkOps(load: EvtchnLoad, from: number, to: number): number {
   let acc = 0;
   for (let i = from; i < to; i++) {
     switch (op[i]) {
-      case OP_SEND:
-        acc += port[i]!;
+      case OP_SEND: {
+        // a run of sends, read as the replay reads it (one dispatch per run)
+        let j = i;
+        do acc += port[j++]!;
+        while (j < to && op[j] === OP_SEND);
+        i = j - 1;
         break;
+      }
       case OP_UPCALL:
         acc ^= port[i]!;
         break;

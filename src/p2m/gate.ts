@@ -25,8 +25,7 @@ function outcome(f: () => boolean): string {
   }
 }
 
-export function runGate(p2m: P2m, load: P2mLoad): Gate {
-  const ref = referenceFor(p2m, load.layout);
+export function runGate(p2m: P2m, load: P2mLoad, ref = referenceFor(p2m, load.layout)): Gate {
   const enc = p2m.enc;
   for (let i = 0; i < load.ops.length; i++) {
     const pfn = load.pfns[i]!;

@@ -16,7 +16,8 @@
 // of the list: it is kept equal to the page tables (set_pte updates both) and is not a p2m
 // load. Only 64-bit guests are modelled (32-bit PAE Linux is limited to 64 GiB anyway).
 import { checkEntry, viewOf, hiLaneOf, type Encoding, type Width, E64 } from './entry.js';
-import { CHUNK, listW64, pairValue } from './fastlookup.js';
+import { CHUNK, pairValue } from './fastlookup.js';
+import { listW64, listW64Range } from './listlookup.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
 import {
   chunkKind,
@@ -319,6 +320,25 @@ export class P2mLinear implements P2m {
         pfns,
         from,
         Math.min(n, from + CHUNK),
+        acc,
+      );
+    return pairValue(acc);
+  }
+
+  lookupRangeSum(first: number, n: number, acc: Float64Array): number {
+    acc[0] = 0;
+    acc[1] = 0;
+    const lanes = this.mem.lanes;
+    for (let from = first; from < first + n; from += CHUNK)
+      listW64Range(
+        lanes,
+        this.runBase,
+        this.runEnd,
+        this.leafOf,
+        this.size,
+        this,
+        from,
+        Math.min(first + n, from + CHUNK),
         acc,
       );
     return pairValue(acc);

@@ -15,7 +15,8 @@
 // (tools/libs/guest/xg_sr_save_x86_pv.c). In this model a frame's index is its MFN and its
 // kernel address at once, so p2m_top_mfn_p is kept only as the page it costs.
 import { checkEntry, hasIdentityBit, viewOf, hiLaneOf, type Encoding, type Width, encoding } from './entry.js';
-import { CHUNK, pairValue, treeKernel, type TreeKernel } from './fastlookup.js';
+import { CHUNK, pairValue } from './fastlookup.js';
+import { treeKernels, type TreeKernel, type TreeRangeKernel } from './treelookup.js';
 import { mapFrameListTree } from './framelist.js';
 import { Arena, PAGE_SHIFT_LANES } from './memory.js';
 import { chunkKind, bootEntry, fillRamLeaf, leafHint, maxP2mPfn, type Layout } from './layout.js';
@@ -52,8 +53,9 @@ export class P2mTree implements P2m {
   private readonly missingMfn: number[] = [];
   /** xen_max_p2m_pfn: set at boot to the end of the extra memory, published, never grown */
   private readonly maxPfn: number;
-  /** the timed lookup's kernel for this width and depth */
+  /** the timed lookup's kernels for this width and depth: over a stream of pfns, over a run */
   private readonly kernel: TreeKernel;
+  private readonly rangeKernel: TreeRangeKernel;
 
   constructor(
     readonly variant: string,
@@ -71,7 +73,9 @@ export class P2mTree implements P2m {
     this.ls = this.wide ? 1 : 0;
     this.topShift = (depth - 1) * this.sh;
     this.capacity = this.E ** depth;
-    this.kernel = treeKernel(width, depth);
+    const kernels = treeKernels(width, depth);
+    this.kernel = kernels.stream;
+    this.rangeKernel = kernels.range;
     if (layout.span > this.capacity) {
       throw new CapacityError(variant, this.capacity, `a guest of ${layout.span} pfns`);
     }
@@ -167,6 +171,15 @@ export class P2mTree implements P2m {
     const lanes = this.mem.lanes; // read once: the arena only grows on an allocation, and a lookup allocates nothing
     for (let from = 0; from < n; from += CHUNK)
       this.kernel(lanes, this.top, this.identity, pfns, from, Math.min(n, from + CHUNK), acc);
+    return pairValue(acc);
+  }
+
+  lookupRangeSum(first: number, n: number, acc: Float64Array): number {
+    acc[0] = 0;
+    acc[1] = 0;
+    const lanes = this.mem.lanes;
+    for (let from = first; from < first + n; from += CHUNK)
+      this.rangeKernel(lanes, this.top, this.identity, from, Math.min(first + n, from + CHUNK), acc);
     return pairValue(acc);
   }
 

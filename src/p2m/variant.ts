@@ -81,6 +81,8 @@ export interface P2m {
    * 2^32. One kernel per configuration, chosen at construction (fastlookup.ts).
    */
   lookupSum(pfns: Uint32Array, n: number, acc: Float64Array): number;
+  /** lookupSum over the pfns first .. first + n - 1 (first + n <= RANGE_END), read from no index array */
+  lookupRangeSum(first: number, n: number, acc: Float64Array): number;
   /** __pfn_to_mfn: the raw entry view (flags kept). */
   raw(pfn: number): number;
   /** set_phys_to_machine: may allocate (copy-on-write of shared pages). Returns false only where Linux does. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/harness/kit.js';
 import { anchorMfn, xorshiftIndices } from '../../src/p2m/anchorload.js';
 import type { Width } from '../../src/p2m/entry.js';
-import { CHUNK, genericLookupSum } from '../../src/p2m/fastlookup.js';
+import { CHUNK, genericLookupSum, RANGE_END } from '../../src/p2m/fastlookup.js';
 import { referenceFor } from '../../src/p2m/gate.js';
 import { namedLayout } from '../../src/p2m/layout.js';
 import { caseParams, codec, lookupPfns, OP_SET } from '../../src/p2m/load.js';
@@ -64,6 +64,11 @@ test('the anchor load: the anchors checksums at gib=1 for every variant, and its
         const s = sums(p, pfns);
         assert.equal(s.fast, want[order], `${name} ${width}-bit ${order}`);
         assert.equal(s.generic, want[order], `${name} ${width}-bit ${order} (generic)`);
+        if (order === 'seq') {
+          const r = new Float64Array(2);
+          p.lookupRangeSum(0, pfns.length, r);
+          assert.equal(formatSum(r), want.seq, `${name} ${width}-bit seq (range kernel)`);
+        }
       }
     }
   }
@@ -93,7 +98,7 @@ function cases(width: Width): Array<Record<string, string | number>> {
   return out;
 }
 
-test('kernel = generic lookup() = reference on random layouts: identity, missing, foreign, beyond capacity, both widths', () => {
+test('kernel (stream and range) = generic lookup() = reference on random layouts: identity, missing, foreign, beyond capacity, both widths', () => {
   const rng = new Rng(7);
   for (const name of NAMES) {
     for (const width of VARIANTS[name].widths) {
@@ -131,6 +136,27 @@ test('kernel = generic lookup() = reference on random layouts: identity, missing
         const where = `${name} ${JSON.stringify(params)}`;
         assert.equal(s.fast, s.generic, where);
         assert.equal(s.fast, formatSum(r), `${where} (reference)`);
+        // the range kernels over runs: identity, missing, the list's run end, capacity
+        for (const [first, n] of [
+          [0, 40000],
+          [real.layout.span - 20000, 20700], // the top of the guest and past it
+          [1029 * 256 - 300, 900], // pc: the last RAM pfns into the identity hole
+          [p.capacity - 5, 10], // over the tree's capacity
+          [real.layout.span - 3, 8],
+          [RANGE_END - 6, 6],
+        ] as const) {
+          if (first < 0 || first + n > RANGE_END) continue;
+          const a = new Float64Array(2);
+          const b = new Float64Array(2);
+          p.lookupRangeSum(first, n, a);
+          genericLookupSum(
+            p,
+            Float64Array.from({ length: n }, (_, i) => first + i),
+            n,
+            b,
+          );
+          assert.equal(formatSum(a), formatSum(b), `${where} run ${first}+${n}`);
+        }
         // and one pfn at a time: a sum could hide two compensating errors
         const one = new Float64Array(2);
         for (let i = 0; i < pfns.length; i += 37) {
@@ -157,7 +183,8 @@ test('the checksum is exact modulo 2^64 past a chunk of INVALIDs', () => {
 
 test('the gate fails a variant whose timed kernel disagrees, and passes the real ones', () => {
   const load = codec.generate({ guest: 64, gib: 5, layout: 'pc', load: 'random' }, 3);
-  for (const name of NAMES) assert.equal(gateWithLookupSum(build(name, load.layout), load).ok, true, name);
+  const s = lookupStream(load);
+  for (const name of NAMES) assert.equal(gateWithLookupSum(build(name, load.layout), load, s).ok, true, name);
   const p = build('linear', load.layout);
   const real = p.lookupSum.bind(p);
   p.lookupSum = (pfns, n, acc) => {
@@ -165,18 +192,43 @@ test('the gate fails a variant whose timed kernel disagrees, and passes the real
     acc[0] = (acc[0]! + 1) % 2 ** 32;
     return v + 1;
   };
-  const g = gateWithLookupSum(p, load);
+  const g = gateWithLookupSum(p, load, s);
   assert.equal(g.ok, false);
   if (!g.ok) {
     assert.equal(g.at, load.ops.length);
     assert.match(g.expected, /timed lookup path/);
   }
-  assert.notEqual(lookupStream(load).narrow, null);
+  assert.notEqual(s.narrow, null);
+  assert.equal(s.first, null);
   // a lookup beyond 2^32 sends the whole stream through the generic lookup()
   const at = load.ops.findIndex((o) => o !== OP_SET);
   const wide = { ...load, pfns: Float64Array.from(load.pfns, (x, i) => (i === at ? 2 ** 33 : x)) };
   assert.equal(lookupStream(wide).narrow, null);
-  assert.equal(gateWithLookupSum(build('tree4', wide.layout), wide).ok, true);
+  assert.equal(gateWithLookupSum(build('tree4', wide.layout), wide, lookupStream(wide)).ok, true);
+});
+
+test('a stream of consecutive pfns takes the range kernel, and the gate fails a broken one', () => {
+  // the seq load's first run of 2048 consecutive lookups
+  const whole = codec.generate({ guest: 64, gib: 5, layout: 'pc', load: 'seq' }, 1);
+  let end = 0;
+  let looked = 0;
+  while (end < whole.ops.length && looked < 2048) if (whole.ops[end++] !== OP_SET) looked++;
+  const load = {
+    ...whole,
+    ops: whole.ops.slice(0, end),
+    pfns: whole.pfns.slice(0, end),
+    values: whole.values.slice(0, end),
+  };
+  const s = lookupStream(load);
+  assert.equal(s.first, lookupPfns(load)[0]);
+  assert.equal(lookupStream(whole).first, null); // several runs: the stream kernel
+  for (const name of NAMES) assert.equal(gateWithLookupSum(build(name, load.layout), load, s).ok, true, name);
+  const p = build('tree3', load.layout);
+  const real = p.lookupRangeSum.bind(p);
+  p.lookupRangeSum = (first, n, acc) => real(first + 1, n, acc); // off by one pfn
+  const g = gateWithLookupSum(p, load, s);
+  assert.equal(g.ok, false);
+  if (!g.ok) assert.match(g.expected, /timed lookup path/);
 });
 
 test("a dense guest's list leaves are one run of consecutive frames (the builder's list), read without leafOf", () => {
