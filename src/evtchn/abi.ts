@@ -139,18 +139,45 @@ export interface ExtensionNeeds {
   readonly fifoPorts: number;
 }
 
-/** Typed arrays of a model's state, copied aside and back without allocating again. */
+type StateArray = Uint8Array | Uint32Array | Int32Array;
+
+/**
+ * Typed arrays of a model's state, copied aside and back without allocating again. `hot`
+ * holds what sends, masks and upcalls change; `bindings` what only binding, closing or a
+ * priority change does, restored only when the model said one ran (touchBindings) since the
+ * last save or restore. The restore is untimed, but what it writes stays in the cache the
+ * timed replay then runs in: writing a 16 KiB binding table back on every sample of a stream
+ * that never rebinds would time the stream on evicted lines, which nothing in the ABI does.
+ */
 export class StateCopy {
-  private readonly saved: (Uint8Array | Uint32Array | Int32Array)[];
-  constructor(private readonly live: readonly (Uint8Array | Uint32Array | Int32Array)[]) {
-    this.saved = live.map((a) => a.slice());
+  private readonly savedHot: StateArray[];
+  private readonly savedBindings: StateArray[];
+  private bindingsTouched = false;
+  constructor(
+    private readonly hot: readonly StateArray[],
+    private readonly bindings: readonly StateArray[] = [],
+  ) {
+    this.savedHot = hot.map((a) => a.slice());
+    this.savedBindings = bindings.map((a) => a.slice());
+  }
+  /** the model changed a binding array (bind, close, set_priority) */
+  touchBindings(): void {
+    this.bindingsTouched = true;
   }
   save(): void {
-    for (let i = 0; i < this.live.length; i++) (this.saved[i] as Uint32Array).set(this.live[i] as Uint32Array);
+    copyAll(this.savedHot, this.hot);
+    copyAll(this.savedBindings, this.bindings);
+    this.bindingsTouched = false;
   }
   restore(): void {
-    for (let i = 0; i < this.live.length; i++) (this.live[i] as Uint32Array).set(this.saved[i] as Uint32Array);
+    copyAll(this.hot, this.savedHot);
+    if (this.bindingsTouched) copyAll(this.bindings, this.savedBindings);
+    this.bindingsTouched = false;
   }
+}
+
+function copyAll(to: readonly StateArray[], from: readonly StateArray[]): void {
+  for (let i = 0; i < to.length; i++) (to[i] as Uint32Array).set(from[i] as Uint32Array);
 }
 
 /** What every variant module exports. */

@@ -93,17 +93,10 @@ export class Fifo implements EvtchnModel {
     // Xen starts every channel's last queue at vCPU 0, the default priority
     this.lastQueue = new Int32Array(words).fill(EVTCHN_FIFO_PRIORITY_DEFAULT);
     this.localHead = new Int32Array(this.vcpus * EVTCHN_FIFO_MAX_QUEUES);
-    this.state = new StateCopy([
-      this.event,
-      this.ready,
-      this.head,
-      this.upcallPending,
-      this.tail,
-      this.priority,
-      this.notifyVcpu,
-      this.lastQueue,
-      this.localHead,
-    ]);
+    this.state = new StateCopy(
+      [this.event, this.ready, this.head, this.upcallPending, this.tail, this.lastQueue, this.localHead],
+      [this.priority, this.notifyVcpu],
+    );
   }
 
   saveState(): void {
@@ -120,6 +113,7 @@ export class Fifo implements EvtchnModel {
     if (!(Number.isInteger(priority) && priority >= 0 && priority < EVTCHN_FIFO_MAX_QUEUES)) {
       throw new RangeError(`fifo: priority ${priority} is not in 0..${EVTCHN_FIFO_MAX_QUEUES - 1}`);
     }
+    this.state.touchBindings();
     this.priority[port] = priority;
   }
 
@@ -133,6 +127,7 @@ export class Fifo implements EvtchnModel {
   close(port: number): void {
     this.check(port);
     this.event[port]! &= ~PENDING;
+    this.state.touchBindings();
     this.priority[port] = EVTCHN_FIFO_PRIORITY_DEFAULT;
     this.notifyVcpu[port] = 0;
   }
@@ -254,6 +249,7 @@ export class Fifo implements EvtchnModel {
   bind(port: number, vcpu: number): void {
     this.check(port);
     if (!(vcpu >= 0 && vcpu < this.vcpus)) throw new RangeError(`fifo: no vCPU ${vcpu} (vcpus=${this.vcpus})`);
+    this.state.touchBindings();
     this.notifyVcpu[port] = vcpu;
   }
 

@@ -141,16 +141,10 @@ export class NLevel implements EvtchnModel {
     // depth 2 lives in shared_info; deeper leaves are pages the guest registers
     this.leafBytes =
       this.depth === 2 ? this.capacity >>> 3 : Math.ceil(config.ports / BITS_PER_PAGE) * (BITS_PER_PAGE >>> 3);
-    this.state = new StateCopy([
-      this.pending,
-      this.maskBits,
-      this.sel,
-      this.upcallPending,
-      this.notifyVcpu,
-      this.cpuMask,
-      this.cursor,
-      this.timerPort,
-    ]);
+    this.state = new StateCopy(
+      [this.pending, this.maskBits, this.sel, this.upcallPending, this.cursor],
+      [this.notifyVcpu, this.cpuMask, this.timerPort],
+    );
   }
 
   saveState(): void {
@@ -252,6 +246,7 @@ export class NLevel implements EvtchnModel {
   bind(port: number, vcpu: number): void {
     this.check(port);
     if (!(vcpu >= 0 && vcpu < this.vcpus)) throw new RangeError(`N-level: no vCPU ${vcpu} (vcpus=${this.vcpus})`);
+    this.state.touchBindings();
     const old = this.notifyVcpu[port]!;
     const li = port >>> 5;
     const m = 1 << (port & 31);

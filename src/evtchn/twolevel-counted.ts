@@ -96,17 +96,10 @@ export class TwoLevel implements EvtchnModel {
     this.currentWordIdx = new Int32Array(this.vcpus);
     this.currentBitIdx = new Int32Array(this.vcpus);
     this.timerPort = new Int32Array(this.vcpus);
-    this.state = new StateCopy([
-      this.pending,
-      this.maskBits,
-      this.pendingSel,
-      this.upcallPending,
-      this.notifyVcpu,
-      this.cpuMask,
-      this.currentWordIdx,
-      this.currentBitIdx,
-      this.timerPort,
-    ]);
+    this.state = new StateCopy(
+      [this.pending, this.maskBits, this.pendingSel, this.upcallPending, this.currentWordIdx, this.currentBitIdx],
+      [this.notifyVcpu, this.cpuMask, this.timerPort],
+    );
   }
 
   saveState(): void {
@@ -169,6 +162,7 @@ export class TwoLevel implements EvtchnModel {
   bind(port: number, vcpu: number): void {
     this.check(port);
     if (!(vcpu >= 0 && vcpu < this.vcpus)) throw new RangeError(`2-level: no vCPU ${vcpu} (vcpus=${this.vcpus})`);
+    this.state.touchBindings();
     const old = this.notifyVcpu[port]!;
     const li = port >>> 5;
     const m = 1 << (port & 31);

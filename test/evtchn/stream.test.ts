@@ -67,3 +67,33 @@ test('a migration half-way loses no event: every model delivers as many events a
   }
   assert.ok(fifoRaised > 0, 'some migration found FIFO events queued: the check is not vacuous');
 });
+
+test('restoreState puts back bindings, closes and priorities changed after saveState (counted and timed models)', () => {
+  for (const subject of SUBJECTS) {
+    const config = subject.config(64, 4096, 2);
+    for (const make of [subject.module.create, subject.module.createTimed]) {
+      const deliver = (m: ReturnType<typeof make>): number[] => {
+        const got: number[] = [];
+        for (const port of [5, 7, 9, 300]) m.setPending(port);
+        for (const v of [0, 1]) m.upcall(v, { handle: (vcpu, port) => got.push(vcpu, port) });
+        return got;
+      };
+      const fresh = deliver(make(config));
+      // one change at a time: each must mark the bindings for the restore by itself
+      const changes: Array<[string, (m: ReturnType<typeof make>) => void]> = [
+        ['bind', (m) => m.bind(5, 1)],
+        ['close', (m) => m.close(7)],
+        ['set_priority', (m) => m.setPriority(9, 3)],
+        ['bind_virq timer', (m) => m.bindTimer(300, 1)],
+      ];
+      for (const [what, change] of changes) {
+        const m = make(config);
+        m.saveState();
+        change(m);
+        m.restoreState();
+        const kind = make === subject.module.create ? 'counted' : 'timed';
+        assert.deepEqual(deliver(m), fresh, `${subject.name} ${kind}: ${what}`);
+      }
+    }
+  }
+});
