@@ -145,9 +145,11 @@ type StateArray = Uint8Array | Uint32Array | Int32Array;
  * Typed arrays of a model's state, copied aside and back without allocating again. `hot`
  * holds what sends, masks and upcalls change; `bindings` what only binding, closing or a
  * priority change does, restored only when the model said one ran (touchBindings) since the
- * last save or restore. The restore is untimed, but what it writes stays in the cache the
- * timed replay then runs in: writing a 16 KiB binding table back on every sample of a stream
- * that never rebinds would time the stream on evicted lines, which nothing in the ABI does.
+ * last save or restore. The restore is untimed, but what it writes is in the cache the timed
+ * replay then runs in: writing the binding tables back on every sample of a stream that never
+ * rebinds (notify_vcpu_id alone is 16 KiB at 4096 ports; half a MiB over the 32 guest copies
+ * of a sparse stream) fills it with lines the stream does not read, which nothing in the ABI
+ * does. (Its effect on the sparse rows' times could not be told from this VM's noise.)
  */
 export class StateCopy {
   private readonly savedHot: StateArray[];
