@@ -3,8 +3,9 @@
 // to the next as they would in Linux and Xen; between samples, untimed, the model and the
 // driver are put back exactly as they were after the prologue, so every sample does the same
 // work. The loop dispatches on the op code from a typed array and calls the model directly:
-// no allocation, no closure, one call site per operation kind; a run of sends is one dispatch. Its driver rules are those of
-// replay.ts (the gate's), and a test holds the two to the same deliveries.
+// no allocation, no closure, one call site per operation kind; a run of sends is one
+// dispatch. Its driver rules are those of replay.ts (the gate's), and a test holds the two
+// to the same deliveries.
 // A stream without driver rules (no lateeoi, hot or during op: decided once, from the load)
 // hands the model a DeliverySink, which only counts and digests, as the C anchor's handler
 // sums and counts; the model's handler call site then sees that one class.
