@@ -36,8 +36,9 @@ const dir = values.anchors;
 const reps = values.reps ?? '15';
 const rounds = values.rounds ?? '3';
 // Both sides move between processes (the anchors' README: up to 1.7x on the tightest C loops),
-// so each is run in `procs` separate processes, alternating C and hvbench, and every figure is
-// the median over processes, shown with its range. On a shared 2-vCPU VM the slow phases
+// so each is run in `procs` separate processes, and every figure is the median over processes,
+// shown with its range. C and hvbench alternate case by case (the C anchor on one case, then
+// hvbench on the same case), so that the two sides of a row are measured seconds apart. On a shared 2-vCPU VM the slow phases
 // come and go in the middle of a process and halve throughput-bound loops on either side, so
 // the table also gives the ratio of the fastest process of each side: the cost of the same
 // work with the least interference each side saw.
@@ -77,13 +78,11 @@ const build = join(work, 'anchors');
 cpSync(dir, build, { recursive: true });
 execFileSync('make', ['-C', build, 'evtchn2l', 'p2m'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
-/** one process of each C anchor: anchor|case|metric → value */
-function anchorRuns(): Map<string, number> {
+/** one process of a C anchor on the cases whose `anchor,case` contains `only`: anchor|case|metric → value */
+function anchorRun(prog: 'evtchn2l' | 'p2m', only: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const prog of ['evtchn2l', 'p2m']) {
-    const text = execFileSync(join(build, prog), ['-r', reps], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    for (const r of csv(text)) out.set(`${r['anchor']}|${r['case']}|${r['metric']}`, Number(r['value']));
-  }
+  const text = execFileSync(join(build, prog), ['-r', reps, '-f', only], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  for (const r of csv(text)) out.set(`${r['anchor']}|${r['case']}|${r['metric']}`, Number(r['value']));
   return out;
 }
 
@@ -130,10 +129,10 @@ const evtchnLoads = EVTCHN.map((kase) => {
 
 for (let proc = 1; proc <= procs; proc++) {
   process.stderr.write(`anchors: process ${proc} of ${procs}\n`);
-  const c = anchorRuns();
   // hvbench's `stream` is ns per delivered event over sends + upcall; C's the cheaper of its
   // plain and atomic send + event
   for (const { key, file, sum } of evtchnLoads) {
+    const c = anchorRun('evtchn2l', key); // just before hvbench's run of the same case
     const rows = hvbench('evtchn', 'abi=64,depth=2,ports=4096,vcpus=1,load=sparse,density=0.1', file, '2-level');
     const cSum = c.get(`evtchn2l-plain|${key}|checksum`);
     const events = med(rows, '2-level', 'events');
@@ -148,6 +147,7 @@ for (let proc = 1; proc <= procs; proc++) {
   // itself (a 16 GiB stream file would be ~100 MB) and reports the checksum of its timed
   // lookups, which must equal the C one
   for (const [gib, order] of P2M) {
+    const c = anchorRun('p2m', `gib=${gib},${order}`);
     const rows = hvbench(
       'p2m',
       `guest=64,gib=${gib},layout=dense,load=anchor,order=${order}`,
