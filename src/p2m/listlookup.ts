@@ -76,6 +76,7 @@ export function listW64Range(
   last: number,
   acc: Float64Array,
 ): void {
+  const base = runBase | 0;
   const run = Math.min(runEnd, RANGE_END) | 0; // pfns stay below RANGE_END: bounds clamped to it
   const limit = Math.min(size, RANGE_END) | 0;
   const end = last | 0;
@@ -84,7 +85,7 @@ export function listW64Range(
   let sHi = 0;
   let carry = 0;
   let pfn = first | 0;
-  for (let b = (runBase + 2 * pfn) | 0; pfn < stop; pfn = (pfn + 1) | 0, b = (b + 2) | 0) {
+  for (let b = (base + 2 * pfn) | 0; pfn < stop; pfn = (pfn + 1) | 0, b = (b + 2) | 0) {
     const lo = lanes[b]! | 0;
     const hi = lanes[b | 1]! | 0;
     if ((lo & hi) !== -1) {
@@ -103,7 +104,7 @@ export function listW64Range(
     sHi = (sHi + h) | 0;
   }
   for (; pfn < end; pfn = (pfn + 1) | 0) {
-    const b = atList(runBase | 0, run, leafOf, limit, pfn);
+    const b = atList(base, run, leafOf, limit, pfn);
     if (b >= 0) {
       const lo = lanes[b]! | 0;
       const hi = lanes[b | 1]! | 0;
