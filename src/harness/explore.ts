@@ -70,7 +70,8 @@ interface Interleaving {
   readonly schedule: number[];
   /** enabled-thread bitmask before each step of `schedule` */
   readonly enabled: number[];
-  readonly steps: Step[];
+  /** the label of each step of `schedule` (Step objects are made only for the shortest counterexample) */
+  readonly labels: string[];
   readonly violation: { readonly violation: string; readonly size: number } | null;
   readonly truncated: boolean;
   readonly deadlock: boolean;
@@ -104,11 +105,11 @@ function runOnce<S>(model: Model<S>, prefix: readonly number[], maxSteps: number
   let waiting = 0;
   const schedule: number[] = [];
   const enabled: number[] = [];
-  const steps: Step[] = [];
+  const labels: string[] = [];
   let previous = -1;
   while (alive !== 0 && schedule.length < maxSteps) {
     const runnable = alive & ~waiting;
-    if (runnable === 0) return { schedule, enabled, steps, violation: null, truncated: false, deadlock: true };
+    if (runnable === 0) return { schedule, enabled, labels, violation: null, truncated: false, deadlock: true };
     const at = schedule.length;
     let t: number;
     if (at < prefix.length) {
@@ -127,16 +128,16 @@ function runOnce<S>(model: Model<S>, prefix: readonly number[], maxSteps: number
     if (r.done === true) {
       alive &= ~(1 << t);
       waiting = 0;
-      steps.push({ thread: model.programs[t]!.name, label: RETURN_LABEL });
+      labels.push(RETURN_LABEL);
     } else {
-      steps.push({ thread: model.programs[t]!.name, label: r.value });
+      labels.push(r.value);
       waiting = r.value.startsWith(SPIN_PREFIX) ? waiting | (1 << t) : 0;
     }
     previous = t;
     const v = model.check(state);
-    if (v !== null) return { schedule, enabled, steps, violation: v, truncated: false, deadlock: false };
+    if (v !== null) return { schedule, enabled, labels, violation: v, truncated: false, deadlock: false };
   }
-  return { schedule, enabled, steps, violation: null, truncated: alive !== 0, deadlock: false };
+  return { schedule, enabled, labels, violation: null, truncated: alive !== 0, deadlock: false };
 }
 
 /** Context switches away from a thread that could have continued, in schedule[0..end). */
@@ -169,8 +170,9 @@ export function explore<S>(model: Model<S>, options: ExploreOptions): ExploreRes
     if (o.violation !== null) {
       violations++;
       if (o.violation.size > worst) worst = o.violation.size;
-      if (shortest === null || o.steps.length < shortest.steps.length) {
-        shortest = { steps: o.steps, violation: o.violation.violation };
+      if (shortest === null || o.labels.length < shortest.steps.length) {
+        const steps = o.labels.map((label, i) => ({ thread: model.programs[o.schedule[i]!]!.name, label }));
+        shortest = { steps, violation: o.violation.violation };
       }
     }
   };

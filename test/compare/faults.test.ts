@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRun } from '../../src/compare/read.js';
 import { InputError } from '../../src/harness/exit.js';
-import { compare, type RowSpec, timings, tmp, writeRun } from './fixture.js';
+import { compare, compareIn, type RowSpec, timings, tmp, writeRun } from './fixture.js';
 
 function rows(seedBase: number, slow = 1): RowSpec[] {
   return ['2-level', 'N-level'].map((variant, i) => ({
@@ -30,7 +30,7 @@ function repoWithCommit(): { repo: string; commit: string } {
   return { repo, commit: git('rev-parse', 'HEAD') };
 }
 
-test('a ref pools only runs measured alike: calibration, other --time and other-commit runs are left out, and listed', () => {
+test('a ref pools only runs measured alike: calibration, other --time and other-commit runs are left out, and listed', async () => {
   const { repo, commit } = repoWithCommit();
   const c12 = commit.slice(0, 12);
   const results = join(repo, 'results');
@@ -41,7 +41,7 @@ test('a ref pools only runs measured alike: calibration, other --time and other-
   writeRun(join(results, `${c12}.3`), { commit, rows: rows(7, 1.5), options: { time_ms: 20 } });
   // a folder named after this commit whose rows are another commit's
   writeRun(join(results, `${c12}.4`), { commit: 'f'.repeat(40), rows: rows(9, 1.5) });
-  const r = compare([base, 'HEAD', '--no-run', '--fail-on', 'regression'], repo);
+  const r = await compareIn([base, 'HEAD', '--no-run', '--fail-on', 'regression'], repo);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /slower/);
   assert.match(r.stdout, new RegExp(`left out results/${c12}\\.2: a calibration run \\(--inject-slowdown`));
@@ -49,35 +49,35 @@ test('a ref pools only runs measured alike: calibration, other --time and other-
   assert.match(r.stdout, new RegExp(`left out results/${c12}\\.4: its rows are of commit ffffffffffff`));
 });
 
-test('a folder of runs that were not measured alike is refused, naming the runs and the difference', () => {
+test('a folder of runs that were not measured alike is refused, naming the runs and the difference', async () => {
   const root = tmp();
   const base = writeRun(join(root, 'base'), { rows: rows(1) });
   writeRun(join(root, 'head', 'run1'), { rows: rows(3) });
   writeRun(join(root, 'head', 'run2'), { rows: rows(5), options: { seed: 2 } });
-  const r = compare([base, join(root, 'head')]);
+  const r = await compareIn([base, join(root, 'head')]);
   assert.equal(r.code, 2, r.stdout);
   assert.match(r.stderr, /not measured alike.*run2 \(seed 2 vs 1\)/);
   const ok = writeRun(join(root, 'same', 'run1'), { rows: rows(3) });
   writeRun(join(root, 'same', 'run2'), { rows: rows(5) });
-  const p = compare([base, join(ok, '..')]);
+  const p = await compareIn([base, join(ok, '..')]);
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /pooled 2 runs/);
 });
 
-test('a run with other node flags (e.g. --jitless) is another environment: a warning, refused under --strict-env', () => {
+test('a run with other node flags (e.g. --jitless) is another environment: a warning, refused under --strict-env', async () => {
   const root = tmp();
   const env = { host: 'box', cpu: 'Test CPU @ 2.0GHz', cores: 2, node: 'v20.20.2', v8: '11.3.244.8-node.33' };
   const base = writeRun(join(root, 'base'), { rows: rows(1), manifest: { env: { ...env, node_flags: '' } } });
   const head = writeRun(join(root, 'head'), { rows: rows(3), manifest: { env: { ...env, node_flags: '--jitless' } } });
-  const r = compare([base, head]);
+  const r = await compareIn([base, head]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /different environments \(node flags: \(none\) vs --jitless\)/);
-  const strict = compare([base, head, '--strict-env']);
+  const strict = await compareIn([base, head, '--strict-env']);
   assert.equal(strict.code, 2);
   assert.match(strict.stderr, /node flags: \(none\) vs --jitless.*--strict-env refuses/);
 });
 
-test('--format csv escapes formulas and --format md escapes HTML, pipes and newlines', () => {
+test('--format csv escapes formulas and --format md escapes HTML, pipes and newlines', async () => {
   const root = tmp();
   const evil: RowSpec[] = [
     { variant: '=HYPERLINK("http://x")', metric: 'deliver', samples: timings(1, 20) },
@@ -85,21 +85,21 @@ test('--format csv escapes formulas and --format md escapes HTML, pipes and newl
   ];
   const b = writeRun(join(root, 'b'), { rows: evil });
   const h = writeRun(join(root, 'h'), { rows: evil });
-  const csv = compare([b, h, '--format', 'csv']);
+  const csv = await compareIn([b, h, '--format', 'csv']);
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(csv.stdout, /^evtchn,"'=HYPERLINK\(""http:\/\/x""\)",/m);
-  const md = compare([b, h, '--format', 'md']);
+  const md = await compareIn([b, h, '--format', 'md']);
   assert.match(md.stdout, /&lt;img src=x&gt; line two \\\| pipe/);
   assert.doesNotMatch(md.stdout, /<img/);
 });
 
-test('a stored run still being written (or whose writer died) is left out, and said so', () => {
+test('a stored run still being written (or whose writer died) is left out, and said so', async () => {
   const { repo, commit } = repoWithCommit();
   const c12 = commit.slice(0, 12);
   const base = writeRun(join(repo, 'B'), { commit, rows: rows(1) });
   writeRun(join(repo, 'results', c12), { commit, rows: rows(3) });
   writeFileSync(join(writeRun(join(repo, 'results', `${c12}.2`), { commit, rows: rows(5, 1.5) }), '.lock'), 'pid 1');
-  const r = compare([base, 'HEAD', '--no-run', '--fail-on', 'regression'], repo);
+  const r = await compareIn([base, 'HEAD', '--no-run', '--fail-on', 'regression'], repo);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(
     r.stdout,
@@ -107,7 +107,7 @@ test('a stored run still being written (or whose writer died) is left out, and s
   );
 });
 
-test('corrupt values are input errors naming file, line and column, never verdicts', () => {
+test('corrupt values are input errors naming file, line and column, never verdicts', async () => {
   const root = tmp();
   const good: RowSpec[] = [...rows(1), { variant: '2-level', metric: 'words', kind: 'counter', value: 2 }];
   const base = writeRun(join(root, 'base'), { rows: good });
@@ -173,6 +173,7 @@ test('corrupt values are input errors naming file, line and column, never verdic
       name,
     );
   }
+  // a real process here: the exit code of an input error is the CLI's
   const r = compare([base, join(root, 'nan'), '--fail-on', 'regression']);
   assert.equal(r.code, 2, r.stdout);
   assert.match(r.stderr, /line 4, column median: 'NaN' is not a number/);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
 import { Rng } from '../../src/harness/rng.js';
 import { SAMPLE_COLUMNS, SCHEMA, SUMMARY_COLUMNS, type SummaryColumn } from '../../src/harness/schema.js';
+import { compareMain } from '../../src/compare/main.js';
 
 export const COMPARE_MAIN = fileURLToPath(new URL('../../src/compare/main.js', import.meta.url));
 
@@ -221,4 +222,25 @@ export function compare(args: string[], cwd: string = process.cwd(), env: NodeJS
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...env },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same command in this process, through the function the CLI calls: the exit code is
+ * compareMain's return value. Used where a test makes many comparisons: a process costs more
+ * than the comparison. `compare()` above (a real process) stays for the exit paths.
+ */
+export async function compareIn(args: string[], cwd: string = process.cwd()): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await compareMain(args, {
+    cwd,
+    out: (s) => {
+      stdout += s;
+    },
+    err: (s) => {
+      stderr += s;
+    },
+    colour: false,
+  });
+  return { code, stdout, stderr };
 }

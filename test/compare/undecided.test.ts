@@ -3,29 +3,33 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compare, timings, tmp, writeRun } from './fixture.js';
+import { compareIn, timings, tmp, writeRun } from './fixture.js';
 
-function verdict(workers: number, workerCv: number, seed: number): { verdict: string; resolution: string } {
+async function verdict(
+  workers: number,
+  workerCv: number,
+  seed: number,
+): Promise<{ verdict: string; resolution: string }> {
   const root = tmp();
   const side = (name: string, s: number) =>
     writeRun(join(root, name), {
       commit: (name === 'base' ? 'b' : 'c').repeat(40),
       rows: [{ variant: '2-level', metric: 'deliver', samples: timings(s, 20, { rounds: workers, workerCv }) }],
     });
-  const r = compare([side('base', seed), side('head', seed + 1), '--format', 'json']);
+  const r = await compareIn([side('base', seed), side('head', seed + 1), '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const row = (JSON.parse(r.stdout) as { rows: { verdict: string; resolution: string }[] }).rows[0]!;
   return row;
 }
 
-test('tight workers, no change: the interval lies inside ±threshold and the row is same', () => {
-  const r = verdict(12, 0.002, 40);
+test('tight workers, no change: the interval lies inside ±threshold and the row is same', async () => {
+  const r = await verdict(12, 0.002, 40);
   assert.equal(r.resolution, 'inside');
   assert.equal(r.verdict, 'same');
 });
 
-test('two noisy workers a side, no change: the interval straddles ±threshold and the row is undecided', () => {
-  const r = verdict(2, 0.1, 40);
+test('two noisy workers a side, no change: the interval straddles ±threshold and the row is undecided', async () => {
+  const r = await verdict(2, 0.1, 40);
   assert.equal(r.resolution, 'open');
   assert.equal(r.verdict, 'undecided');
 });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compare, timings, tmp, writeRun } from './fixture.js';
+import { compareIn, timings, tmp, writeRun } from './fixture.js';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync(
@@ -17,7 +17,7 @@ function git(cwd: string, ...args: string[]): string {
   ).trim();
 }
 
-test('--until-resolved: a row still open when the budget ends is undecided', () => {
+test('--until-resolved: a row still open when the budget ends is undecided', async () => {
   const repo = join(tmp('hvbench-until-'), 'repo');
   mkdirSync(repo, { recursive: true });
   git(repo, 'init', '-q');
@@ -35,7 +35,7 @@ test('--until-resolved: a row still open when the budget ends is undecided', () 
   };
   commit(20, 1);
   commit(20.4, 2);
-  const r = compare(['HEAD~1', 'HEAD', '--until-resolved', '--budget', '0', '--format', 'json'], repo);
+  const r = await compareIn(['HEAD~1', 'HEAD', '--until-resolved', '--budget', '0', '--format', 'json'], repo);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { rows: { verdict: string; reason: string }[]; warnings: string[] };
   assert.equal(j.rows[0]!.verdict, 'undecided', JSON.stringify(j.rows[0]));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compare } from '../compare/fixture.js';
+import { compareIn } from '../compare/fixture.js';
 import { gather } from '../../src/report/gather.js';
 import { readRun, rowKey, samplesOf } from '../../src/report/read.js';
 import { cli, tempDir } from './helpers.js';
@@ -25,7 +25,7 @@ test('3 shards merge into the same rows as an unsharded run; a missing or overla
     (i) => JSON.parse(readFileSync(join(shards, `s${i}`, 'manifest.json'), 'utf8')).shard.cases as string[],
   );
   assert.deepEqual(cases.flat().sort(), ['toy words=16', 'toy words=256', 'toy words=64']);
-  const r = compare([whole, shards, '--format', 'json']);
+  const r = await compareIn([whole, shards, '--format', 'json']);
   assert.equal(r.code, 0, r.stderr);
   const rows = (JSON.parse(r.stdout) as { rows: { verdict: string; kind: string }[] }).rows;
   // per (case, variant): one timing, one counter, and the harness's clock_overhead gauge
@@ -44,12 +44,12 @@ test('3 shards merge into the same rows as an unsharded run; a missing or overla
   for (const r of one.rows.filter((x) => x.kind === 'timing')) assert.ok((workers.get(rowKey(r)) ?? []).length > 0);
   cpSync(join(shards, 's1'), join(shards, 's4'), { recursive: true });
   assert.throws(() => gather([shards], dir), /shard 1\/3 is both/);
-  const overlap = compare([whole, shards]);
+  const overlap = await compareIn([whole, shards]);
   assert.equal(overlap.code, 2);
   assert.match(overlap.stderr, /overlapping shards: 1\/3 in .*s1 and .*s4/);
   rmSync(join(shards, 's4'), { recursive: true });
   rmSync(join(shards, 's3'), { recursive: true });
-  const missing = compare([whole, shards]);
+  const missing = await compareIn([whole, shards]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing shard 3\/3/);
   assert.throws(() => gather([shards], dir), /missing shard 3\/3/);
