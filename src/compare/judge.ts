@@ -6,12 +6,16 @@
 //   intervals of the log ratio under BH false-coverage control (decide.ts), or with
 //   `--decision mwu` by a rank test corrected over the rows tested plus the bootstrap interval
 //   of the ratio of medians; either way a change must clear --threshold and the A/A band, and
-//   is `unknown` when the sides were not measured alike (unknown.ts).
+//   is `unknown` when the sides were not measured alike (unknown.ts);
+// - when both sides' workers sit in the same two speed modes, the interval compares fast
+//   workers with fast and slow with slow (strata.ts), and the shares of slow workers, which
+//   no longer move the estimate, neither make the row `unknown` nor widen an A/A band.
 import { FAILED } from '../harness/schema.js';
 import { checkLoads } from './checks.js';
-import { decide, resolutionOf, welchLog } from './decide.js';
+import { decide, resolutionOf } from './decide.js';
 import { directionOf } from './direction.js';
 import { compareMixtures } from './mixture.js';
+import { type ModedEstimate, plainEstimate, welchByMode } from './strata.js';
 import { unknownReason } from './unknown.js';
 import type { SummaryRec } from './read.js';
 import { geomeans } from './summary.js';
@@ -68,7 +72,7 @@ function cell(rec: SummaryRec, samples: number[][] | undefined): Cell {
 }
 
 /** The values each tested row compared (worker medians, or samples with one worker a side). */
-const tested = new WeakMap<RowResult, { x: number[]; y: number[] }>();
+const tested = new WeakMap<RowResult, { x: number[]; y: number[]; e?: ModedEstimate }>();
 
 function judge(p: Pair, opts: CompareOptions): RowResult {
   const rec = (p.base ?? p.head)!;
@@ -144,8 +148,10 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   r.testN = [x.length, y.length];
   if (x.length * y.length <= HL_PAIRS) r.hl = hodgesLehmann(x, y);
   if (opts.decision === 'interval') {
-    const e = welchLog(x, y);
+    const e = byWorker ? welchByMode(x, y) : plainEstimate(x, y);
     if (e === undefined) return { ...r, verdict: 'untested', reason: 'fewer than two values a side' };
+    tested.set(r, { x, y, e });
+    if (e.strata !== '') r.mixture += ` · compared within modes (${e.strata})`;
     r.p = e.p;
     r.ratio = e.ratio;
     return r;
@@ -161,6 +167,10 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
 function verdictOf(r: RowResult, selected: boolean, pair: Pair, opts: CompareOptions, notSelected: string): void {
   const change = (r.ratio - 1) * 100;
   const v = tested.get(r)!;
+  // Compared mode with mode (strata.ts), the shares of slow workers no longer move the
+  // estimate, and the A/A band, two replicas' medians over workers of both modes, measures
+  // the mixture rather than the noise within a mode; the interval carries that noise.
+  const withinModes = v.e !== undefined && v.e.strata !== '';
   if (!selected) {
     r.reason = notSelected;
     // not shown changed is not shown unchanged: an interval that straddles ±threshold
@@ -170,12 +180,16 @@ function verdictOf(r: RowResult, selected: boolean, pair: Pair, opts: CompareOpt
       r.reason = `interval straddles ±${opts.thresholdPct}%: more runs needed (--until-resolved)`;
     }
   } else if (Math.abs(change) < opts.thresholdPct) r.reason = `|Δ| < ${opts.thresholdPct}% threshold`;
-  else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct)
+  else if (r.aaBandPct !== undefined && Math.abs(change) <= r.aaBandPct && !withinModes)
     r.reason = `inside the A/A band ±${r.aaBandPct.toFixed(1)}%`;
   else {
     const why =
       r.testUnit === 'worker'
-        ? unknownReason({ base: v.x, head: v.y }, { base: pair.base?.contention, head: pair.head?.contention })
+        ? unknownReason(
+            { base: v.x, head: v.y },
+            { base: pair.base?.contention, head: pair.head?.contention },
+            withinModes,
+          )
         : undefined;
     if (why !== undefined) {
       r.verdict = 'unknown';
@@ -198,7 +212,7 @@ export function judgePairs(
   const alpha = opts.alpha * opts.alphaShare;
   if (opts.decision === 'interval') {
     const ds = decide(
-      testedRows.map((r) => welchLog(tested.get(r)!.x, tested.get(r)!.y)),
+      testedRows.map((r) => tested.get(r)!.e),
       { alpha, thresholdPct: opts.thresholdPct, correction: opts.correction },
     );
     testedRows.forEach((r, i) => {

@@ -79,9 +79,11 @@ export function contentionGap(base: Contention | undefined, head: Contention | u
 export function unknownReason(
   workers: { readonly base: readonly number[]; readonly head: readonly number[] },
   contention: { readonly base: Contention | undefined; readonly head: Contention | undefined },
+  withinModes = false,
 ): string | undefined {
   const gap = contentionGap(contention.base, contention.head);
   if (gap !== undefined) return gap;
+  if (withinModes) return undefined;
   const mix = compareMixtures(workers.base, workers.head);
   if (mix.differs) return `the sides' workers are in different speed modes: ${mix.text}`;
   return undefined;

@@ -86,20 +86,31 @@ test('unknown: a 10% change measured while head had a CPU more of other work is 
   assert.equal((await compareIn([b2, h2, '--fail-on', 'regression'])).code, 1);
 });
 
-test('unknown: 2 of 10 base workers in the slow mode and 8 of 10 head workers', async () => {
-  const moded = (seed: number, slowWorkers: number): RowSpec => ({
-    variant: '2-level',
-    metric: 'deliver',
-    samples: timings(seed, 7, { rounds: 10 }).map((w, i) => (i < slowWorkers ? w.map((x) => x * 1.6) : w)),
-  });
-  const [b, h] = runs([moded(1, 2)], [moded(2, 8)]);
+const moded = (seed: number, slowWorkers: number): RowSpec => ({
+  variant: '2-level',
+  metric: 'deliver',
+  samples: timings(seed, 7, { rounds: 10 }).map((w, i) => (i < slowWorkers ? w.map((x) => x * 1.6) : w)),
+});
+
+test('unknown: no base worker in the slow mode and 8 of 10 head workers (which mode base is in cannot be told)', async () => {
+  const [b, h] = runs([moded(1, 0)], [moded(2, 8)]);
   const r = await compareIn([b, h, '--fail-on', 'regression']);
   assert.equal(r.code, 0, r.stdout);
   assert.match(
     r.stdout,
-    /unknown: the sides' workers are in different speed modes: slow mode \(\+6\d%\): base 2 of 10 workers, head 8 of 10/,
+    /unknown: the sides' workers are in different speed modes: slow mode \(\+[56]\d%\): base 0 of 10 workers, head 8 of 10/,
   );
   assert.match(r.stdout, /1 unknown \(not measured alike\)/);
+});
+
+test('within modes: 2 of 10 base workers slow and 8 of 10 head workers, the same code, is no change', async () => {
+  const [b, h] = runs([moded(1, 2)], [moded(2, 8)]);
+  const r = await compareIn([b, h, '--fail-on', 'regression', '--format', 'json']);
+  assert.equal(r.code, 0, r.stdout);
+  const row = (JSON.parse(r.stdout) as { rows: { verdict: string; mixture: string; ratio: number }[] }).rows[0]!;
+  assert.match(row.mixture, /compared within modes \(fast 8\+2, slow 2\+8\)/);
+  assert.notEqual(row.verdict, 'slower');
+  assert.ok(Math.abs(row.ratio - 1) < 0.03, `ratio ${row.ratio}`);
 });
 
 test('files written before the direction, modes and contention columns are still read', async () => {
