@@ -1,6 +1,7 @@
 // --shard I/N splits the plan into whole, balanced cases, deterministically; compare joins a
 // folder of the N shard runs into one run and refuses a missing or overlapping shard; so does
-// the report.
+// the report. A slow test (four bench runs of the toy suite's full grid): CI runs it, `npm test
+// -- --slow` does here.
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
