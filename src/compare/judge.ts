@@ -15,7 +15,7 @@ import { checkLoads } from './checks.js';
 import { decide, resolutionOf } from './decide.js';
 import { directionOf } from './direction.js';
 import { compareMixtures } from './mixture.js';
-import { type ModedEstimate, plainEstimate, welchByMode } from './strata.js';
+import { type ModedEstimate, plainEstimate, estimateByMode } from './strata.js';
 import { unknownReason } from './unknown.js';
 import type { SummaryRec } from './read.js';
 import { geomeans } from './summary.js';
@@ -148,7 +148,7 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   r.testN = [x.length, y.length];
   if (x.length * y.length <= HL_PAIRS) r.hl = hodgesLehmann(x, y);
   if (opts.decision === 'interval') {
-    const e = byWorker ? welchByMode(x, y) : plainEstimate(x, y);
+    const e = byWorker ? estimateByMode(x, y) : plainEstimate(x, y);
     if (e === undefined) return { ...r, verdict: 'untested', reason: 'fewer than two values a side' };
     tested.set(r, { x, y, e });
     if (e.strata !== '') r.mixture += ` · compared within modes (${e.strata})`;

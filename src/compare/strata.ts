@@ -7,7 +7,7 @@
 //
 // The phase multiplies a worker's time and does not care which code runs, so the change the
 // code made is the same in either mode. When both sides show the two modes (src/harness/
-// modes.ts, on each side's own workers) with the same gap between them, `welchByMode` splits
+// modes.ts, on each side's own workers) with the same gap between them, `estimateByMode` splits
 // each side at its own cut and fits the additive model of a two-way layout on the log scale:
 // log time = side + mode + noise, the noise one variance for all four cells (the phase scales
 // time, so the spread of log time within a mode does not depend on the mode or the code).
@@ -44,7 +44,7 @@ export function plainEstimate(base: readonly number[], head: readonly number[]):
 }
 
 /** The row's estimate within speed modes when both sides show the same two, else over all workers. */
-export function welchByMode(base: readonly number[], head: readonly number[]): ModedEstimate | undefined {
+export function estimateByMode(base: readonly number[], head: readonly number[]): ModedEstimate | undefined {
   const plain = () => plainEstimate(base, head);
   const mb = findModes(base);
   const mh = findModes(head);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decide, type Estimate, welchLog } from '../../src/compare/decide.js';
-import { MIN_PER_SIDE, type ModedEstimate, welchByMode } from '../../src/compare/strata.js';
+import { MIN_PER_SIDE, type ModedEstimate, estimateByMode } from '../../src/compare/strata.js';
 import { Rng } from '../../src/harness/rng.js';
 import { gaussian } from './fixture.js';
 
@@ -32,7 +32,7 @@ function families(seed: number, count: number, rows: number, shifted: number, sh
     for (let r = 0; r < rows; r++) {
       const base = moded(rng, 10, 10, 0.2 + 0.7 * rng.float());
       const head = moded(rng, 10, r < shifted ? 10 * shift : 10, 0.2 + 0.7 * rng.float());
-      mine.push(welchByMode(base, head)!);
+      mine.push(estimateByMode(base, head)!);
       theirs.push(welchLog(base, head)!);
     }
     const ds = decide(mine, { alpha: 0.05, thresholdPct: 2, correction: 'bh' });
@@ -73,7 +73,7 @@ test('one mode on both sides: the same estimate as over all workers', () => {
   const rng = new Rng(3);
   const base = moded(rng, 10, 10, 0);
   const head = moded(rng, 10, 10.5, 0);
-  const e = welchByMode(base, head)!;
+  const e = estimateByMode(base, head)!;
   assert.equal(e.strata, '');
   assert.deepEqual({ ...welchLog(base, head)!, strata: '' }, e);
 });
@@ -82,7 +82,7 @@ test('a real change is not a mode: head 10% slower in both modes is measured as 
   const rng = new Rng(4);
   const base = [...moded(rng, 7, 10, 0), ...moded(rng, 3, 10, 1)];
   const head = [...moded(rng, 3, 11, 0), ...moded(rng, 7, 11, 1)];
-  const e = welchByMode(base, head)!;
+  const e = estimateByMode(base, head)!;
   assert.equal(e.strata, 'fast 7+3, slow 3+7');
   assert.ok(Math.abs(e.ratio - 1.1) < 0.03, `ratio ${e.ratio}`);
   assert.ok(e.p < 0.001, `p ${e.p}`);
@@ -92,14 +92,14 @@ test('one side in two modes, the other in one: not knowable which, so compared o
   const rng = new Rng(6);
   const base = [...moded(rng, 5, 10, 0), ...moded(rng, 5, 10, 1)];
   // 60% slower than base's fast mode, or 9% faster than its slow one: the same numbers
-  assert.equal(welchByMode(base, moded(rng, 10, 16, 0))!.strata, '');
+  assert.equal(estimateByMode(base, moded(rng, 10, 16, 0))!.strata, '');
 });
 
 test('the false A/A alarm of docs/ci.md (2 of 10 base workers slow, 8 of 10 head): within modes, no change', () => {
   const rng = new Rng(5);
   const base = [...moded(rng, 8, 10, 0), ...moded(rng, 2, 10, 1)];
   const head = [...moded(rng, 2, 10, 0), ...moded(rng, 8, 10, 1)];
-  const e = welchByMode(base, head)!;
+  const e = estimateByMode(base, head)!;
   assert.equal(e.strata, `fast 8+2, slow 2+8`);
   assert.ok(e.p > 0.05 && Math.abs(e.ratio - 1) < 0.05, `ratio ${e.ratio}, p ${e.p}`);
   assert.ok(MIN_PER_SIDE <= 2, 'modes.ts keeps two workers a cluster, so every worker is used');
