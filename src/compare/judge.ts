@@ -150,7 +150,7 @@ function judge(p: Pair, opts: CompareOptions): RowResult {
   if (opts.decision === 'interval') {
     const e = byWorker ? estimateByMode(x, y) : plainEstimate(x, y);
     if (e === undefined) return { ...r, verdict: 'untested', reason: 'fewer than two values a side' };
-    tested.set(r, { x, y, e });
+    tested.get(r)!.e = e;
     if (e.strata !== '') r.mixture += ` · compared within modes (${e.strata})`;
     r.p = e.p;
     r.ratio = e.ratio;

@@ -44,6 +44,12 @@ export function addChunk(acc: Float64Array, sLo: number, sHi: number): void {
   acc[1] = (acc[1]! + sHi + carry) % TWO32;
 }
 
+/** adds one lookup's value (an integer below 2^53) to the pair: the kernels' slow path, off the loop's own sums */
+export function addValue(acc: Float64Array, v: number): void {
+  const h = Math.floor(v / TWO32);
+  addChunk(acc, v - h * TWO32, h);
+}
+
 /** the pair as one number (exact below 2^53; the timed body only needs it as a sink) */
 export function pairValue(acc: Float64Array): number {
   return acc[1]! * TWO32 + acc[0]!;

@@ -1,6 +1,6 @@
 // The list kernels of fastlookup.ts: Linux >= 3.19 arch/x86/include/asm/xen/page.h:__pfn_to_mfn
 // for a 64-bit guest, over a stream of pfns and over a run of them.
-import { addChunk, RANGE_END, type SlowLookup, TWO32 } from './fastlookup.js';
+import { addChunk, addValue, RANGE_END, type SlowLookup } from './fastlookup.js';
 
 /**
  * the list (64-bit guests): one load of xen_p2m_addr[pfn]. Over the builder's contiguous
@@ -48,13 +48,7 @@ export function listW64(
         continue;
       }
     }
-    const v = slow.lookup(pfn); // unlikely: get_phys_to_machine
-    const h = Math.floor(v / TWO32);
-    const l = v - h * TWO32;
-    const t = (sLo + l) | 0;
-    if (t >>> 0 < l) carry = (carry + 1) | 0;
-    sLo = t;
-    sHi = (sHi + h) | 0;
+    addValue(acc, slow.lookup(pfn)); // unlikely: get_phys_to_machine
   }
   addChunk(acc, sLo >>> 0, (sHi + carry) >>> 0);
 }
@@ -95,13 +89,7 @@ export function listW64Range(
       sHi = (sHi + (hi & 0x3fffffff)) | 0;
       continue;
     }
-    const v = slow.lookup(pfn); // INVALID inside the run: get_phys_to_machine
-    const h = Math.floor(v / TWO32);
-    const l = v - h * TWO32;
-    const t = (sLo + l) | 0;
-    if (t >>> 0 < l) carry = (carry + 1) | 0;
-    sLo = t;
-    sHi = (sHi + h) | 0;
+    addValue(acc, slow.lookup(pfn)); // INVALID inside the run: get_phys_to_machine
   }
   for (; pfn < end; pfn = (pfn + 1) | 0) {
     const b = atList(base, run, leafOf, limit, pfn);
@@ -116,13 +104,7 @@ export function listW64Range(
         continue;
       }
     }
-    const v = slow.lookup(pfn);
-    const h = Math.floor(v / TWO32);
-    const l = v - h * TWO32;
-    const t = (sLo + l) | 0;
-    if (t >>> 0 < l) carry = (carry + 1) | 0;
-    sLo = t;
-    sHi = (sHi + h) | 0;
+    addValue(acc, slow.lookup(pfn));
   }
   addChunk(acc, sLo >>> 0, (sHi + carry) >>> 0);
 }
